@@ -1,0 +1,1 @@
+"""Built-in post-training methods; each module registers itself."""

@@ -1,0 +1,110 @@
+"""The base LightningModule every method subclasses.
+
+It owns what all methods share: the policy (trained), the frozen reference π0 (only when a method
+asks for it), the task (prompts and verifier), the sampler, the train dataloader over the task's
+training prompts, and AdamW with linear warm-up to a constant learning rate (the paper's schedule).
+A method adds its hyperparameters, a pure loss function and `training_step`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader
+
+from razorbench.config import ConfigError
+from razorbench.policy import Policy
+from razorbench.sampling import Sampler
+from razorbench.task import Example, Task
+
+
+@dataclass
+class MethodConfig:
+    """Keys every method accepts (the `method:` section); methods subclass it with their own fields."""
+
+
+class RazorModule(L.LightningModule):
+    """Shared base of all methods.
+
+    Args:
+        policy: the policy π being trained.
+        task: the new task: training prompts, reference answers and the verifier.
+        sampler: draws responses from π (on-policy methods) or π0 (data built before training).
+        reference: the frozen base policy π0, or None when the method does not need it.
+        lr, weight_decay, warmup_steps: AdamW and its linear warm-up to a constant rate.
+        batch_size: prompts per optimizer step, over all ranks.
+        max_new_tokens, temperature: sampling settings for on-policy responses.
+        cache_dir: where a method may cache data it builds once from the base policy (preference pairs,
+            rejection samples), keyed by what it depends on.
+    """
+
+    Config: ClassVar[type] = MethodConfig
+
+    def __init__(
+        self,
+        policy: Policy,
+        task: Task,
+        sampler: Sampler,
+        reference: Policy | None = None,
+        *,
+        lr: float = 1e-4,
+        weight_decay: float = 0.0,
+        warmup_steps: int = 0,
+        batch_size: int = 16,
+        max_new_tokens: int = 24,
+        temperature: float = 1.0,
+        cache_dir: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["policy", "task", "sampler", "reference"])
+        self.policy = policy
+        self.task = task
+        self.sampler = sampler
+        # Kept out of the module tree (a tuple hides it from nn.Module): π0 is never trained, saved or moved
+        # by an optimizer, and `self.reference` reads it.
+        self._reference = (reference,)
+
+    @property
+    def reference(self) -> Policy | None:
+        return self._reference[0]
+
+    @classmethod
+    def needs_reference(cls, method_config: Any) -> bool:
+        """Whether this method, with these hyperparameters, needs the frozen π0 during training."""
+        return False
+
+    def method_stats(self) -> dict[str, Any]:
+        """Numbers a method reports in the record under `method_stats` (e.g. an acceptance rate)."""
+        return {}
+
+    def setup(self, stage: str) -> None:
+        if self.reference is not None:
+            self.reference.to(self.device)
+
+    def train_dataloader(self) -> DataLoader:
+        examples = self.task.examples("train")
+        # data.batch_size is global: each of the world_size ranks takes its share, and Lightning's
+        # DistributedSampler splits the prompts across ranks. max_steps ends training.
+        world_size = self.trainer.world_size
+        if self.hparams.batch_size % world_size:
+            raise ConfigError(f"data.batch_size={self.hparams.batch_size} is not divisible by world size {world_size}")
+        per_rank = self.hparams.batch_size // world_size
+        return DataLoader(examples, batch_size=per_rank, shuffle=True, collate_fn=_as_list)
+
+    def transfer_batch_to_device(self, batch: list[Example], device: torch.device, dataloader_idx: int) -> list:
+        # A batch is a list of Examples (strings): tensors are built in training_step, already on self.device.
+        return batch
+
+    def configure_optimizers(self):
+        params = [p for p in self.policy.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        warmup = self.hparams.warmup_steps
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / (warmup + 1)))
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+
+def _as_list(batch: list[Example]) -> list[Example]:
+    return batch

@@ -1,0 +1,266 @@
+"""One run: compose the config -> load the base policy -> evaluate the base (cached) -> train the method with a
+Lightning Trainer -> evaluate the fine-tuned policy -> write `runs/<run-id>/record.json`."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import secrets
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+from lightning.pytorch.callbacks import RichProgressBar
+from lightning.pytorch.loggers import CSVLogger
+from omegaconf import DictConfig, OmegaConf
+
+from razorbench.config import compose
+from razorbench.evaluate import EvalSettings, base_evaluation, divergences, drift, new_task_accuracy, prior_scores
+from razorbench.policy import TINY_MODEL_DIR, Policy, default_model, model_sha256
+from razorbench.records import METRIC_INFO, SCHEMA_VERSION, provenance, validate_record, write_json_atomic
+from razorbench.registry import METHODS, get_task
+from razorbench.sampling import build_sampler
+from razorbench.uncertainty import record_intervals
+
+RUN_ID_ENV = "RAZORBENCH_RUN_ID"
+
+
+class UsageError(ValueError):
+    """Bad user input that is not a config key (a prior named as new task, a missing model, ...)."""
+
+
+def _yaml_beside(cls: type) -> Path | None:
+    path = Path(inspect.getfile(cls)).with_suffix(".yaml")
+    return path if path.is_file() else None
+
+
+def default_priors(task_cls: type) -> list[str]:
+    """The prior suite a task's YAML declares (`task.priors`)."""
+    yaml = _yaml_beside(task_cls)
+    return list(OmegaConf.select(OmegaConf.load(yaml), "task.priors") or []) if yaml else []
+
+
+def resolve(method: str, task: str, track: str, config_file: str | None, overrides: list[str]) -> tuple:
+    """(method class, task class, resolved config) for a run; every name and key checked."""
+    method_cls = METHODS.get(method)
+    task_cls = get_task(task, track)
+    if task_cls.kind != "new":
+        raise UsageError(
+            f"task {task!r} is a prior task, not a new task to train on; valid: {', '.join(new_tasks(track))}"
+        )
+    cfg = compose(
+        method_cls.Config,
+        task_cls.Config,
+        _yaml_beside(task_cls),
+        _yaml_beside(method_cls),
+        config_file,
+        [f"track={track}", *overrides],
+    )
+    return method_cls, task_cls, cfg
+
+
+def new_tasks(track: str) -> list[str]:
+    from razorbench.registry import TASKS
+
+    return [e.info["task_name"] for e in TASKS.entries() if e.info["track"] == track and e.obj.kind == "new"]
+
+
+def _check_embedded(path: str, sha256: str) -> None:
+    expected_file = TINY_MODEL_DIR / "SHA256"
+    if Path(path).resolve() == TINY_MODEL_DIR.resolve() and expected_file.exists():
+        expected = expected_file.read_text().split()[0]
+        if sha256 != expected:
+            raise UsageError(
+                f"the embedded tiny model's sha256 {sha256[:12]}… differs from its recorded {expected[:12]}…"
+            )
+
+
+def _quiet_lightning() -> None:
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    logging.getLogger("lightning.fabric").setLevel(logging.WARNING)
+    # Prompts are Python lists built in-process: worker processes would only add start-up time.
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+    warnings.filterwarnings("ignore", message=".*`max_epochs` was not set.*")
+    warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\)` is deprecated.*")
+
+
+def train_and_evaluate(
+    method: str,
+    task: str,
+    *,
+    track: str = "tiny",
+    config_file: str | None = None,
+    overrides: list[str] | None = None,
+    progress: bool = True,
+) -> tuple[dict[str, Any], Path]:
+    """Run one (method, task) and return (record, record path)."""
+    start = time.time()
+    method_cls, task_cls, cfg = resolve(method, task, track, config_file, list(overrides or []))
+    # Lightning's DDP launcher re-executes this command once per extra rank: they inherit the id through the
+    # environment, so every rank writes into the same run folder.
+    run_id = cfg.run_id or os.environ.get(RUN_ID_ENV)
+    run_id = run_id or f"{track}-{task}-{method}-s{cfg.seed}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    run_dir = Path(cfg.output_dir) / run_id
+    if (run_dir / "record.json").exists():
+        raise UsageError(f"run {run_id!r} already finished: {run_dir / 'record.json'} exists")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    cfg.run_id = run_id
+    OmegaConf.save(cfg, run_dir / "config.yaml")
+    os.environ[RUN_ID_ENV] = run_id
+    try:
+        return _execute(cfg, method_cls, task_cls, run_dir, start, progress)
+    finally:
+        os.environ.pop(RUN_ID_ENV, None)
+
+
+def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run_dir: Path, start: float, progress: bool):
+    track, method, task = cfg.track, method_cls.registry_name, task_cls.registry_name
+    timings: dict[str, float] = {}
+    task_obj = task_cls(cfg.task)
+    # Priors get the new task's config too: it carries data_dir and the track's prior settings.
+    priors = [get_task(name, track)(cfg.task) for name in cfg.task.priors]
+    _quiet_lightning()
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
+    t = time.time()
+    model_path = cfg.model or default_model(track)
+    if track == "tiny" and not Path(model_path).exists():
+        raise UsageError(f"model {model_path!r} does not exist (the tiny track needs a local model directory)")
+    policy = Policy.load(model_path)
+    _check_embedded(model_path, policy.sha256)
+    timings["model_load"] = time.time() - t
+
+    settings = EvalSettings.from_config(cfg)
+    sampler = build_sampler(cfg.sampling.backend, policy)
+    cache_dir = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else Path.home() / ".cache" / "razorbench"
+    t = time.time()
+    base, cache_hit = base_evaluation(policy, sampler, policy.sha256, task_obj, priors, settings, cache_dir)
+    timings["base_eval_cached" if cache_hit else "base_eval"] = time.time() - t
+
+    reference = policy.frozen_copy() if method_cls.needs_reference(cfg.method) else None
+    module = method_cls(
+        policy,
+        task_obj,
+        sampler,
+        reference,
+        lr=cfg.optim.lr,
+        weight_decay=cfg.optim.weight_decay,
+        warmup_steps=cfg.optim.warmup_steps,
+        batch_size=cfg.data.batch_size,
+        max_new_tokens=cfg.sampling.max_new_tokens,
+        temperature=cfg.sampling.temperature,
+        cache_dir=str(cache_dir),
+        **OmegaConf.to_container(cfg.method),
+    )
+    trainer = L.Trainer(
+        max_steps=cfg.trainer.max_steps,
+        max_epochs=-1,
+        accelerator=cfg.trainer.accelerator,
+        devices=cfg.trainer.devices,
+        strategy=cfg.trainer.strategy,
+        num_nodes=cfg.trainer.num_nodes,
+        precision=cfg.trainer.precision,
+        gradient_clip_val=cfg.trainer.gradient_clip_val,
+        log_every_n_steps=cfg.trainer.log_every_n_steps,
+        logger=CSVLogger(run_dir, name="logs", version=""),
+        enable_checkpointing=False,
+        enable_progress_bar=progress,
+        callbacks=[RichProgressBar(leave=True)] if progress else [],
+        enable_model_summary=False,
+        default_root_dir=run_dir,
+    )
+    t = time.time()
+    sampler.seconds = 0.0  # from here on: on-policy sampling during training only
+    policy.model.train()  # from_pretrained returns eval mode; Lightning expects a module in training mode
+    trainer.fit(module)
+    timings["sampling"] = sampler.seconds
+    timings["training"] = time.time() - t - sampler.seconds
+
+    t = time.time()
+    policy.model.eval()
+    final_new = new_task_accuracy(sampler, task_obj, settings)
+    final_priors = prior_scores(policy, sampler, priors, settings)
+    timings["final_eval"] = time.time() - t
+    t = time.time()
+    reference = reference or Policy.load(model_path)
+    reference.to(next(policy.model.parameters()).device)
+    kl = divergences(reference, policy, base["kl_samples"], settings)
+    timings["kl"] = time.time() - t
+    t = time.time()
+    kl["drift"] = drift(reference, policy, priors, settings)
+    timings["drift"] = time.time() - t
+
+    record = build_record(cfg, method, task, track, policy, base, final_new, final_priors, kl)
+    record["method_stats"] = module.method_stats()
+    record["uncertainty"] = record_intervals(record, chance={p.name: p.chance for p in priors if p.chance})
+    record["provenance"] = provenance(
+        str(trainer.strategy.root_device), trainer.world_size, start, time.time(), timings
+    )
+    validate_record(record)
+    path = run_dir / "record.json"
+    if trainer.is_global_zero:
+        write_json_atomic(path, record)
+    return record, path
+
+
+def build_record(
+    cfg: DictConfig,
+    method: str,
+    task: str,
+    track: str,
+    policy: Policy,
+    base: dict,
+    final_new: dict,
+    final_priors: dict,
+    kl: dict,
+) -> dict[str, Any]:
+    prior = {
+        name: {
+            "base": base["priors"][name]["score"],
+            "final": final_priors[name]["score"],
+            "n": len(final_priors[name]["per_example"]),
+        }
+        for name in final_priors
+    }
+    deltas = {name: s["base"] - s["final"] for name, s in prior.items()}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": cfg.run_id,
+        "track": track,
+        "task": task,
+        "method": method,
+        "base_model": {
+            "name": policy.name if track != "tiny" else "razorbench-tiny-lm",
+            "path": policy.name,
+            "sha256": model_sha256(policy.name),
+        },
+        "config": OmegaConf.to_container(cfg, resolve=True),
+        "metrics": {
+            "new_task_accuracy": final_new["accuracy"],
+            "base_new_task_accuracy": base["new_task"]["accuracy"],
+            "prior_scores": prior,
+            "forgetting_per_prior": deltas,
+            "forgetting": sum(deltas.values()) / len(deltas) if deltas else 0.0,
+            "forward_kl": kl["forward_kl"],
+            "forward_kl_per_token": kl["forward_kl_per_token"],
+            "reverse_kl": kl["reverse_kl"],
+            "reverse_kl_per_token": kl["reverse_kl_per_token"],
+            "total_variation_per_token": kl["total_variation_per_token"],
+            **kl["drift"],
+            "n_new_task_prompts": len(final_new["per_prompt"]),
+            "n_kl_prompts": len(kl["per_prompt"]),
+        },
+        "metric_info": METRIC_INFO,
+        "per_example": {
+            "new_task": {"base": base["new_task"]["per_prompt"], "final": final_new["per_prompt"]},
+            "priors": {
+                n: {"base": base["priors"][n]["per_example"], "final": final_priors[n]["per_example"]}
+                for n in final_priors
+            },
+            "forward_kl": kl["per_prompt"],
+        },
+        "finished_at": datetime.now(UTC).isoformat(),
+    }

@@ -1,0 +1,63 @@
+"""Samplers: turn prompts into sampled responses of a policy, behind one interface.
+
+`HFSampler` (transformers `generate`, batched with a KV cache) is the CPU default; `VLLMSampler`
+(planned, issue 7) serves the same interface from a vLLM engine with weights synced each step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class Samples:
+    """`n` responses per prompt, grouped: sample k of prompt i is at index i * n + k."""
+
+    prompts: list[str]
+    n: int
+    prompt_ids: list[list[int]]  # one per sample (repeated within a group)
+    response_ids: list[list[int]]  # up to and including EOS when the response ended
+    texts: list[str]  # decoded responses, special tokens removed
+    logprobs: list[list[float]] | None = None  # log π(token) of each response token, when the sampler gives them
+
+    def prompt_index(self, sample: int) -> int:
+        return sample // self.n
+
+
+class Sampler:
+    """Interface: `generate(prompts, n, max_new_tokens, greedy, temperature, seed)` -> `Samples`.
+
+    `seconds` accumulates the wall time spent generating, for the record's timings.
+    """
+
+    seconds: float = 0.0
+
+    def generate(
+        self,
+        prompts: list[str],
+        *,
+        n: int = 1,
+        max_new_tokens: int,
+        greedy: bool = False,
+        temperature: float = 1.0,
+        seed: int | None = None,
+    ) -> Samples:
+        raise NotImplementedError
+
+    def sync_weights(self, model: torch.nn.Module) -> None:
+        """Make the sampler sample from `model`'s current weights (a no-op when it shares them)."""
+
+
+def build_sampler(backend: str, policy) -> Sampler:
+    """The sampler named by `sampling.backend`."""
+    if backend == "hf":
+        from razorbench.sampling.hf import HFSampler
+
+        return HFSampler(policy)
+    if backend == "vllm":
+        from razorbench.sampling.vllm import VLLMSampler
+
+        return VLLMSampler(policy)
+    raise ValueError(f"unknown sampling.backend {backend!r}; valid: hf, vllm")

@@ -1,0 +1,67 @@
+"""Sampling with transformers' `generate`: batched, left-padded, KV cache, on the policy's own weights."""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from razorbench.policy import Policy
+from razorbench.sampling import Sampler, Samples
+
+
+class HFSampler(Sampler):
+    """Samples from `policy.model` directly, so it always sees the current weights (no sync needed)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    @torch.no_grad()
+    def generate(
+        self,
+        prompts: list[str],
+        *,
+        n: int = 1,
+        max_new_tokens: int,
+        greedy: bool = False,
+        temperature: float = 1.0,
+        seed: int | None = None,
+    ) -> Samples:
+        policy, model = self.policy, self.policy.model
+        prompt_ids = [policy.prompt_ids(p) for p in prompts for _ in range(n)]
+        width = max(len(p) for p in prompt_ids)
+        device = next(model.parameters()).device
+        # Left padding: every prompt ends at the same column, where generation starts.
+        input_ids = torch.full((len(prompt_ids), width), policy.pad_token_id, dtype=torch.long)
+        attention_mask = torch.zeros_like(input_ids)
+        for i, p in enumerate(prompt_ids):
+            input_ids[i, width - len(p) :] = torch.tensor(p)
+            attention_mask[i, width - len(p) :] = 1
+        options = dict(
+            max_new_tokens=max_new_tokens,
+            pad_token_id=policy.pad_token_id,
+            eos_token_id=policy.eos_token_id,
+            use_cache=True,
+        )
+        if greedy or temperature == 0:
+            options.update(do_sample=False)
+        else:
+            # Pure temperature sampling: no top-k/top-p, so the sampled distribution is π itself.
+            options.update(do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
+        began = time.perf_counter()
+        was_training = model.training
+        model.eval()
+        with torch.random.fork_rng(devices=[], enabled=seed is not None):
+            if seed is not None:
+                torch.manual_seed(seed)
+            out = model.generate(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device), **options)
+        model.train(was_training)
+        response_ids = []
+        for row in out[:, width:].tolist():
+            # Cut after EOS (generate pads finished rows); a row without EOS was truncated at max_new_tokens.
+            if policy.eos_token_id in row:
+                row = row[: row.index(policy.eos_token_id) + 1]
+            response_ids.append(row)
+        texts = policy.tokenizer.batch_decode(response_ids, skip_special_tokens=True)
+        self.seconds += time.perf_counter() - began
+        return Samples(list(prompts), n, prompt_ids, response_ids, texts)

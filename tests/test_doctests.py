@@ -1,0 +1,25 @@
+"""Run the doctests of every razorbench, task and method module (verifiers show their cases as doctests)."""
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import razorbench
+import razorbench.methods
+import razorbench.tasks
+
+# razorbench.tasks / .methods live in the repo's top-level folders, so each package is walked on its own path.
+MODULES = sorted(
+    m.name
+    for package in (razorbench, razorbench.tasks, razorbench.methods)
+    for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
+    if not m.name.startswith("razorbench.sampling.vllm")
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_doctests(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
