@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from razorbench.config import ConfigError
+from razorbench.lifecycle import RunBusy, RunFailure
 from razorbench.registry import METHODS, TASKS, UnknownNameError
 from razorbench.run import UsageError
 
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--run-id", help="name of the run directory (config key: run_id)")
     run.add_argument("--config", help="a YAML file of config keys, merged after the task and method YAML")
     run.add_argument("--no-progress", action="store_true", help="no progress bar (logs and CI)")
+    run.add_argument("--force", action="store_true", help="start a finished (or differently configured) run over")
     run.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. optim.lr=1e-4")
 
     sweep = sub.add_parser("sweep", help="run a hyperparameter grid (x seeds) as separate, resumable runs")
@@ -99,6 +101,7 @@ def _run(args: argparse.Namespace) -> None:
         config_file=args.config,
         overrides=overrides,
         progress=not args.no_progress,
+        force=args.force,
     )
     print_summary(record, path)
 
@@ -260,9 +263,12 @@ def main(argv: list[str] | None = None) -> int:
             _list(args.what)
         elif args.command == "pretrain-tiny":
             _pretrain(args)
-    except (ConfigError, UnknownNameError, UsageError) as e:
+    except (ConfigError, UnknownNameError, UsageError, RunBusy) as e:
         err_console.print(f"razorbench: error: {e}", markup=False, highlight=False, soft_wrap=True)
         return 2
+    except RunFailure as e:
+        err_console.print(f"razorbench: {e}", markup=False, highlight=False, soft_wrap=True)
+        return 1
     return 0
 
 

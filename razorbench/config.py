@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -38,6 +39,8 @@ class TrainerConfig:
     precision: str = "32-true"
     gradient_clip_val: float = 1.0
     log_every_n_steps: int = 1
+    checkpoint_every: int = 10
+    """Optimizer steps between checkpoints (a killed run resumes from the last one)."""
 
 
 @dataclass
@@ -140,8 +143,11 @@ def compose(
     for item in overrides:
         if "=" not in item or item.startswith("="):
             raise ConfigError(f"override {item!r} is not of the form key=value")
+        try:
+            layers.append(OmegaConf.from_dotlist([item]))
+        except (OmegaConfBaseException, yaml.YAMLError) as e:
+            raise ConfigError(f"override {item!r} is not a valid value: {str(e).splitlines()[0]}") from None
     try:
-        layers.append(OmegaConf.from_dotlist(list(overrides)))
         merged = OmegaConf.merge(schema, *layers)
         OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)  # surface missing/interpolation errors
     except OmegaConfBaseException as e:
@@ -162,6 +168,7 @@ def check(cfg: DictConfig) -> None:
         "eval.batch_size",
         "eval.kl_chunk_size",
         "trainer.num_nodes",
+        "trainer.checkpoint_every",
     ]
     for key in positive:
         value = OmegaConf.select(cfg, key)

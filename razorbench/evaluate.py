@@ -23,6 +23,7 @@ from filelock import FileLock
 from omegaconf import OmegaConf
 from torchmetrics.aggregation import MeanMetric
 
+from razorbench.lifecycle import fault_point
 from razorbench.metrics.kl import DIVERGENCES, SequenceDivergence, sequence_divergences
 from razorbench.metrics.predictors import linear_cka, mean_hidden_state, weight_change
 from razorbench.policy import Policy
@@ -42,6 +43,7 @@ class EvalSettings:
     max_new_tokens: int
     temperature: float
     seed: int
+    backend: str = "hf"  # part of the cache key: base samples from another sampler are not reused
 
     @classmethod
     def from_config(cls, cfg) -> EvalSettings:
@@ -56,6 +58,7 @@ class EvalSettings:
             cfg.sampling.max_new_tokens,
             cfg.sampling.temperature,
             e.seed,
+            cfg.sampling.backend,
         )
 
 
@@ -181,8 +184,10 @@ def base_evaluation(
                 return json.loads(path.read_text()), True
             except json.JSONDecodeError:
                 pass  # a corrupt entry is recomputed and replaced
+        new_task = new_task_accuracy(sampler, task, s)
+        fault_point("base_eval")
         result = {
-            "new_task": new_task_accuracy(sampler, task, s),
+            "new_task": new_task,
             "priors": prior_scores(policy, sampler, priors, s),
             "kl_samples": base_kl_samples(sampler, task, s),
         }

@@ -39,6 +39,7 @@ class RazorModule(L.LightningModule):
         max_new_tokens, temperature: sampling settings for on-policy responses.
         cache_dir: where a method may cache data it builds once from the base policy (preference pairs,
             rejection samples), keyed by what it depends on.
+        data_seed: seed of the order in which training prompts are drawn.
     """
 
     Config: ClassVar[type] = MethodConfig
@@ -57,6 +58,7 @@ class RazorModule(L.LightningModule):
         max_new_tokens: int = 24,
         temperature: float = 1.0,
         cache_dir: str | None = None,
+        data_seed: int = 0,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["policy", "task", "sampler", "reference"])
@@ -92,7 +94,20 @@ class RazorModule(L.LightningModule):
         if self.hparams.batch_size % world_size:
             raise ConfigError(f"data.batch_size={self.hparams.batch_size} is not divisible by world size {world_size}")
         per_rank = self.hparams.batch_size // world_size
-        return DataLoader(examples, batch_size=per_rank, shuffle=True, collate_fn=_as_list)
+        total = self.trainer.max_steps * self.hparams.batch_size
+        # A resumed run continues the same prompt stream where its checkpoint left it.
+        order = PromptOrder(
+            len(examples), total, seed=self.hparams.data_seed, start=self.trainer.global_step * self.hparams.batch_size
+        )
+        # Its own generator: creating the iterator then draws no number from the global RNG, whose state a
+        # resumed run restores from the checkpoint.
+        return DataLoader(
+            examples,
+            batch_size=per_rank,
+            sampler=order,
+            collate_fn=_as_list,
+            generator=torch.Generator().manual_seed(self.hparams.data_seed),
+        )
 
     def transfer_batch_to_device(self, batch: list[Example], device: torch.device, dataloader_idx: int) -> list:
         # A batch is a list of Examples (strings): tensors are built in training_step, already on self.device.
@@ -108,3 +123,27 @@ class RazorModule(L.LightningModule):
 
 def _as_list(batch: list[Example]) -> list[Example]:
     return batch
+
+
+class PromptOrder(torch.utils.data.Sampler):
+    """Indices of `total` training draws over `n` prompts: seeded permutations laid end to end (each prompt once
+    per pass), from draw `start` on. The order is a function of (seed, draw number) only, so a run resumed at
+    step k sees exactly the prompts the uninterrupted run saw from step k.
+
+    >>> list(PromptOrder(3, 7, seed=0, start=4)) == list(PromptOrder(3, 7, seed=0))[4:]
+    True
+    """
+
+    def __init__(self, n: int, total: int, seed: int, start: int = 0) -> None:
+        self.n, self.total, self.seed, self.start = n, total, seed, start
+
+    def __iter__(self):
+        generator = torch.Generator().manual_seed(self.seed)
+        passes = -(-self.total // self.n)
+        indices = torch.cat([torch.randperm(self.n, generator=generator) for _ in range(passes)])
+        return iter(indices[self.start : self.total].tolist())
+
+    def __len__(self) -> int:
+        # The whole run's length, even when resumed: Lightning restores how many batches of the epoch were
+        # done and counts on from there, so a shorter length would end the resumed epoch early.
+        return self.total

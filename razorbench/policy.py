@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 TINY_MODEL_DIR = Path(str(files("razorbench") / "assets" / "tiny-lm"))
+TOY_MODEL_DIR = Path(str(files("razorbench") / "assets" / "toy-mlp"))  # the toy track's MLP (razorbench.toy)
 # Files whose bytes define a model (weights, architecture, tokenizer, chat template).
 _MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja")
 
@@ -42,7 +43,19 @@ def default_model(track: str) -> str:
         return str(TINY_MODEL_DIR)
     if track == "paper":
         return "Qwen/Qwen2.5-3B-Instruct"
+    if track == "toy":
+        return str(TOY_MODEL_DIR)
     raise ValueError(f"no default model for track {track!r}")
+
+
+def load_policy(track: str, path: str, *, data_dir: str | None = None) -> Policy:
+    """The policy of `track` saved at `path`: on the toy track a `razorbench.toy.ToyPolicy` (an MLP over the images
+    of `data_dir`, or of the hub when None), else a causal LM (`Policy.load`)."""
+    if track == "toy":
+        from razorbench.toy import ToyPolicy
+
+        return ToyPolicy.load(path, data_dir=data_dir)
+    return Policy.load(path)
 
 
 @dataclass

@@ -48,6 +48,10 @@ def write_json_atomic(path: Path, data: Any) -> None:
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
+        if path.name == "record.json":
+            from razorbench.lifecycle import fault_point
+
+            fault_point("record_write")  # the temporary file is complete, the record not yet in place
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

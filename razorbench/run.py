@@ -18,8 +18,9 @@ from lightning.pytorch.callbacks import RichProgressBar
 from lightning.pytorch.loggers import CSVLogger
 from omegaconf import DictConfig, OmegaConf
 
-from razorbench.config import compose
+from razorbench.config import ConfigError, compose
 from razorbench.evaluate import EvalSettings, base_evaluation, divergences, drift, new_task_accuracy, prior_scores
+from razorbench.lifecycle import AtomicCheckpoint, FiniteGuard, RNGState, RunDirectory, RunFailure, fault_point
 from razorbench.policy import TINY_MODEL_DIR, Policy, default_model, model_sha256
 from razorbench.records import METRIC_INFO, SCHEMA_VERSION, provenance, validate_record, write_json_atomic
 from razorbench.registry import METHODS, get_task
@@ -96,6 +97,7 @@ def train_and_evaluate(
     config_file: str | None = None,
     overrides: list[str] | None = None,
     progress: bool = True,
+    force: bool = False,
 ) -> tuple[dict[str, Any], Path]:
     """Run one (method, task) and return (record, record path)."""
     start = time.time()
@@ -104,20 +106,48 @@ def train_and_evaluate(
     # environment, so every rank writes into the same run folder.
     run_id = cfg.run_id or os.environ.get(RUN_ID_ENV)
     run_id = run_id or f"{track}-{task}-{method}-s{cfg.seed}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-    run_dir = Path(cfg.output_dir) / run_id
-    if (run_dir / "record.json").exists():
-        raise UsageError(f"run {run_id!r} already finished: {run_dir / 'record.json'} exists")
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run = RunDirectory(Path(cfg.output_dir) / run_id)
     cfg.run_id = run_id
-    OmegaConf.save(cfg, run_dir / "config.yaml")
-    os.environ[RUN_ID_ENV] = run_id
+    run.acquire()
     try:
-        return _execute(cfg, method_cls, task_cls, run_dir, start, progress)
+        if run.record.exists() and not force:
+            raise UsageError(f"run {run_id!r} already finished ({run.record}); pass --force to start it over")
+        if force:
+            run.clear()
+        _check_same_config(run, cfg)
+        OmegaConf.save(cfg, run.path / "config.yaml")
+        (run.path / "failure.json").unlink(missing_ok=True)  # a rerun of a failed run starts a new attempt
+        for stale in run.path.glob(".*.tmp"):  # half-written files of a killed attempt
+            stale.unlink()
+        run.set_status("running")
+        os.environ[RUN_ID_ENV] = run_id
+        try:
+            record, path = _execute(cfg, method_cls, task_cls, run, start, progress)
+        except (UsageError, ConfigError):
+            raise
+        except Exception as e:
+            failure = run.fail(e)
+            raise RunFailure(
+                f"run {run_id!r} failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
+                f"(details: {failure})"
+            ) from e
+        finally:
+            os.environ.pop(RUN_ID_ENV, None)
+        run.set_status("finished")
+        return record, path
     finally:
-        os.environ.pop(RUN_ID_ENV, None)
+        run.release()
 
 
-def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run_dir: Path, start: float, progress: bool):
+def _check_same_config(run: RunDirectory, cfg: DictConfig) -> None:
+    """A rerun with the same run id resumes only the same configuration."""
+    saved = run.path / "config.yaml"
+    if saved.exists() and OmegaConf.to_container(OmegaConf.load(saved)) != OmegaConf.to_container(cfg):
+        raise UsageError(f"run {cfg.run_id!r} exists with a different config ({saved}); pass --force to start it over")
+
+
+def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirectory, start: float, progress: bool):
+    run_dir = run.path
     track, method, task = cfg.track, method_cls.registry_name, task_cls.registry_name
     timings: dict[str, float] = {}
     task_obj = task_cls(cfg.task)
@@ -134,7 +164,9 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run_dir: Path, s
     timings["model_load"] = time.time() - t
 
     settings = EvalSettings.from_config(cfg)
+    t = time.time()
     sampler = build_sampler(cfg.sampling.backend, policy)
+    timings["sampler_start"] = time.time() - t  # a vLLM engine's start-up; ~0 for hf
     cache_dir = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else Path.home() / ".cache" / "razorbench"
     t = time.time()
     base, cache_hit = base_evaluation(policy, sampler, policy.sha256, task_obj, priors, settings, cache_dir)
@@ -153,6 +185,7 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run_dir: Path, s
         max_new_tokens=cfg.sampling.max_new_tokens,
         temperature=cfg.sampling.temperature,
         cache_dir=str(cache_dir),
+        data_seed=cfg.seed,
         **OmegaConf.to_container(cfg.method),
     )
     trainer = L.Trainer(
@@ -165,24 +198,39 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run_dir: Path, s
         precision=cfg.trainer.precision,
         gradient_clip_val=cfg.trainer.gradient_clip_val,
         log_every_n_steps=cfg.trainer.log_every_n_steps,
-        logger=CSVLogger(run_dir, name="logs", version=""),
-        enable_checkpointing=False,
+        # One log folder per attempt: a resumed run keeps the logs of the attempt that was killed.
+        logger=CSVLogger(run_dir, name="logs", version=f"attempt-{len(list(run_dir.glob('logs/attempt-*')))}"),
+        enable_checkpointing=False,  # AtomicCheckpoint below writes the one checkpoint a resume needs
         enable_progress_bar=progress,
-        callbacks=[RichProgressBar(leave=True)] if progress else [],
+        callbacks=[
+            FiniteGuard(),  # before the checkpoint: a non-finite step is never saved
+            RNGState(),
+            AtomicCheckpoint(run.checkpoint, cfg.trainer.checkpoint_every),
+            *sampler.callbacks(),  # e.g. vLLM: push the weights after every optimizer step
+            *([RichProgressBar(leave=True)] if progress else []),
+        ],
         enable_model_summary=False,
         default_root_dir=run_dir,
     )
     t = time.time()
-    sampler.seconds = 0.0  # from here on: on-policy sampling during training only
+    sampler.seconds = sampler.sync_seconds = 0.0  # from here on: on-policy sampling during training only
     policy.model.train()  # from_pretrained returns eval mode; Lightning expects a module in training mode
-    trainer.fit(module)
+    resume = run.checkpoint if run.checkpoint.exists() else None
+    if resume:
+        timings["resumed_from_checkpoint"] = 1.0
+    run.checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    # The checkpoint is this run's own (it holds RNG states, which weights-only loading refuses).
+    trainer.fit(module, ckpt_path=resume, weights_only=False)
     timings["sampling"] = sampler.seconds
-    timings["training"] = time.time() - t - sampler.seconds
+    timings["weight_sync"] = sampler.sync_seconds
+    timings["training"] = time.time() - t - sampler.seconds - sampler.sync_seconds
 
     t = time.time()
     policy.model.eval()
     final_new = new_task_accuracy(sampler, task_obj, settings)
+    fault_point("final_eval")
     final_priors = prior_scores(policy, sampler, priors, settings)
+    sampler.close()  # free an inference engine before the KL; in-process sweeps would pile engines up
     timings["final_eval"] = time.time() - t
     t = time.time()
     reference = reference or Policy.load(model_path)

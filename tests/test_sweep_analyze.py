@@ -48,6 +48,7 @@ def test_bad_grid_is_one_line():
         parse_grid(["optim.lr"])
 
 
+@pytest.mark.slow
 def test_sweep_two_methods_resume_and_analyze(tmp_path):
     overrides = SMALL + [f"cache_dir={tmp_path / 'cache'}"]
     grid = {"optim.lr": ["1e-4", "3e-3"]}

@@ -33,6 +33,7 @@ class Sampler:
     """
 
     seconds: float = 0.0
+    sync_seconds: float = 0.0  # wall time spent pushing new weights into the sampler (0 when it shares them)
 
     def generate(
         self,
@@ -49,9 +50,20 @@ class Sampler:
     def sync_weights(self, model: torch.nn.Module) -> None:
         """Make the sampler sample from `model`'s current weights (a no-op when it shares them)."""
 
+    def callbacks(self) -> list:
+        """Lightning callbacks a training run needs with this sampler (e.g. a weight sync after each step)."""
+        return []
+
+    def close(self) -> None:
+        """Release what the sampler holds (an inference engine); a no-op when it holds nothing."""
+
 
 def build_sampler(backend: str, policy) -> Sampler:
-    """The sampler named by `sampling.backend`."""
+    """The policy's own sampler when it offers one (`policy.sampler()`: the toy track's MLP), else the sampler
+    named by `sampling.backend`."""
+    own = getattr(policy, "sampler", None)
+    if callable(own):
+        return own()
     if backend == "hf":
         from razorbench.sampling.hf import HFSampler
 

@@ -47,7 +47,8 @@ class HFSampler(Sampler):
             options.update(do_sample=False)
         else:
             # Pure temperature sampling: no top-k/top-p, so the sampled distribution is π itself.
-            options.update(do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
+            # repetition_penalty=1: a model's generation_config may set one (Qwen2.5: 1.05), which would bend it.
+            options.update(do_sample=True, temperature=temperature, top_k=0, top_p=1.0, repetition_penalty=1.0)
         began = time.perf_counter()
         was_training = model.training
         model.eval()

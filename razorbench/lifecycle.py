@@ -1,0 +1,127 @@
+"""A run's life cycle on disk, and the callbacks that make a run resumable and keep non-finite numbers out.
+
+`runs/<run-id>/` holds:
+- `status.json`: {"state": "running" | "finished" | "failed", "reason", "updated"}, written atomically;
+- `failure.json`: why a run failed (exception, non-finite loss); a failed run has no record;
+- `checkpoints/last.ckpt`: the latest Lightning checkpoint (weights, optimizer, scheduler, loop counters,
+  the RNG states below), replaced atomically every `trainer.checkpoint_every` steps;
+- `record.json`: only when the run finished, written last and atomically.
+A process holds `run.lock` while it works in the folder, so two processes never run the same run id.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from filelock import FileLock, Timeout
+from lightning.pytorch.callbacks import Callback
+
+from razorbench.records import write_json_atomic
+
+FAULT_ENV = "RAZORBENCH_KILL_AT"
+
+
+def fault_point(name: str) -> None:
+    """Kill this process with SIGKILL when RAZORBENCH_KILL_AT names this point: the kill tests use it to stop
+    a run exactly during base evaluation, training, final evaluation or the record write. A no-op otherwise."""
+    if os.environ.get(FAULT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class RunFailure(RuntimeError):
+    """Training produced something no record may hold (a non-finite loss or weight)."""
+
+
+class RunBusy(RuntimeError):
+    """Another process is working in this run folder."""
+
+
+class RunDirectory:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.record = path / "record.json"
+        self.checkpoint = path / "checkpoints" / "last.ckpt"
+        self._lock = FileLock(str(path / "run.lock"))
+
+    def acquire(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            raise RunBusy(f"run folder {str(self.path)!r} is in use by another process") from None
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def set_status(self, state: str, reason: str | None = None) -> None:
+        write_json_atomic(self.path / "status.json", {"state": state, "reason": reason, "updated": time.time()})
+
+    def fail(self, error: BaseException) -> Path:
+        """Record why the run failed (no record is written); returns the failure file."""
+        reason = f"{type(error).__name__}: {error}"
+        path = self.path / "failure.json"
+        write_json_atomic(path, {"reason": reason, "traceback": traceback.format_exception(error)})
+        self.set_status("failed", reason)
+        return path
+
+    def clear(self) -> None:
+        """Remove everything but the lock (for --force)."""
+        for child in self.path.iterdir():
+            if child.name == "run.lock":
+                continue
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+class AtomicCheckpoint(Callback):
+    """Every `every_n_steps` optimizer steps, save a full checkpoint to a temporary file and rename it over
+    `path`, so a kill at any moment leaves either the previous checkpoint or the new one, never half of one."""
+
+    def __init__(self, path: Path, every_n_steps: int) -> None:
+        self.path = path
+        self.every_n_steps = every_n_steps
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        step = trainer.global_step
+        if step % self.every_n_steps == 0 or step >= trainer.max_steps:
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            trainer.save_checkpoint(tmp)  # every rank must call it; rank 0 writes
+            if trainer.is_global_zero:
+                os.replace(tmp, self.path)
+            if step >= 2 * self.every_n_steps:
+                fault_point("training")  # a kill after a checkpoint, with steps still to go
+
+
+class RNGState(Callback):
+    """Saves and restores the Python, NumPy and torch RNG states with each checkpoint, so a resumed run
+    draws the same samples as an uninterrupted one."""
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        random.setstate(state_dict["python"])
+        np.random.set_state(state_dict["numpy"])
+        torch.set_rng_state(state_dict["torch"])
+
+
+class FiniteGuard(Callback):
+    """Stops a run whose loss or weights stop being finite: it fails with a reason instead of writing NaN."""
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        loss = outputs["loss"] if isinstance(outputs, dict) else outputs
+        if loss is not None and not torch.isfinite(loss).all():
+            raise RunFailure(f"non-finite loss {loss.item()} at step {trainer.global_step}")
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        for name, p in pl_module.named_parameters():
+            if not torch.isfinite(p).all():
+                raise RunFailure(f"non-finite weight in {name} after training")
