@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from razorbench.run import train_and_evaluate
+    from razorbench.run import _launcher_rank_zero, train_and_evaluate
 
     flags = {
         "seed": args.seed,
@@ -103,7 +103,8 @@ def _run(args: argparse.Namespace) -> None:
         progress=not args.no_progress,
         force=args.force,
     )
-    print_summary(record, path)
+    if _launcher_rank_zero():  # the other ranks of a DDP run compute, rank 0 reports
+        print_summary(record, path)
 
 
 def print_summary(record: dict, path: Path) -> None:

@@ -88,8 +88,8 @@ class RazorModule(L.LightningModule):
 
     def train_dataloader(self) -> DataLoader:
         examples = self.task.examples("train")
-        # data.batch_size is global: each of the world_size ranks takes its share, and Lightning's
-        # DistributedSampler splits the prompts across ranks. max_steps ends training.
+        # data.batch_size is global: each of the world_size ranks takes its share of every step's global batch
+        # (PromptOrder shards it; run.py turns Lightning's shuffling DistributedSampler off).
         world_size = self.trainer.world_size
         if self.hparams.batch_size % world_size:
             raise ConfigError(f"data.batch_size={self.hparams.batch_size} is not divisible by world size {world_size}")
@@ -97,7 +97,13 @@ class RazorModule(L.LightningModule):
         total = self.trainer.max_steps * self.hparams.batch_size
         # A resumed run continues the same prompt stream where its checkpoint left it.
         order = PromptOrder(
-            len(examples), total, seed=self.hparams.data_seed, start=self.trainer.global_step * self.hparams.batch_size
+            len(examples),
+            total,
+            seed=self.hparams.data_seed,
+            start=self.trainer.global_step * self.hparams.batch_size,
+            batch_size=self.hparams.batch_size,
+            rank=self.trainer.global_rank,
+            world_size=world_size,
         )
         # Its own generator: creating the iterator then draws no number from the global RNG, whose state a
         # resumed run restores from the checkpoint.
@@ -126,24 +132,37 @@ def _as_list(batch: list[Example]) -> list[Example]:
 
 
 class PromptOrder(torch.utils.data.Sampler):
-    """Indices of `total` training draws over `n` prompts: seeded permutations laid end to end (each prompt once
-    per pass), from draw `start` on. The order is a function of (seed, draw number) only, so a run resumed at
-    step k sees exactly the prompts the uninterrupted run saw from step k.
+    """This rank's indices of a run's `total` training draws over `n` prompts.
 
-    >>> list(PromptOrder(3, 7, seed=0, start=4)) == list(PromptOrder(3, 7, seed=0))[4:]
+    The draws are seeded permutations laid end to end (each prompt once per pass); step k's global batch is
+    draws [k·B, (k+1)·B) and rank r of W takes the r-th of its W equal slices. The order is a function of
+    (seed, draw number) only, so a run resumed at step k sees exactly the prompts the uninterrupted run saw,
+    and a W-process run sees, step for step, the global batches of a 1-process run.
+
+    >>> list(PromptOrder(3, 8, seed=0, start=4, batch_size=2)) == list(PromptOrder(3, 8, seed=0, batch_size=2))[4:]
+    True
+    >>> halves = [list(PromptOrder(5, 8, seed=0, batch_size=4, rank=r, world_size=2)) for r in (0, 1)]
+    >>> [halves[0][:2] + halves[1][:2], halves[0][2:] + halves[1][2:]] == [list(PromptOrder(5, 8, seed=0))[:4],
+    ...                                                                   list(PromptOrder(5, 8, seed=0))[4:]]
     True
     """
 
-    def __init__(self, n: int, total: int, seed: int, start: int = 0) -> None:
+    def __init__(
+        self, n: int, total: int, seed: int, start: int = 0, *, batch_size: int = 1, rank: int = 0, world_size: int = 1
+    ) -> None:
         self.n, self.total, self.seed, self.start = n, total, seed, start
+        self.batch_size, self.rank, self.world_size = batch_size, rank, world_size
 
     def __iter__(self):
         generator = torch.Generator().manual_seed(self.seed)
         passes = -(-self.total // self.n)
-        indices = torch.cat([torch.randperm(self.n, generator=generator) for _ in range(passes)])
-        return iter(indices[self.start : self.total].tolist())
+        draws = torch.cat([torch.randperm(self.n, generator=generator) for _ in range(passes)])[: self.total].tolist()
+        share = self.batch_size // self.world_size
+        for step_start in range(self.start, self.total, self.batch_size):
+            offset = step_start + self.rank * share
+            yield from draws[offset : offset + share]
 
     def __len__(self) -> int:
         # The whole run's length, even when resumed: Lightning restores how many batches of the epoch were
         # done and counts on from there, so a shorter length would end the resumed epoch early.
-        return self.total
+        return self.total // self.world_size

@@ -108,6 +108,10 @@ def train_and_evaluate(
     run_id = run_id or f"{track}-{task}-{method}-s{cfg.seed}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
     run = RunDirectory(Path(cfg.output_dir) / run_id)
     cfg.run_id = run_id
+    if not _launcher_rank_zero():
+        # A rank that Lightning's DDP launcher started: rank 0 owns the folder (lock, status, record); this
+        # process only computes its share.
+        return _execute(cfg, method_cls, task_cls, run, start, progress)
     run.acquire()
     try:
         if run.record.exists() and not force:
@@ -137,6 +141,11 @@ def train_and_evaluate(
         return record, path
     finally:
         run.release()
+
+
+def _launcher_rank_zero() -> bool:
+    """False in the processes a multi-process launch adds (Lightning's DDP launcher, torchrun, SLURM)."""
+    return all(int(os.environ.get(name, "0") or 0) == 0 for name in ("LOCAL_RANK", "NODE_RANK", "RANK"))
 
 
 def _check_same_config(run: RunDirectory, cfg: DictConfig) -> None:
@@ -200,6 +209,7 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
         log_every_n_steps=cfg.trainer.log_every_n_steps,
         # One log folder per attempt: a resumed run keeps the logs of the attempt that was killed.
         logger=CSVLogger(run_dir, name="logs", version=f"attempt-{len(list(run_dir.glob('logs/attempt-*')))}"),
+        use_distributed_sampler=False,  # PromptOrder shards each global batch itself, in a fixed order
         enable_checkpointing=False,  # AtomicCheckpoint below writes the one checkpoint a resume needs
         enable_progress_bar=progress,
         callbacks=[
