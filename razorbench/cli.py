@@ -7,6 +7,8 @@
     razorbench compare RUN_A RUN_B [--json PATH] [--alpha A] [--seed N]
     razorbench list [tasks|methods]
     razorbench pretrain-tiny [--out DIR] [--steps N] [--seed N]
+    razorbench pretrain-toy [--data-dir DIR] [--out DIR] [--epochs N] [--seed N]
+    razorbench reproduce toy [--data-dir DIR] [--out DIR] [--doc FILE] [--reduced]
 
 Bad input (an unknown method, task or config key, a value of the wrong type) ends with one line on
 stderr naming the bad value and the valid choices, and exit status 2.
@@ -80,6 +82,16 @@ def _parser() -> argparse.ArgumentParser:
     pre.add_argument("--out", default="tiny-lm", help="output directory (default: ./tiny-lm)")
     pre.add_argument("--steps", type=int, default=3000)
     pre.add_argument("--seed", type=int, default=0)
+
+    toy = sub.add_parser("pretrain-toy", help="rebuild the toy track's base MLP from seed")
+    toy.add_argument("--data-dir", help="local IDX copies (DIR/mnist, DIR/fashion_mnist); default: the hub")
+    toy.add_argument("--out", default="toy-mlp", help="output directory (default: ./toy-mlp)")
+    toy.add_argument("--epochs", type=int, default=10)
+    toy.add_argument("--seed", type=int, default=0)
+
+    from razorbench.reproduce import add_arguments
+
+    add_arguments(sub.add_parser("reproduce", help="a paper's experiment end to end: sweeps, analysis, report"))
     return parser
 
 
@@ -249,6 +261,13 @@ def _pretrain(args: argparse.Namespace) -> None:
     console.print(f"wrote {out} (sha256 {(out / 'SHA256').read_text().strip()})")
 
 
+def _pretrain_toy(args: argparse.Namespace) -> None:
+    from razorbench.toy import pretrain_toy
+
+    out = pretrain_toy(args.out, data_dir=args.data_dir, epochs=args.epochs, seed=args.seed, log=console.print)
+    console.print(f"wrote {out} (sha256 {(out / 'SHA256').read_text().strip()})")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -264,6 +283,12 @@ def main(argv: list[str] | None = None) -> int:
             _list(args.what)
         elif args.command == "pretrain-tiny":
             _pretrain(args)
+        elif args.command == "pretrain-toy":
+            _pretrain_toy(args)
+        elif args.command == "reproduce":
+            from razorbench.reproduce import from_args
+
+            from_args(args)
     except (ConfigError, UnknownNameError, UsageError, RunBusy) as e:
         err_console.print(f"razorbench: error: {e}", markup=False, highlight=False, soft_wrap=True)
         return 2

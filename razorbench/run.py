@@ -21,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from razorbench.config import ConfigError, compose
 from razorbench.evaluate import EvalSettings, base_evaluation, divergences, drift, new_task_accuracy, prior_scores
 from razorbench.lifecycle import AtomicCheckpoint, FiniteGuard, RNGState, RunDirectory, RunFailure, fault_point
-from razorbench.policy import TINY_MODEL_DIR, Policy, default_model, model_sha256
+from razorbench.policy import TINY_MODEL_DIR, Policy, default_model, load_policy, model_sha256
 from razorbench.records import METRIC_INFO, SCHEMA_VERSION, provenance, validate_record, write_json_atomic
 from razorbench.registry import METHODS, get_task
 from razorbench.sampling import build_sampler
@@ -168,7 +168,7 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     model_path = cfg.model or default_model(track)
     if track == "tiny" and not Path(model_path).exists():
         raise UsageError(f"model {model_path!r} does not exist (the tiny track needs a local model directory)")
-    policy = Policy.load(model_path)
+    policy = load_policy(track, model_path, data_dir=cfg.task.data_dir)
     _check_embedded(model_path, policy.sha256)
     timings["model_load"] = time.time() - t
 
@@ -243,7 +243,7 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     sampler.close()  # free an inference engine before the KL; in-process sweeps would pile engines up
     timings["final_eval"] = time.time() - t
     t = time.time()
-    reference = reference or Policy.load(model_path)
+    reference = reference or load_policy(track, model_path, data_dir=cfg.task.data_dir)
     reference.to(next(policy.model.parameters()).device)
     kl = divergences(reference, policy, base["kl_samples"], settings)
     timings["kl"] = time.time() - t
@@ -291,7 +291,7 @@ def build_record(
         "task": task,
         "method": method,
         "base_model": {
-            "name": policy.name if track != "tiny" else "razorbench-tiny-lm",
+            "name": {"tiny": "razorbench-tiny-lm", "toy": "razorbench-toy-mlp"}.get(track, policy.name),
             "path": policy.name,
             "sha256": model_sha256(policy.name),
         },

@@ -1,0 +1,70 @@
+"""Oracle SFT: supervised fine-tuning on π*(y|x) ∝ π0(y|x)·1[y correct], the KL-minimal distribution that
+solves the task (RL's Razor, arXiv 2509.04259: it forgets even less than RL; computed in closed form on
+their toy task).
+
+π* is π0 conditioned on being correct, so rejection sampling draws from it exactly: sample k responses
+from π0 per training prompt, keep the verified-correct ones. Then SFT on them:
+
+    L(θ) = − E_x E_{y~π*(·|x)} Σ_t log π_θ(y_t | x, y_<t) / Σ_t 1,   token mean over the batch
+
+(the `sft` loss, imported from `razorbench.methods.sft`).
+
+Departures and choices:
+1. The k samples per prompt are drawn once before training and cached (`razorbench.offline`, the same
+   draw as `dpo`/`simpo` with the same settings). Each step takes, for each prompt of the batch, one
+   accepted response at random, so every prompt weighs the same whatever its acceptance rate.
+2. A prompt with no accepted sample among its k is skipped: π* is then only approximated on the
+   prompts π0 can solve at all. `method_stats` reports the acceptance rate and the prompts skipped.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from torch import Tensor
+from torch.utils.data import DataLoader
+
+from razorbench.methods.sft import sft_loss
+from razorbench.offline import Accepted, OfflineDataConfig, OfflineModule, accepted_responses
+from razorbench.registry import register_method
+
+
+@dataclass
+class OracleSFTConfig(OfflineDataConfig):
+    """Only the draw's keys: k (`samples_per_prompt`, more k skips fewer prompts) and its seed."""
+
+
+@register_method("oracle-sft", on_policy=False, uses_negatives=False, data="rejection samples of π0")
+class OracleSFT(OfflineModule):
+    """SFT on rejection samples of π0 (the verified-correct ones)."""
+
+    Config = OracleSFTConfig
+
+    def __init__(self, *args, samples_per_prompt: int = 8, sample_seed: int = 0, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.save_hyperparameters(ignore=["policy", "task", "sampler", "reference"])
+
+    def on_fit_start(self) -> None:
+        # Here, not in __init__ or setup: the policy is on its device and still π0 (no step taken yet).
+        self.accepted, self.stats = accepted_responses(self.base_samples())
+        if not self.accepted:
+            raise RuntimeError(f"no accepted samples: π0 solved no {self.task.name} training prompt in k tries")
+
+    def train_dataloader(self) -> DataLoader:
+        return DataLoader(self.accepted, batch_size=self.hparams.batch_size, shuffle=True, collate_fn=list)
+
+    def method_stats(self) -> dict[str, Any]:
+        return dict(self.stats)
+
+    def training_step(self, batch: list[Accepted], batch_idx: int) -> Tensor:
+        policy = self.policy
+        sequences = policy.pack(
+            [policy.prompt_ids(a.example.prompt) for a in batch],
+            [random.choice(a.response_ids) for a in batch],  # y ~ π*(·|x): seeded by the run's seed
+        )
+        logp, mask = policy.token_logprobs(sequences.to(self.device))
+        loss = sft_loss(logp, mask)
+        self.log_dict({"train/loss": loss}, prog_bar=True, batch_size=len(batch))
+        return loss
