@@ -6,6 +6,9 @@
     razorbench analyze RUN_DIR... [--out DIR]
     razorbench compare RUN_A RUN_B [--json PATH] [--alpha A] [--seed N]
     razorbench list [tasks|methods]
+    razorbench submit RUN_DIR... --name NAME [--link URL] [--authors TEXT] [--out PATH]
+    razorbench leaderboard validate [PATH...]
+    razorbench leaderboard build [--check]
     razorbench pretrain-tiny [--out DIR] [--steps N] [--seed N]
     razorbench pretrain-toy [--data-dir DIR] [--out DIR] [--epochs N] [--seed N]
     razorbench reproduce toy [--data-dir DIR] [--out DIR] [--doc FILE] [--reduced]
@@ -74,6 +77,20 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--json", metavar="PATH", help="also write the full comparison as JSON")
     compare.add_argument("--alpha", type=float, default=0.05, help="family-wise error rate; CIs at 1 - alpha")
     compare.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and permutation draws")
+
+    submit = sub.add_parser("submit", help="make a leaderboard submission of every run of a sweep")
+    submit.add_argument("paths", nargs="+", metavar="RUN_DIR", help="sweep folders, run folders or records")
+    submit.add_argument("--name", required=True, help="the submission's name: its file name and leaderboard row")
+    submit.add_argument("--link", help="paper or code (an http(s) URL)")
+    submit.add_argument("--authors", help="names and a contact")
+    submit.add_argument("--out", help="default: leaderboard/submissions/<track>/<task>/<name>.json")
+
+    board = sub.add_parser("leaderboard", help="validate submissions; build leaderboard/README.md and index.html")
+    board_actions = board.add_subparsers(dest="action", required=True)
+    validate = board_actions.add_parser("validate", help="check submission files (default: leaderboard/submissions)")
+    validate.add_argument("paths", nargs="*", metavar="PATH", help="submission files or folders")
+    build = board_actions.add_parser("build", help="write leaderboard/README.md, index.html and plots/")
+    build.add_argument("--check", action="store_true", help="write nothing; exit 1 if the pages are not up to date")
 
     listing = sub.add_parser("list", help="list registered tasks and methods")
     listing.add_argument("what", nargs="?", choices=["tasks", "methods"], help="only tasks or only methods")
@@ -216,6 +233,56 @@ def _compare(args: argparse.Namespace) -> None:
         console.print(f"wrote {args.json}")
 
 
+def _submit(args: argparse.Namespace) -> None:
+    from razorbench.leaderboard import DEFAULT_DIR, make_submission, submission_path, write_submission
+
+    try:
+        submission = make_submission(args.paths, args.name, link=args.link, authors=args.authors)
+    except (OSError, ValueError) as e:  # a missing folder; records that do not make one valid submission
+        raise UsageError(str(e)) from None
+    out = Path(args.out) if args.out else submission_path(DEFAULT_DIR / "submissions", submission)
+    write_submission(submission, out)
+    console.print(
+        f"wrote {out}: {len(submission['records'])} runs of {submission['method']['name']} "
+        f"on {submission['track']}/{submission['task']}"
+    )
+
+
+def _leaderboard(args: argparse.Namespace) -> int:
+    from razorbench.leaderboard import DEFAULT_DIR, InvalidSubmissions, build, check, validate
+
+    submissions = DEFAULT_DIR / "submissions"
+    try:
+        if args.action == "validate":
+            problems = validate(args.paths or [submissions])
+            if problems:
+                raise InvalidSubmissions(problems)
+            console.print(f"{', '.join(args.paths or [str(submissions)])}: no problems")
+        elif args.check:
+            stale = check(submissions, DEFAULT_DIR)
+            if stale:
+                pages = ", ".join(str(DEFAULT_DIR / name) for name in stale)
+                err_console.print(
+                    f"razorbench: {pages} not up to date with {submissions}: run `razorbench leaderboard build`",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                return 1
+            console.print(f"{DEFAULT_DIR}: up to date")
+        else:
+            written = build(submissions, DEFAULT_DIR)
+            console.print(f"wrote {', '.join(str(p) for p in written)}")
+    except InvalidSubmissions as e:
+        for problem in e.problems:  # one line each: file: field: reason
+            err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        err_console.print(f"razorbench: {len(e.problems)} problem(s) in the submissions", markup=False, highlight=False)
+        return 1
+    except FileNotFoundError as e:  # no leaderboard/schema.json here
+        raise UsageError(str(e)) from None
+    return 0
+
+
 def _fits_table(key: str, group: dict) -> Table:
     table = Table(title=f"{key}: forgetting law ({group['runs']} runs)")
     for column in ("predictor", "n", "R² linear [95% CI]", "R² quadratic through 0 [95% CI]"):
@@ -279,6 +346,10 @@ def main(argv: list[str] | None = None) -> int:
             _analyze(args)
         elif args.command == "compare":
             _compare(args)
+        elif args.command == "submit":
+            _submit(args)
+        elif args.command == "leaderboard":
+            return _leaderboard(args)
         elif args.command == "list":
             _list(args.what)
         elif args.command == "pretrain-tiny":
