@@ -150,6 +150,7 @@ def compose(
     try:
         merged = OmegaConf.merge(schema, *layers)
         OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)  # surface missing/interpolation errors
+        OmegaConf.to_object(merged.method)  # runs the method Config's __post_init__ checks before any model loads
     except OmegaConfBaseException as e:
         raise ConfigError(_one_line(e)) from None
     check(merged)

@@ -42,7 +42,7 @@ class RunFailure(RuntimeError):
 
 
 class RunBusy(RuntimeError):
-    """Another process is working in this run folder."""
+    """The run folder cannot be used: another process works in it, or it cannot be written."""
 
 
 class RunDirectory:
@@ -53,7 +53,13 @@ class RunDirectory:
         self._lock = FileLock(str(path / "run.lock"))
 
     def acquire(self) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            probe = self.path / ".write-probe"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as e:
+            raise RunBusy(f"cannot write the run folder {str(self.path)!r}: {e.strerror or e}") from None
         try:
             self._lock.acquire(timeout=0)
         except Timeout:
@@ -69,8 +75,11 @@ class RunDirectory:
         """Record why the run failed (no record is written); returns the failure file."""
         reason = f"{type(error).__name__}: {error}"
         path = self.path / "failure.json"
-        write_json_atomic(path, {"reason": reason, "traceback": traceback.format_exception(error)})
-        self.set_status("failed", reason)
+        try:
+            write_json_atomic(path, {"reason": reason, "traceback": traceback.format_exception(error)})
+            self.set_status("failed", reason)
+        except OSError:  # the disk that failed the run may refuse these too; the error message still says why
+            pass
         return path
 
     def clear(self) -> None:

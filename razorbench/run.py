@@ -21,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from razorbench.config import ConfigError, compose
 from razorbench.evaluate import EvalSettings, base_evaluation, divergences, drift, new_task_accuracy, prior_scores
 from razorbench.lifecycle import AtomicCheckpoint, FiniteGuard, RNGState, RunDirectory, RunFailure, fault_point
-from razorbench.policy import TINY_MODEL_DIR, Policy, default_model, load_policy, model_sha256
+from razorbench.policy import TINY_MODEL_DIR, TOY_MODEL_DIR, Policy, default_model, load_policy, model_sha256
 from razorbench.records import METRIC_INFO, SCHEMA_VERSION, provenance, validate_record, write_json_atomic
 from razorbench.registry import METHODS, get_task
 from razorbench.sampling import build_sampler
@@ -70,14 +70,25 @@ def new_tasks(track: str) -> list[str]:
     return [e.info["task_name"] for e in TASKS.entries() if e.info["track"] == track and e.obj.kind == "new"]
 
 
-def _check_embedded(path: str, sha256: str) -> None:
-    expected_file = TINY_MODEL_DIR / "SHA256"
-    if Path(path).resolve() == TINY_MODEL_DIR.resolve() and expected_file.exists():
-        expected = expected_file.read_text().split()[0]
-        if sha256 != expected:
+def check_model(track: str, model_path: str) -> None:
+    """Before anything is written: a local model must be a saved model folder, and an embedded one must match
+    its recorded sha256 (a corrupted or edited package is refused, not silently benchmarked)."""
+    path = Path(model_path)
+    if track in ("tiny", "toy") or path.exists():
+        if not (path.is_dir() and (path / "config.json").is_file()):
             raise UsageError(
-                f"the embedded tiny model's sha256 {sha256[:12]}… differs from its recorded {expected[:12]}…"
+                f"model {model_path!r} is not a model folder (no config.json); valid: a folder written "
+                "by save_pretrained, or no --model for the track's default"
             )
+    for embedded in (TINY_MODEL_DIR, TOY_MODEL_DIR):
+        recorded = embedded / "SHA256"
+        if path.exists() and path.resolve() == embedded.resolve() and recorded.exists():
+            expected, actual = recorded.read_text().split()[0], model_sha256(path)
+            if actual != expected:
+                raise UsageError(
+                    f"the embedded model {str(path)!r} has sha256 {actual[:12]}…, not its recorded "
+                    f"{expected[:12]}…: reinstall razorbench"
+                )
 
 
 def _quiet_lightning() -> None:
@@ -106,6 +117,7 @@ def train_and_evaluate(
     # environment, so every rank writes into the same run folder.
     run_id = cfg.run_id or os.environ.get(RUN_ID_ENV)
     run_id = run_id or f"{track}-{task}-{method}-s{cfg.seed}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    check_model(track, cfg.model or default_model(track))
     run = RunDirectory(Path(cfg.output_dir) / run_id)
     cfg.run_id = run_id
     if not _launcher_rank_zero():
@@ -166,10 +178,7 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     t = time.time()
     model_path = cfg.model or default_model(track)
-    if track == "tiny" and not Path(model_path).exists():
-        raise UsageError(f"model {model_path!r} does not exist (the tiny track needs a local model directory)")
     policy = load_policy(track, model_path, data_dir=cfg.task.data_dir)
-    _check_embedded(model_path, policy.sha256)
     timings["model_load"] = time.time() - t
 
     settings = EvalSettings.from_config(cfg)

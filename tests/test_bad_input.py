@@ -61,3 +61,72 @@ def test_any_unknown_name_is_one_line_with_the_valid_choices(name):
             lookup(name)
         except UnknownNameError as e:
             assert "\n" not in str(e).replace(repr(name), "") and "valid:" in str(e)
+
+
+SMALL = [
+    "trainer.max_steps=1",
+    "eval.new_task_prompts=4",
+    "eval.samples_per_prompt=1",
+    "eval.kl_prompts=4",
+    "eval.prior_limit=4",
+    "data.batch_size=4",
+]
+
+
+def _cli(argv, capsys):
+    from razorbench.cli import main
+
+    code = main(["run", "--method", "sft", "--task", "science", "--no-progress", *argv, *SMALL])
+    return code, capsys.readouterr().err.strip().splitlines()
+
+
+def test_a_folder_that_is_not_a_model_is_one_line_and_writes_nothing(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    code, err = _cli(["--model", str(tmp_path / "empty"), "--output-dir", str(tmp_path / "runs")], capsys)
+    assert code == 2 and len(err) == 1 and "is not a model folder" in err[0]
+    assert not (tmp_path / "runs").exists()
+
+
+def test_an_embedded_model_whose_sha256_differs_is_refused(tmp_path, monkeypatch):
+    import shutil
+
+    import pytest
+
+    import razorbench.run as run
+    from razorbench.policy import TINY_MODEL_DIR
+
+    copy = tmp_path / "tiny-lm"
+    shutil.copytree(TINY_MODEL_DIR, copy)
+    (copy / "SHA256").write_text("0" * 64 + "\n")  # as if the weights had been altered after packaging
+    monkeypatch.setattr(run, "TINY_MODEL_DIR", copy)
+    with pytest.raises(run.UsageError, match="not its recorded"):
+        run.train_and_evaluate("sft", "science", overrides=[f"model={copy}", f"output_dir={tmp_path}"], progress=False)
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, err = _cli(["--output-dir", str(blocker / "runs")], capsys)
+    assert code == 2 and len(err) == 1 and "cannot write the run folder" in err[0]
+
+
+def test_a_failed_record_write_is_one_line_and_leaves_the_previous_files(tmp_path, monkeypatch, capsys):
+    import errno
+    import os
+
+    import razorbench.records as records
+
+    real_replace = os.replace
+
+    def disk_full(src, dst):
+        if str(dst).endswith("record.json"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(records.os, "replace", disk_full)
+    out = tmp_path / "runs"
+    code, err = _cli(["--output-dir", str(out), "--run-id", "r", f"cache_dir={tmp_path / 'cache'}"], capsys)
+    assert code == 1 and len(err) == 1 and "No space left on device" in err[0]
+    run_dir = out / "r"
+    assert not (run_dir / "record.json").exists() and not list(run_dir.glob(".*.tmp"))
+    assert (run_dir / "config.yaml").exists() and (run_dir / "checkpoints" / "last.ckpt").exists()

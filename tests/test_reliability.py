@@ -149,3 +149,36 @@ def test_two_processes_share_an_output_folder_and_the_cache(tmp_path):
     assert sum("base_eval" in t for t in timings) == 1  # the base was evaluated once, under the cache lock
     assert len(list((tmp_path / "cache" / "base").glob("*.json"))) == 1
     assert records[0]["metrics"]["forward_kl"] == records[1]["metrics"]["forward_kl"]
+
+
+@pytest.mark.slow
+def test_killed_sweep_reruns_only_the_missing_runs(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != FAULT_ENV}
+    argv = [
+        sys.executable,
+        "-m",
+        "razorbench.cli",
+        "sweep",
+        "--method",
+        "sft",
+        "--task",
+        "science",
+        "--grid",
+        "optim.lr=1e-4,1e-3",
+        "--output-dir",
+        str(tmp_path),
+        "--sweep-id",
+        "s",
+        *SMALL[:-1],
+        f"cache_dir={tmp_path / 'cache'}",
+    ]
+    killed = subprocess.run(argv, capture_output=True, text=True, env={**env, FAULT_ENV: "training"}, timeout=600)
+    assert killed.returncode == -signal.SIGKILL
+    runs = sorted(p.name for p in (tmp_path / "s").iterdir() if p.is_dir())
+    assert len(runs) == 1 and not (tmp_path / "s" / runs[0] / "record.json").exists()  # killed in its first run
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    records = sorted((tmp_path / "s").glob("*/record.json"))
+    assert len(records) == 2  # both grid points, each once
+    first = json.loads((tmp_path / "s" / runs[0] / "record.json").read_text())
+    assert "resumed_from_checkpoint" in first["provenance"]["timings"]
