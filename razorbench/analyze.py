@@ -104,6 +104,26 @@ def configurations(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(points, key=lambda p: p["run_ids"][0])
 
 
+def frontier_points(runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One point per configuration (seeds averaged, with intervals), and the Pareto-frontier subset of them."""
+    points = [
+        {
+            "run_ids": c["run_ids"],
+            "seeds": c["prior"]["n"],
+            "accuracy": c["accuracy"]["mean"],
+            "accuracy_low": c["accuracy"]["low"],
+            "accuracy_high": c["accuracy"]["high"],
+            "prior": c["prior"]["mean"],
+            "prior_low": c["prior"]["low"],
+            "prior_high": c["prior"]["high"],
+            "forgetting": c["forgetting"]["mean"],
+            "forward_kl": c["forward_kl"]["mean"],
+        }
+        for c in configurations(runs)
+    ]
+    return points, [points[i] for i in pareto_frontier([(p["accuracy"], p["prior"]) for p in points])]
+
+
 def find_records(paths: list[str | Path]) -> list[dict[str, Any]]:
     """Every record.json at or under the given paths (run folders, sweep folders, or record files)."""
     files: list[Path] = []
@@ -210,22 +230,8 @@ def analyze(records: list[dict[str, Any]], levels: int = 5) -> dict[str, Any]:
             by_method[r["method"]].append(r)
         frontiers = {}
         for method, rs in sorted(by_method.items()):
-            configs = configurations(rs)
-            xy = [(c["accuracy"]["mean"], c["prior"]["mean"]) for c in configs]
-            points = [
-                {
-                    "run_ids": c["run_ids"],
-                    "seeds": c["prior"]["n"],
-                    "accuracy": c["accuracy"]["mean"],
-                    "accuracy_low": c["accuracy"]["low"],
-                    "accuracy_high": c["accuracy"]["high"],
-                    "prior": c["prior"]["mean"],
-                    "prior_low": c["prior"]["low"],
-                    "prior_high": c["prior"]["high"],
-                }
-                for c in configs
-            ]
-            frontiers[method] = {"points": points, "frontier": [points[i] for i in pareto_frontier(xy)]}
+            points, frontier = frontier_points(rs)
+            frontiers[method] = {"points": points, "frontier": frontier}
         fits = {}
         for name in PREDICTORS:
             pairs = [(predictor_value(r, name), r["metrics"]["forgetting"]) for r in runs]

@@ -36,14 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from razorbench.analyze import (
-    configurations,
-    find_records,
-    fit,
-    interpolate_frontier,
-    matched_accuracy,
-    pareto_frontier,
-)
+from razorbench.analyze import find_records, fit, frontier_points, interpolate_frontier, matched_accuracy
 from razorbench.leaderboard_pages import plot_group, render_html, render_markdown
 
 SUBMISSION_VERSION = 1
@@ -534,20 +527,7 @@ def load_submissions(submissions_dir: Path) -> list[dict[str, Any]]:
 
 def _entry(sub: dict[str, Any]) -> dict[str, Any]:
     """One submission's configurations (seeds averaged) and Pareto frontier, in analyze's point format."""
-    points = [
-        {
-            "run_ids": c["run_ids"],
-            "seeds": c["prior"]["n"],
-            "accuracy": c["accuracy"]["mean"],
-            "prior": c["prior"]["mean"],
-            "prior_low": c["prior"]["low"],
-            "prior_high": c["prior"]["high"],
-            "forgetting": c["forgetting"]["mean"],
-            "forward_kl": c["forward_kl"]["mean"],
-        }
-        for c in configurations(sub["records"])
-    ]
-    frontier = [points[i] for i in pareto_frontier([(p["accuracy"], p["prior"]) for p in points])]
+    points, frontier = frontier_points(sub["records"])
     return {
         "name": sub["name"],
         "method": sub["method"]["name"],
