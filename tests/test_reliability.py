@@ -25,11 +25,9 @@ SMALL = [
 METRICS = ("new_task_accuracy", "base_new_task_accuracy", "forgetting", "forward_kl", "reverse_kl", "weight_l2")
 
 
-def run_cli(tmp_path, run_id, cache, kill_at=None, extra=()):
-    env = {k: v for k, v in os.environ.items() if k != FAULT_ENV}
-    if kill_at:
-        env[FAULT_ENV] = kill_at
-    argv = [
+def rl_argv(tmp_path, run_id, cache, extra=()):
+    """The CLI command of one small rl run into tmp_path/runs/<run_id>."""
+    return [
         sys.executable,
         "-m",
         "razorbench.cli",
@@ -47,7 +45,17 @@ def run_cli(tmp_path, run_id, cache, kill_at=None, extra=()):
         f"cache_dir={cache}",
         *extra,
     ]
-    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
+
+
+def clean_env(kill_at=None):
+    env = {k: v for k, v in os.environ.items() if k != FAULT_ENV}
+    return {**env, FAULT_ENV: kill_at} if kill_at else env
+
+
+def run_cli(tmp_path, run_id, cache, kill_at=None, extra=()):
+    return subprocess.run(
+        rl_argv(tmp_path, run_id, cache, extra), capture_output=True, text=True, env=clean_env(kill_at), timeout=600
+    )
 
 
 @pytest.fixture(scope="module")
@@ -115,27 +123,9 @@ def test_non_finite_loss_fails_the_run_without_a_record(tmp_path):
 
 @pytest.mark.slow
 def test_two_processes_share_an_output_folder_and_the_cache(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != FAULT_ENV}
-
     def start(run_id):
-        argv = [
-            sys.executable,
-            "-m",
-            "razorbench.cli",
-            "run",
-            "--method",
-            "rl",
-            "--task",
-            "science",
-            "--no-progress",
-            "--run-id",
-            run_id,
-            "--output-dir",
-            str(tmp_path / "runs"),
-            *SMALL,
-            f"cache_dir={tmp_path / 'cache'}",
-        ]
-        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        argv = rl_argv(tmp_path, run_id, tmp_path / "cache")
+        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env())
 
     a, b, same = start("a"), start("b"), start("a")
     outputs = [p.communicate(timeout=600) for p in (a, b, same)]
@@ -153,7 +143,7 @@ def test_two_processes_share_an_output_folder_and_the_cache(tmp_path):
 
 @pytest.mark.slow
 def test_killed_sweep_reruns_only_the_missing_runs(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != FAULT_ENV}
+    env = clean_env()
     argv = [
         sys.executable,
         "-m",
