@@ -11,7 +11,7 @@
     razorbench leaderboard build [--check]
     razorbench pretrain-tiny [--out DIR] [--steps N] [--seed N]
     razorbench pretrain-toy [--data-dir DIR] [--out DIR] [--epochs N] [--seed N]
-    razorbench reproduce toy [--data-dir DIR] [--out DIR] [--doc FILE] [--reduced]
+    razorbench reproduce toy|tiny [--data-dir DIR] [--out DIR] [--doc FILE] [--reduced] [--jobs N]
 
 Bad input (an unknown method, task or config key, a value of the wrong type) ends with one line on
 stderr naming the bad value and the valid choices, and exit status 2.

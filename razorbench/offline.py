@@ -68,10 +68,12 @@ class Pair:
 
 @dataclass(frozen=True)
 class Accepted:
-    """The accepted (verified-correct) responses of π0 to one prompt: samples of π*(·|x)."""
+    """The accepted (verified-correct) responses of π0 to one prompt: samples of π*(·|x), or, with `weights`,
+    every correct response and its exact probability under π*(·|x) (where the policy gives π* in closed form)."""
 
     example: Example
     response_ids: list[list[int]]
+    weights: list[float] | None = None
 
 
 def cache_key(model_sha256: str, task: Task, settings: dict[str, Any]) -> str:

@@ -59,3 +59,34 @@ def test_a_step_is_the_sft_loss_on_an_accepted_sample_and_raises_its_logprob(mod
             p -= 1e-2 * p.grad
         after, _ = policy.token_logprobs(sequences)
     assert (after * mask).sum() > (logp * mask).sum()
+
+
+def test_oracle_loss_matches_a_float64_loop_and_is_sft_loss_at_unit_weights():
+    from razorbench.methods.oracle_sft import oracle_loss
+
+    g = torch.Generator().manual_seed(0)
+    logp = -torch.rand(4, 5, generator=g, dtype=torch.float64) * 3
+    mask = torch.tensor([[0, 1, 1, 0, 0], [0, 0, 1, 1, 1], [1, 1, 0, 0, 0], [0, 1, 0, 0, 0]], dtype=torch.float64)
+    weights = torch.tensor([0.25, 0.75, 1.0, 0.5], dtype=torch.float64)
+    num = sum(-float(logp[b, t]) * float(weights[b]) for b in range(4) for t in range(5) if mask[b, t])
+    den = sum(float(weights[b]) for b in range(4) for t in range(5) if mask[b, t])
+    assert float(oracle_loss(logp, mask, weights)) == pytest.approx(num / den, rel=1e-12)
+    torch.testing.assert_close(oracle_loss(logp, mask, torch.ones(4, dtype=torch.float64)), sft_loss(logp, mask))
+
+
+@pytest.mark.filterwarnings("ignore:You are trying to `self.log")
+def test_closed_form_oracle_is_used_exactly_when_the_policy_gives_it(module):
+    policy = module.policy
+    a, ab = policy.response_ids("a"), policy.response_ids("ab")
+    # π*(·|x) over the two correct responses, as a policy with a closed form (the toy MLP) returns it.
+    policy.oracle_responses = lambda examples, verify: [([a, ab], [0.25, 0.75]) for _ in examples]
+    module.on_fit_start()
+    assert module.method_stats() == {"exact": True, "prompts": 3, "prompts_skipped": 0}
+    assert [(x.response_ids, x.weights) for x in module.accepted] == [([a, ab], [0.25, 0.75])] * 3
+    loss = module.training_step(module.accepted[:1], 0)
+    sequences = policy.pack([policy.prompt_ids("prompt 0")] * 2, [a, ab])
+    logp, mask = policy.token_logprobs(sequences)
+    expected = (0.25 * -(logp[0] * mask[0]).sum() + 0.75 * -(logp[1] * mask[1]).sum()) / (
+        0.25 * mask[0].sum() + 0.75 * mask[1].sum()
+    )
+    torch.testing.assert_close(loss, expected)

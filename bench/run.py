@@ -1,0 +1,93 @@
+"""Wall time of `razorbench run --method M --task science` as a user runs it: cold and warm, with its breakdown.
+
+Cold: a fresh, empty cache directory, so the base model is evaluated (new-task accuracy, priors, the π0 samples
+for the KL). Warm: the same command again with that cache, so the base evaluation is a cache hit. Each run is its
+own process (`razorbench run ...`), timed from outside; the phases come from the record's `provenance.timings`;
+"start-up" is the process's wall time minus the run's own (imports, config, writing the record and exiting).
+
+    python bench/run.py                      # rl and sft on science, 3 repeats of each cold/warm pair
+    python bench/run.py --methods rl --repeats 5 --threads 1
+
+Prints a Markdown table (medians over repeats) and the warm/cold ratio of each method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PHASES = ("model_load", "base_eval", "sampling", "training", "final_eval", "kl", "drift")
+
+
+def run_once(method: str, task: str, cache_dir: Path, out_dir: Path, run_id: str, threads: int) -> dict[str, float]:
+    """One `razorbench run` process; returns its wall time, the run's own wall time and the phase timings."""
+    command = [
+        sys.executable, "-m", "razorbench.cli", "run", "--method", method, "--task", task, "--no-progress",
+        "--output-dir", str(out_dir), "--run-id", run_id, f"cache_dir={cache_dir}",
+    ]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    began = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - began
+    if done.returncode != 0:
+        raise SystemExit(f"bench/run.py: {' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    record = json.loads((out_dir / run_id / "record.json").read_text())
+    timings = record["provenance"]["timings"]
+    row = {"command": wall, "run": record["provenance"]["wall_seconds"]}
+    row["start-up"] = wall - row["run"]
+    for phase in PHASES:
+        row[phase] = timings.get(phase, 0.0) + timings.get(f"{phase}_cached", 0.0)
+    row["cache_hit"] = float("base_eval_cached" in timings)
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--methods", nargs="+", default=["rl", "sft"])
+    parser.add_argument("--task", default="science")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (OMP_NUM_THREADS) of each run")
+    args = parser.parse_args(argv)
+
+    rows: dict[tuple[str, str], list[dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for repeat in range(args.repeats):
+            for method in args.methods:  # alternate methods so that drift in machine load hits both alike
+                cache = Path(tmp) / f"cache-{method}-{repeat}"  # empty: the first run of the pair is cold
+                out = Path(tmp) / "runs"
+                for kind in ("cold", "warm"):
+                    row = run_once(method, args.task, cache, out, f"{method}-{kind}-{repeat}", args.threads)
+                    if row["cache_hit"] != (kind == "warm"):
+                        raise SystemExit(f"bench/run.py: the {kind} run of {method} had cache_hit={row['cache_hit']}")
+                    rows.setdefault((method, kind), []).append(row)
+                    print(f"# {method} {kind} {repeat}: {row['command']:.1f}s", file=sys.stderr)
+
+    columns = ["command", "start-up", "run", *PHASES]
+    print(
+        f"razorbench run --task {args.task}: median of {args.repeats} (seconds); {os.cpu_count()} CPUs,"
+        f" {args.threads} torch thread(s), Python {platform.python_version()}, load average now"
+        f" {os.getloadavg()[0]:.1f}\n"
+    )
+    print("| method | cache | " + " | ".join(columns) + " |")
+    print("|---|---|" + "--:|" * len(columns))
+    for (method, kind), rs in rows.items():
+        cells = [f"{statistics.median(r[c] for r in rs):.2f}" for c in columns]
+        print(f"| {method} | {kind} | " + " | ".join(cells) + " |")
+    print()
+    for method in args.methods:
+        cold = statistics.median(r["command"] for r in rows[(method, "cold")])
+        warm = statistics.median(r["command"] for r in rows[(method, "warm")])
+        print(f"- {method}: warm command {warm:.1f}s vs cold {cold:.1f}s: {100 * (1 - warm / cold):.0f}% faster")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
