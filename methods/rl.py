@@ -119,7 +119,9 @@ class GRPO(RazorModule):
             [self.task.reward(text, batch[samples.prompt_index(i)]) for i, text in enumerate(samples.texts)],
             device=self.device,
         )
-        sequences = policy.pack(samples.prompt_ids, samples.response_ids).to(self.device)
+        # Each prompt once for its group (when the model can share it): P prompt forwards a step, not P·G.
+        sequences = policy.pack_groups(samples.prompt_ids[:: samples.n], samples.response_ids, samples.n)
+        sequences = sequences.to(self.device)
         reference = self.reference if hp.kl_coef > 0 else None
         logp, mask, kl = logprobs_and_kl(policy, reference, sequences, estimator=hp.kl_estimator)
         loss = grpo_loss(

@@ -34,7 +34,8 @@ class TrainerConfig:
     devices: Any = 1
     """An int, a list of device ids, or "auto"."""
     strategy: str = "auto"
-    """"auto", "ddp", "fsdp", "deepspeed", ... (Lightning strategy names)."""
+    """"auto", "ddp", "fsdp", "deepspeed", ... (Lightning strategy names), or "fsdp2": FSDP2 data parallelism
+    (Lightning's ModelParallelStrategy; unlike "fsdp", it also runs on CPU)."""
     num_nodes: int = 1
     precision: str = "32-true"
     gradient_clip_val: float = 1.0
@@ -78,7 +79,9 @@ class EvalConfig:
     """Examples per prior task (None-like 0 means all)."""
     batch_size: int = 100
     kl_chunk_size: int = 4096
-    """Token positions per chunk of the exact KL (memory is O(chunk x vocab))."""
+    """Tokens per group of sequences run through the two models for the exact KL, and scored positions per chunk
+    of logits (capped so one policy's chunk logits stay under 128 MiB: 220 positions at a 150k vocabulary).
+    Memory is one group's activations plus one chunk's logits, whatever the batch (`bench/forward_kl.py`)."""
     seed: int = 1234
     """Seed of evaluation sampling, apart from the training seed: every run of a sweep is scored on the
     same base samples, and the base evaluation is cached once for all of them."""

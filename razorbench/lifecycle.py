@@ -114,11 +114,16 @@ class RNGState(Callback):
     draws the same samples as an uninterrupted one."""
 
     def state_dict(self) -> dict[str, Any]:
-        return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+        # NumPy's key array as a tensor: the checkpoint stays loadable with weights_only=True, which Lightning
+        # 2.6.6 uses whatever fit(weights_only=) says for strategies that restore after setup (FSDP, FSDP2, DeepSpeed).
+        kind, keys, pos, has_gauss, cached = np.random.get_state()
+        numpy_state = [kind, torch.from_numpy(keys.copy()), pos, has_gauss, cached]
+        return {"python": random.getstate(), "numpy": numpy_state, "torch": torch.get_rng_state()}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         random.setstate(state_dict["python"])
-        np.random.set_state(state_dict["numpy"])
+        kind, keys, pos, has_gauss, cached = state_dict["numpy"]
+        np.random.set_state((kind, keys.numpy(), pos, has_gauss, cached))
         torch.set_rng_state(state_dict["torch"])
 
 

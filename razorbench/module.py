@@ -16,6 +16,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from razorbench.config import ConfigError
+from razorbench.distributed import shard_fsdp2
 from razorbench.policy import Policy
 from razorbench.sampling import Sampler
 from razorbench.task import Example, Task
@@ -85,6 +86,12 @@ class RazorModule(L.LightningModule):
     def setup(self, stage: str) -> None:
         if self.reference is not None:
             self.reference.to(self.device)
+
+    def configure_model(self) -> None:
+        """Shard the policy with FSDP2 when the strategy gives a device mesh (`trainer.strategy=fsdp2`); else a no-op.
+        The frozen reference stays whole on every rank."""
+        if self.device_mesh is not None:
+            shard_fsdp2(self.policy.model, self.device_mesh["data_parallel"])
 
     def train_dataloader(self) -> DataLoader:
         examples = self.task.examples("train")

@@ -18,7 +18,7 @@ from torch import Tensor
 
 from razorbench.config import ConfigError
 from razorbench.metrics.kl import token_kl
-from razorbench.policy import Policy, SequenceBatch
+from razorbench.policy import GroupBatch, Policy, SequenceBatch
 
 KL_ESTIMATORS = ("exact", "k3")
 
@@ -58,13 +58,14 @@ def kl_penalty(logits: Tensor, ref_logits: Tensor, targets: Tensor, *, estimator
 
 
 def logprobs_and_kl(
-    policy: Policy, reference: Policy | None, batch: SequenceBatch, *, estimator: str
+    policy: Policy, reference: Policy | None, batch: SequenceBatch | GroupBatch, *, estimator: str
 ) -> tuple[Tensor, Tensor, Tensor | None]:
-    """One forward of π (and of π0 when given): (logp, mask, kl), each (B, T-1); kl is None without π0."""
-    logits = policy.logits(batch)  # (B, T-1, V), predicting tokens 1..T-1
-    targets = batch.input_ids[:, 1:]
+    """One forward of π (and of π0 when given): (logp, mask, kl), each shaped like `batch.targets` ((B, T-1) for a
+    `SequenceBatch`, (P·G, R) for a `GroupBatch`); kl is None without π0."""
+    logits = policy.logits(batch)  # (..., V), predicting batch.targets
+    targets = batch.targets
     logp = gather_logprobs(logits, targets)
-    mask = batch.response_mask[:, 1:].to(logp.dtype)
+    mask = batch.target_mask.to(logp.dtype)
     if reference is None:
         return logp, mask, None
     with torch.no_grad():

@@ -3,13 +3,16 @@ into padded token batches and gives per-token log-probabilities.
 
 Everything downstream (samplers, losses, metrics) works on `SequenceBatch`: prompt+response token ids,
 right-padded, with a mask that is 1 exactly on response tokens, so losses and metrics never see the
-prompt or the padding.
+prompt or the padding. Groups of responses to one prompt (GRPO's) can instead be packed as a `GroupBatch`,
+which holds each prompt once: the model runs it once and repeats its keys and values for the group.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
+import inspect
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -21,6 +24,12 @@ TINY_MODEL_DIR = Path(str(files("razorbench") / "assets" / "tiny-lm"))
 TOY_MODEL_DIR = Path(str(files("razorbench") / "assets" / "toy-mlp"))  # the toy track's MLP (razorbench.toy)
 # Files whose bytes define a model (weights, architecture, tokenizer, chat template).
 _MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja")
+
+
+@functools.cache
+def _takes_logits_to_keep(model_type: type) -> bool:
+    """Whether a model's forward can apply its LM head to the last positions only (transformers >= 4.50 models)."""
+    return "logits_to_keep" in inspect.signature(model_type.forward).parameters
 
 
 def model_sha256(path: str | Path) -> str:
@@ -66,8 +75,46 @@ class SequenceBatch:
     attention_mask: Tensor
     response_mask: Tensor  # 1 on response tokens (including the EOS that ends a response), else 0
 
+    @property
+    def targets(self) -> Tensor:
+        """(B, T-1) the tokens that `Policy.logits` predicts: tokens 1..T-1."""
+        return self.input_ids[:, 1:]
+
+    @property
+    def target_mask(self) -> Tensor:
+        """(B, T-1) 1 where a target is a response token."""
+        return self.response_mask[:, 1:]
+
     def to(self, device: torch.device | str) -> SequenceBatch:
         return SequenceBatch(*(t.to(device) for t in (self.input_ids, self.attention_mask, self.response_mask)))
+
+
+@dataclass
+class GroupBatch:
+    """Groups of `group_size` responses to shared prompts, each prompt held once (`Policy.pack_groups`).
+
+    Prompts are left-padded, so all end at the column where the responses start; responses are right-padded.
+    Response row i answers prompt i // group_size.
+    """
+
+    prompt_ids: Tensor  # (P, W)
+    prompt_mask: Tensor  # (P, W) 1 on prompt tokens, 0 on the left padding
+    response_ids: Tensor  # (P·G, R)
+    response_mask: Tensor  # (P·G, R) 1 on response tokens (including the EOS that ends a response), else 0
+    group_size: int
+
+    @property
+    def targets(self) -> Tensor:
+        """(P·G, R) the tokens that `Policy.logits` predicts: every response position."""
+        return self.response_ids
+
+    @property
+    def target_mask(self) -> Tensor:
+        return self.response_mask
+
+    def to(self, device: torch.device | str) -> GroupBatch:
+        tensors = (self.prompt_ids, self.prompt_mask, self.response_ids, self.response_mask)
+        return GroupBatch(*(t.to(device) for t in tensors), group_size=self.group_size)
 
 
 class Policy(torch.nn.Module):
@@ -137,15 +184,103 @@ class Policy(torch.nn.Module):
             response_mask[i, len(p) : len(p) + len(r)] = 1
         return SequenceBatch(input_ids, attention_mask, response_mask)
 
-    def logits(self, batch: SequenceBatch) -> Tensor:
-        """Next-token logits aligned with the tokens they predict: (B, T-1, V) for tokens 1..T-1."""
+    @property
+    def shares_prompts(self) -> bool:
+        """Whether the model can run a prompt once and reuse its keys and values for many responses: a decoder-only
+        transformers model that takes a `DynamicCache` (a model without one, such as the toy MLP, cannot), without
+        gradient checkpointing (which turns the cache off in training)."""
+        config = getattr(self.model, "config", None)
+        supports = getattr(self.model, "_supports_default_dynamic_cache", None)
+        if config is None or config.is_encoder_decoder or not callable(supports) or not supports():
+            return False
+        return not getattr(self.model, "is_gradient_checkpointing", False)
+
+    def prompt_cache(
+        self, input_ids: Tensor, attention_mask: Tensor, repeats: int, *, head_on_last_only: bool = True
+    ) -> tuple[Tensor, object]:
+        """Run left-padded prompts once: (the logits at their last column (P, 1, V), their KV cache with every row
+        repeated `repeats` times along the batch, rows of one prompt adjacent). Differentiable: the gradient of
+        whatever reads the repeated cache flows back into the one forward of each prompt.
+
+        `head_on_last_only` applies the LM head to the last column only (`logits_to_keep=1`, where the model takes
+        it); False applies it to every column, as a forward over whole rows does."""
+        from transformers import DynamicCache
+
+        model = self.model
+        try:
+            cache = DynamicCache(config=model.config.get_text_config(decoder=True))
+        except TypeError:  # transformers < 4.56 builds its cache layers lazily, without the config
+            cache = DynamicCache()
+        keep = {"logits_to_keep": 1} if head_on_last_only and _takes_logits_to_keep(type(model)) else {}
+        out = model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            position_ids=(attention_mask.cumsum(-1) - 1).clamp(min=0),
+            past_key_values=cache,
+            use_cache=True,
+            **keep,
+        )
+        cache.batch_repeat_interleave(repeats)
+        return out.logits[:, -1:], cache
+
+    def pack_groups(
+        self, prompt_ids: list[list[int]], response_ids: list[list[int]], group_size: int
+    ) -> GroupBatch | SequenceBatch:
+        """Responses in groups of `group_size` to the prompts `prompt_ids` (one per group): a `GroupBatch` when the
+        model `shares_prompts`, else the same rows as `pack` (each prompt repeated for its group)."""
+        if len(response_ids) != len(prompt_ids) * group_size:
+            raise ValueError(f"{len(response_ids)} responses are not {len(prompt_ids)} groups of {group_size}")
+        if not self.shares_prompts:
+            return self.pack([p for p in prompt_ids for _ in range(group_size)], response_ids)
+        width, length = max(len(p) for p in prompt_ids), max(len(r) for r in response_ids)
+        prompts = torch.full((len(prompt_ids), width), self.pad_token_id, dtype=torch.long)
+        prompt_mask = torch.zeros_like(prompts)
+        for i, p in enumerate(prompt_ids):
+            prompts[i, width - len(p) :] = torch.tensor(p, dtype=torch.long)
+            prompt_mask[i, width - len(p) :] = 1
+        responses = torch.full((len(response_ids), length), self.pad_token_id, dtype=torch.long)
+        response_mask = torch.zeros_like(responses)
+        for i, r in enumerate(response_ids):
+            responses[i, : len(r)] = torch.tensor(r, dtype=torch.long)
+            response_mask[i, : len(r)] = 1
+        return GroupBatch(prompts, prompt_mask, responses, response_mask, group_size)
+
+    def logits(self, batch: SequenceBatch | GroupBatch) -> Tensor:
+        """Next-token logits aligned with the tokens they predict, `batch.targets`: (B, T-1, V) for tokens 1..T-1
+        of a `SequenceBatch`, (P·G, R, V) for the response tokens of a `GroupBatch`."""
+        if isinstance(batch, GroupBatch):
+            return self._group_logits(batch)
         out = self.model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=False)
         return out.logits[:, :-1].float()
 
-    def token_logprobs(self, batch: SequenceBatch) -> tuple[Tensor, Tensor]:
-        """(logp, mask), both (B, T-1): log π(token_t | tokens_<t) and 1 where token_t is a response token."""
+    def _group_logits(self, batch: GroupBatch) -> Tensor:
+        # Each prompt runs once; its group's responses attend to its repeated keys and values. The same logits
+        # as a forward over every full prompt+response row, up to float rounding, for P prompt forwards, not P·G.
+        group = batch.group_size
+        # The head over every prompt column: over the last one alone (a strided input) it may round differently in
+        # π and in its copy π0, whose weights lie at other addresses; step 1's KL would then be 1e-10, not 0.
+        first, cache = self.prompt_cache(batch.prompt_ids, batch.prompt_mask, group, head_on_last_only=False)
+        logits = [first.repeat_interleave(group, dim=0)]  # the last prompt position predicts response token 0
+        length = batch.response_ids.shape[1]
+        if length > 1:
+            start = batch.prompt_mask.sum(-1, keepdim=True).repeat_interleave(group, dim=0)
+            positions = start + torch.arange(length - 1, device=start.device)
+            mask = torch.cat([batch.prompt_mask.repeat_interleave(group, dim=0), batch.response_mask[:, :-1]], dim=1)
+            out = self.model(
+                input_ids=batch.response_ids[:, :-1],
+                attention_mask=mask,
+                position_ids=positions,
+                past_key_values=cache,
+                use_cache=True,
+            )
+            logits.append(out.logits)
+        return torch.cat(logits, dim=1).float()
+
+    def token_logprobs(self, batch: SequenceBatch | GroupBatch) -> tuple[Tensor, Tensor]:
+        """(logp, mask), both shaped like `batch.targets`: log π(target | what precedes it) and 1 where the target is
+        a response token."""
         logits = self.logits(batch)
-        targets = batch.input_ids[:, 1:]
+        targets = batch.targets
         # gather - logsumexp instead of log_softmax: no second (B, T, V) tensor.
         logp = torch.gather(logits, -1, targets.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
-        return logp, batch.response_mask[:, 1:].to(logp.dtype)
+        return logp, batch.target_mask.to(logp.dtype)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
+import torch
 from lightning.pytorch.callbacks import RichProgressBar
 from lightning.pytorch.loggers import CSVLogger
 from omegaconf import DictConfig, OmegaConf
@@ -61,7 +62,19 @@ def resolve(method: str, task: str, track: str, config_file: str | None, overrid
         config_file,
         [f"track={track}", *overrides],
     )
+    _check_strategy(cfg.trainer)
     return method_cls, task_cls, cfg
+
+
+def _check_strategy(trainer_cfg: DictConfig) -> None:
+    """Refuse before any work a strategy that Lightning refuses without a GPU (it would fail after the base
+    evaluation): FSDP1 ("fsdp*") and DeepSpeed ("deepspeed*")."""
+    name = str(trainer_cfg.strategy)
+    cpu = trainer_cfg.accelerator == "cpu" or (trainer_cfg.accelerator == "auto" and not torch.cuda.is_available())
+    if cpu and name != "fsdp2" and name.startswith(("fsdp", "deepspeed")):
+        raise ConfigError(
+            f"trainer.strategy={name} needs a GPU (Lightning refuses it on CPU); on CPU use one of: auto, ddp, fsdp2"
+        )
 
 
 def new_tasks(track: str) -> list[str]:
@@ -155,6 +168,24 @@ def train_and_evaluate(
         run.release()
 
 
+def _strategy(trainer_cfg: DictConfig) -> Any:
+    """The Lightning strategy `trainer.strategy` names. "fsdp2" (no Lightning name of its own) is Lightning's
+    ModelParallelStrategy as pure data parallelism: FSDP2 (`fully_shard`, applied in `RazorModule.configure_model`),
+    which unlike Lightning's "fsdp" (FSDP1, GPU only) also runs on CPU with gloo."""
+    if trainer_cfg.strategy != "fsdp2":
+        return trainer_cfg.strategy
+    from lightning.pytorch.strategies import ModelParallelStrategy
+
+    devices = trainer_cfg.devices
+    devices = len(devices) if isinstance(devices, (list, tuple)) or OmegaConf.is_list(devices) else devices
+    if not isinstance(devices, int) or devices < 1:
+        raise ConfigError(f"trainer.strategy=fsdp2 needs a device count: trainer.devices={devices!r}; valid: 1, 2, ...")
+    # Full checkpoint files (gathered on rank 0): AtomicCheckpoint renames one file, not a sharded folder.
+    return ModelParallelStrategy(
+        data_parallel_size=devices * trainer_cfg.num_nodes, tensor_parallel_size=1, save_distributed_checkpoint=False
+    )
+
+
 def _launcher_rank_zero() -> bool:
     """False in the processes a multi-process launch adds (Lightning's DDP launcher, torchrun, SLURM)."""
     return all(int(os.environ.get(name, "0") or 0) == 0 for name in ("LOCAL_RANK", "NODE_RANK", "RANK"))
@@ -211,7 +242,7 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
         max_epochs=-1,
         accelerator=cfg.trainer.accelerator,
         devices=cfg.trainer.devices,
-        strategy=cfg.trainer.strategy,
+        strategy=_strategy(cfg.trainer),
         num_nodes=cfg.trainer.num_nodes,
         precision=cfg.trainer.precision,
         gradient_clip_val=cfg.trainer.gradient_clip_val,

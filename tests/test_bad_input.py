@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -130,3 +131,15 @@ def test_a_failed_record_write_is_one_line_and_leaves_the_previous_files(tmp_pat
     run_dir = out / "r"
     assert not (run_dir / "record.json").exists() and not list(run_dir.glob(".*.tmp"))
     assert (run_dir / "config.yaml").exists() and (run_dir / "checkpoints" / "last.ckpt").exists()
+
+
+@pytest.mark.parametrize("strategy", ["fsdp", "deepspeed_stage_2"])
+def test_a_gpu_only_strategy_on_cpu_is_one_line_before_any_work(strategy, tmp_path, capsys):
+    code, err = _cli(
+        ["--output-dir", str(tmp_path / "runs"), "trainer.accelerator=cpu", f"trainer.strategy={strategy}"], capsys
+    )
+    assert code == 2 and err == [
+        f"razorbench: error: trainer.strategy={strategy} needs a GPU (Lightning refuses it on CPU); on CPU use one of:"
+        " auto, ddp, fsdp2"
+    ]
+    assert not (tmp_path / "runs").exists()

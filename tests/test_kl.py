@@ -81,3 +81,77 @@ def test_reverse_kl_and_total_variation_match_float64_loops(policy_pair):
     got = sequence_divergences(reference, policy, batch, chunk_size=2)
     assert_close(got["reverse_kl"].double(), reverse, rtol=1e-4, atol=1e-6)
     assert_close(got["total_variation"].double(), tv, rtol=1e-4, atol=1e-6)
+
+
+def _ragged_batch(policy):
+    """Six rows of different prompt and response lengths, one without a response (nothing to score)."""
+    prompts = [policy.prompt_ids(p) for p in ("add 1 2", "capital of Peru", "x", "sum of 3 and 4", "hi", "y")]
+    responses = [[30, 31, 1], [40, 41, 42, 43, 44, 45, 46, 1], [50], [], [60, 61, 62, 63, 1], [70, 71]]
+    return policy.pack(prompts, responses)
+
+
+def test_divergences_do_not_depend_on_chunk_sizes_or_blocks(policy_pair, monkeypatch):
+    # Row groups, logits chunks (chunk_size and the vocabulary cap) and CPU row blocks only split the work.
+    from razorbench.metrics import kl
+
+    reference, policy = policy_pair
+    batch = _ragged_batch(policy)
+    expected = kl.sequence_divergences(reference, policy, batch)
+    assert expected["forward_kl"][3] == 0 and (expected["forward_kl"][[0, 1, 2, 4, 5]] > 0).all()
+    vocab = policy.model.get_output_embeddings().weight.shape[0]
+    for logits_elements, block_elements in ((kl.LOGITS_ELEMENTS, kl.CPU_BLOCK_ELEMENTS), (3 * vocab, vocab)):
+        monkeypatch.setattr(kl, "LOGITS_ELEMENTS", logits_elements)
+        monkeypatch.setattr(kl, "CPU_BLOCK_ELEMENTS", block_elements)
+        for chunk in (1, 2, 5, 16, 40, 4096):
+            got = kl.sequence_divergences(reference, policy, batch, chunk)
+            for name in kl.DIVERGENCES:
+                assert_close(got[name], expected[name], rtol=0, atol=1e-6, msg=f"{name}, chunk {chunk}")
+
+
+def test_work_goes_in_chunks_of_bounded_size(policy_pair, monkeypatch):
+    # Bodies see groups of whole rows of at most chunk_size tokens (or a single row), heads at most one chunk of
+    # positions, and every head call but the last is a full chunk.
+    from razorbench.metrics import kl
+
+    reference, policy = policy_pair
+    batch = _ragged_batch(policy)
+    vocab = policy.model.get_output_embeddings().weight.shape[0]
+    monkeypatch.setattr(kl, "LOGITS_ELEMENTS", 4 * vocab)  # 4 positions a chunk
+    bodies, heads = [], []
+    hooks = [
+        model.base_model.register_forward_pre_hook(
+            lambda m, a, kw: bodies.append(kw["input_ids"].shape), with_kwargs=True
+        )
+        for model in (reference.model, policy.model)
+    ]
+    hooks += [
+        model.get_output_embeddings().register_forward_pre_hook(lambda m, a: heads.append(a[0].shape[0]))
+        for model in (reference.model, policy.model)
+    ]
+    try:
+        kl.sequence_divergences(reference, policy, batch, chunk_size=40)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    assert all(rows == 1 or rows * width <= 40 for rows, width in bodies)
+    assert sum(rows for rows, _ in bodies) <= 2 * batch.input_ids.shape[0]  # no row runs twice
+    scored = int(batch.response_mask[:, 1:].sum())
+    assert heads[:-2] == [4] * (len(heads) - 2) and sum(heads) == 2 * scored and max(heads) <= 4
+
+
+def test_token_divergences_keep_leading_dims_and_match_whole_tensor_math(monkeypatch):
+    from razorbench.metrics import kl
+
+    g = torch.Generator().manual_seed(0)
+    ref_logits, logits = torch.randn(2, 5, 7, generator=g), torch.randn(2, 5, 7, generator=g)
+    ref_logp, logp = ref_logits.double().log_softmax(-1), logits.double().log_softmax(-1)
+    expected = {
+        "forward_kl": (ref_logp.exp() * (ref_logp - logp)).sum(-1),
+        "reverse_kl": (logp.exp() * (logp - ref_logp)).sum(-1),
+        "total_variation": 0.5 * (ref_logp.exp() - logp.exp()).abs().sum(-1),
+    }
+    monkeypatch.setattr(kl, "CPU_BLOCK_ELEMENTS", 21)  # blocks of 3 rows: 10 rows in 4 blocks
+    got = kl.token_divergences(ref_logits, logits)
+    for name in kl.DIVERGENCES:
+        assert_close(got[name].double(), expected[name], rtol=1e-5, atol=1e-6)
+    assert kl.token_kl(ref_logits[0, 0], logits[0, 0]).shape == ()

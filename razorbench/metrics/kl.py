@@ -7,8 +7,11 @@ summing the exact KL over the whole vocabulary at every response position: unbia
 sequence-level KL and of far lower variance than a sampled-token estimate. Reported per sequence (the
 sum) and per token (the mean over response tokens).
 
-Memory does not grow with batch × length × vocabulary: the LM head is applied to the final hidden
-states of `chunk_size` response positions at a time.
+Memory does not grow with batch × length, nor with the vocabulary beyond one chunk's logits: the bodies run
+on groups of whole sequences of at most `chunk_size` tokens, whose response positions also fit one logits chunk,
+and the LM heads are applied to the final hidden states of at most `chunk_positions(chunk_size, vocab)` response
+positions at a time (fewer than `chunk_size` when the vocabulary is large, so that a chunk's logits stay under
+128 MiB per policy in float32).
 
 The same pass also gives two predictors the paper compared against (at the same base-sampled prefixes):
 the reverse KL Σ_v π(v)[log π(v) − log π0(v)] and the total variation ½ Σ_v |π0(v) − π(v)|, both summed
@@ -23,32 +26,66 @@ from torchmetrics import Metric
 
 from razorbench.policy import Policy, SequenceBatch
 
-
-def _hidden_and_head(policy: Policy, batch: SequenceBatch) -> tuple[Tensor, torch.nn.Module]:
-    """Final hidden states (B, T, H) and the LM head, so logits can be made a chunk at a time."""
-    model = policy.model
-    hidden = model.base_model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state
-    return hidden, model.get_output_embeddings()
-
-
 DIVERGENCES = ("forward_kl", "reverse_kl", "total_variation")
+
+# Elements of one policy's logits in a chunk: 2^25 float32 = 128 MiB (220 positions of a 151,936-token vocabulary).
+LOGITS_ELEMENTS = 1 << 25
+# On CPU the divergences go through a chunk's logits in row blocks of ~2 MiB, so that their ~10 elementwise passes
+# stay in cache: at a 151,936-token vocabulary that made them ~2.5x faster than whole-chunk passes (on 1 CPU core).
+# Elsewhere (GPU) a block is the whole chunk: there a Python loop over small blocks would mostly add kernel launches.
+CPU_BLOCK_ELEMENTS = 1 << 19
+
+
+def chunk_positions(chunk_size: int, vocab_size: int) -> int:
+    """Response positions whose logits are made at once: `chunk_size`, fewer for a large vocabulary."""
+    return max(1, min(chunk_size, LOGITS_ELEMENTS // vocab_size))
 
 
 def token_divergences(ref_logits: Tensor, logits: Tensor) -> dict[str, Tensor]:
     """Exact KL(π0 ‖ π), KL(π ‖ π0) and TV(π0, π) over the last dim, in float32. (N, V) -> 3 × (N,)."""
-    ref_logp = torch.log_softmax(ref_logits.float(), dim=-1)
-    logp = torch.log_softmax(logits.float(), dim=-1)
-    ref_p, p = ref_logp.exp(), logp.exp()
-    return {
-        "forward_kl": (ref_p * (ref_logp - logp)).sum(-1),
-        "reverse_kl": (p * (logp - ref_logp)).sum(-1),
-        "total_variation": 0.5 * (ref_p - p).abs().sum(-1),
-    }
+    shape, vocab = logits.shape[:-1], logits.shape[-1]
+    ref_logits, logits = ref_logits.reshape(-1, vocab), logits.reshape(-1, vocab)
+    if torch.is_grad_enabled() and (logits.requires_grad or ref_logits.requires_grad):
+        # A training penalty differentiates through this: no in-place ops, whose inputs autograd still needs.
+        ref_logp, logp = torch.log_softmax(ref_logits.float(), dim=-1), torch.log_softmax(logits.float(), dim=-1)
+        ref_p, p, log_ratio = ref_logp.exp(), logp.exp(), ref_logp - logp
+        values = ((ref_p * log_ratio).sum(-1), -(p * log_ratio).sum(-1), 0.5 * (ref_p - p).abs().sum(-1))
+        return {name: v.view(shape) for name, v in zip(DIVERGENCES, values, strict=True)}
+    rows = ref_logits.shape[0]
+    block = max(1, CPU_BLOCK_ELEMENTS // vocab) if logits.device.type == "cpu" else max(1, rows)
+    out = torch.empty(len(DIVERGENCES), rows, dtype=torch.float32, device=logits.device)
+    for start in range(0, rows, block):
+        stop = start + block
+        ref_logp = torch.log_softmax(ref_logits[start:stop].float(), dim=-1)
+        logp = torch.log_softmax(logits[start:stop].float(), dim=-1)
+        ref_p, p = ref_logp.exp(), logp.exp()
+        log_ratio = ref_logp.sub_(logp)  # log π0 − log π, in place of log π0 (no longer needed)
+        out[0, start:stop] = (ref_p * log_ratio).sum(-1)
+        out[1, start:stop] = (p * log_ratio).sum(-1).neg_()
+        out[2, start:stop] = ref_p.sub_(p).abs_().sum(-1).mul_(0.5)
+    return {name: values.view(shape) for name, values in zip(DIVERGENCES, out, strict=True)}
 
 
 def token_kl(ref_logits: Tensor, logits: Tensor) -> Tensor:
     """Exact KL(softmax(ref_logits) ‖ softmax(logits)) over the last dim. (N, V) -> (N,)."""
     return token_divergences(ref_logits, logits)["forward_kl"]
+
+
+def _row_groups(batch: SequenceBatch, tokens: int, positions: int) -> list[tuple[int, int, int]]:
+    """Consecutive rows [start, stop) and the width they need: rows × width ≤ `tokens` and at most `positions`
+    scored positions, or a single row. A row's width ends at its last attended or response token."""
+    used = batch.attention_mask.bool() | batch.response_mask.bool()
+    widths = (used * torch.arange(1, used.shape[1] + 1, device=used.device)).amax(1).tolist()
+    scored = batch.response_mask[:, 1:].bool().sum(1).tolist()
+    groups: list[tuple[int, int, int]] = []
+    start, width, count = 0, 0, 0
+    for row, (w, s) in enumerate(zip(widths, scored, strict=True)):
+        if row > start and ((row - start + 1) * max(width, w) > tokens or count + s > positions):
+            groups.append((start, row, width))
+            start, width, count = row, 0, 0
+        width, count = max(width, w), count + s
+    groups.append((start, len(widths), width))
+    return groups
 
 
 @torch.no_grad()
@@ -58,20 +95,46 @@ def sequence_divergences(
     """Per-sequence sums (B,) over response positions of the three divergences of `token_divergences`.
 
     `batch` holds responses sampled from `reference` (π0). The logits at position t-1 predict token t,
-    so the positions scored are those whose *next* token is a response token.
+    so the positions scored are those whose *next* token is a response token. The bodies run a group of
+    sequences at a time (see the module docstring), up to the group's longest sequence, not over the padding
+    past it. The final hidden states of scored positions wait until they fill a chunk: every chunk but the
+    last is full, and at most two chunks' hidden states are held at once.
     """
-    ref_hidden, ref_head = _hidden_and_head(reference, batch)
-    hidden, head = _hidden_and_head(policy, batch)
-    predicts_response = batch.response_mask[:, 1:].bool()  # (B, T-1)
-    rows, cols = predicts_response.nonzero(as_tuple=True)
-    sums = {
-        k: torch.zeros(batch.input_ids.shape[0], dtype=torch.float32, device=ref_hidden.device) for k in DIVERGENCES
-    }
-    for start in range(0, rows.numel(), chunk_size):
-        r, c = rows[start : start + chunk_size], cols[start : start + chunk_size]
-        for name, values in token_divergences(ref_head(ref_hidden[r, c]), head(hidden[r, c])).items():
-            sums[name].index_add_(0, r, values)
-    return sums
+    ref_head, head = reference.model.get_output_embeddings(), policy.model.get_output_embeddings()
+    positions = chunk_positions(chunk_size, head.weight.shape[0])
+    sums = torch.zeros(len(DIVERGENCES), batch.input_ids.shape[0], dtype=torch.float32, device=batch.input_ids.device)
+    pending: list[tuple[Tensor, Tensor, Tensor]] = []  # (row, π0 hidden, π hidden) of positions not yet scored
+
+    def score(final: bool) -> None:
+        """The heads and divergences over the pending positions, `positions` at a time; all of them if `final`,
+        else the full chunks only (the rest waits for the next group)."""
+        rows, ref_hidden, hidden = (torch.cat(parts) for parts in zip(*pending, strict=True))
+        done = rows.numel() if final else rows.numel() - rows.numel() % positions
+        for first in range(0, done, positions):
+            last = min(first + positions, done)
+            values = token_divergences(ref_head(ref_hidden[first:last]), head(hidden[first:last]))
+            sums.index_add_(1, rows[first:last], torch.stack([values[name] for name in DIVERGENCES]))
+        pending[:] = [(rows[done:], ref_hidden[done:], hidden[done:])] if done < rows.numel() else []
+
+    waiting = 0
+    for start, stop, width in _row_groups(batch, chunk_size, positions):
+        rows, cols = batch.response_mask[start:stop, 1:width].bool().nonzero(as_tuple=True)
+        if rows.numel() == 0:
+            continue
+        inputs = {
+            "input_ids": batch.input_ids[start:stop, :width],
+            "attention_mask": batch.attention_mask[start:stop, :width],
+        }
+        ref_hidden = reference.model.base_model(**inputs, use_cache=False).last_hidden_state[rows, cols]
+        hidden = policy.model.base_model(**inputs, use_cache=False).last_hidden_state[rows, cols]
+        pending.append((rows + start, ref_hidden, hidden))
+        waiting += rows.numel()
+        if waiting >= positions:
+            score(final=False)
+            waiting %= positions
+    if pending:
+        score(final=True)
+    return dict(zip(DIVERGENCES, sums, strict=True))
 
 
 def sequence_forward_kl(reference: Policy, policy: Policy, batch: SequenceBatch, chunk_size: int = 4096) -> Tensor:

