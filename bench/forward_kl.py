@@ -38,7 +38,6 @@ import ctypes
 import gc
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -47,6 +46,7 @@ import time
 from pathlib import Path
 
 import torch
+from _machine import cpu_name  # bench/ is on sys.path when a script here runs
 
 from razorbench.config import EvalConfig
 from razorbench.metrics.kl import chunk_positions, sequence_divergences
@@ -169,14 +169,6 @@ def _in_subprocess(args: argparse.Namespace, vocab: str, batch: int, length: int
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _cpu_name() -> str:
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.machine()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
@@ -196,7 +188,7 @@ def main() -> None:
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
     vocabs = args.vocabs.split(",")
     print(
-        f"machine: {_cpu_name()}, {os.cpu_count()} CPUs, torch {torch.__version__}, {args.threads} torch thread(s), "
+        f"machine: {cpu_name()}, {os.cpu_count()} CPUs, torch {torch.__version__}, {args.threads} torch thread(s), "
         f"load average {os.getloadavg()[0]:.1f} at start"
     )
     print(

@@ -41,7 +41,6 @@ import argparse
 import contextlib
 import logging
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -50,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from _machine import cpu_name  # bench/ is on sys.path when a script here runs
 
 from razorbench.policy import TINY_MODEL_DIR, Policy
 from razorbench.registry import get_task
@@ -411,14 +411,6 @@ def run_bare_full(setup: Setup, total_steps: int, examples: list[Example], seed:
 RUNNERS = {"razorbench": run_razorbench, "TRL": run_trl, "bare": run_bare, "bare-full": run_bare_full}
 
 
-def _cpu_name() -> str:
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.machine()
-
-
 @contextlib.contextmanager
 def _quiet():
     """Silence the frameworks' per-run chatter (warnings, Lightning's tips) so the table stays readable."""
@@ -475,7 +467,7 @@ def main() -> None:
 
     began = time.perf_counter()
     print(
-        f"machine: {_cpu_name()}, {os.cpu_count()} CPUs, torch {torch.__version__}, threads {args.threads}, "
+        f"machine: {cpu_name()}, {os.cpu_count()} CPUs, torch {torch.__version__}, threads {args.threads}, "
         f"load average {os.getloadavg()[0]:.1f} at start"
     )
     print(f"{args.rounds} rounds x {args.steps} timed steps (after {args.warmup} warm-up) per framework\n")

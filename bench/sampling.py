@@ -16,12 +16,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import platform
 import statistics
 import time
-from pathlib import Path
 
 import torch
+from _machine import cpu_name  # bench/ is on sys.path when a script here runs
 
 from razorbench.policy import TINY_MODEL_DIR, Policy
 from razorbench.sampling.hf import HFSampler
@@ -50,14 +49,6 @@ def generate_seconds(sampler, prompts: int, n: int, tokens: int, repeats: int) -
     return statistics.median(wall[1:]), statistics.median(cpu[1:]), sum(full) / len(full)
 
 
-def _cpu_name() -> str:
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.machine()
-
-
 def _prompts(count: int) -> list[str]:
     # Distinct prompts of similar length (~50 tokens with the chat template), as a task's would be.
     return [f"What is the chemical symbol of element number {i}?" for i in range(count)]
@@ -82,7 +73,7 @@ def main() -> None:
 
     print(f"model: {args.model} ({sum(p.numel() for p in policy.model.parameters()) / 1e6:.2f}M parameters, float32)")
     print(
-        f"machine: {_cpu_name()}, {os.cpu_count()} CPUs, torch threads "
+        f"machine: {cpu_name()}, {os.cpu_count()} CPUs, torch threads "
         f"{torch.get_num_threads()}, load average {os.getloadavg()[0]:.1f} at start"
     )
     print(f"vLLM engine start (incl. first weight push): {start_seconds:.1f} s; median of {args.repeats} repeats\n")
