@@ -71,3 +71,4 @@ def test_two_tasks_in_two_processes_write_every_record_and_the_report(tmp_path):
     assert findings["pooled"]["fits"]["forward_kl"]["n"] == 8
     report = (tmp_path / "REPRO.md").read_text()
     assert "## science" in report and "## tool" in report and "over all 8 runs" in report
+    assert "## Design check" in report and "- tool: base accuracy" in report
