@@ -57,6 +57,13 @@ class Plan:
     track: str = "toy"
     tasks: tuple[str, ...] = (TASK,)
     r2_target: float = 0.9  # the forgetting law's R² target (toy 0.9; the LLM runs' 0.71 -> 0.7 on tiny)
+    method_grids: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """Extra values of a grid key for one method (added to `grid`'s for that method's sweeps only)."""
+
+    def grid_for(self, method: str) -> dict[str, list[str]]:
+        extra = self.method_grids.get(method, {})
+        keys = [*self.grid, *(k for k in extra if k not in self.grid)]
+        return {k: [*extra.get(k, []), *self.grid.get(k, [])] for k in keys}
 
 
 # The paper sweeps 15 learning rates in [3e-6, 1e-3] x 2 schedulers x {1, 2} epochs (~500 runs per method); this
@@ -107,7 +114,8 @@ def run_sweeps(plan: Plan, data_dir: str | None, out_dir: Path, log=print) -> di
                 overrides.append(f"task.data_dir={Path(data_dir).expanduser().resolve()}")
             began = time.time()
             where = sweep_dir(plan, out_dir, task, method)
-            run_sweep(method, task, plan.grid, seeds=plan.seeds, sweep_dir=where, track=plan.track, overrides=overrides)
+            grid = plan.grid_for(method)
+            run_sweep(method, task, grid, seeds=plan.seeds, sweep_dir=where, track=plan.track, overrides=overrides)
             name = method if len(plan.tasks) == 1 else f"{task}/{method}"
             seconds[name] = time.time() - began
             log(f"{name}: {seconds[name]:.0f}s")

@@ -72,3 +72,22 @@ def test_two_tasks_in_two_processes_write_every_record_and_the_report(tmp_path):
     report = (tmp_path / "REPRO.md").read_text()
     assert "## science" in report and "## tool" in report and "over all 8 runs" in report
     assert "## Design check" in report and "- tool: base accuracy" in report
+
+
+def test_a_method_grid_adds_values_for_that_method_only():
+    plan = Plan(
+        methods={"sft": [], "rl": []},
+        grid={"optim.lr": ["1e-4"]},
+        seeds=1,
+        method_grids={"sft": {"optim.lr": ["1e-5"], "trainer.max_steps": ["5"]}},
+    )
+    assert plan.grid_for("sft") == {"optim.lr": ["1e-5", "1e-4"], "trainer.max_steps": ["5"]}
+    assert plan.grid_for("rl") == {"optim.lr": ["1e-4"]}
+
+
+def test_busy_minutes_is_the_union_of_the_runs_intervals():
+    from razorbench.reproduce_tiny import _busy_minutes
+
+    spans = [(0, 60), (30, 120), (600, 660), (610, 620)]  # two overlapping, a pause, one inside another
+    records = [{"provenance": {"start": a, "end": b}} for a, b in spans]
+    assert _busy_minutes(records) == pytest.approx((120 + 60) / 60)
