@@ -1,12 +1,11 @@
-"""`razorbench reproduce toy`: RL's Razor's toy experiment (arXiv 2509.04259, ParityMNIST -> FashionMNIST) end to
-end: one sweep per method, the analysis, and a report of which findings come out.
+"""`razorbench reproduce toy|tiny`: RL's Razor's experiments end to end, and what the two reproductions share.
 
-1. Sweep (`razorbench.sweep.run_sweep`): for each method, the grid `TOY.grid` (learning rate × steps) × `TOY.seeds`
-   seeds, on `parity-mnist` with the `fashion-mnist` prior; resumable, as every sweep is.
+1. Sweep (`razorbench.sweep.run_sweep`): for each task and method, the plan's grid × seeds; resumable, as every
+   sweep is.
 2. Analyze (`razorbench.analyze.analyze`): Pareto frontiers, forgetting fitted against every predictor (R²), and
    methods compared at matched new-task accuracy on their frontiers.
 3. Judge the paper's claims from those numbers, as they come out (no seed is picked, no run dropped):
-   - the forgetting law: R² of forgetting against the forward KL (quadratic through 0), the paper's 0.96;
+   - the forgetting law: R² of forgetting against the forward KL (quadratic through 0);
    - GRPO (`rl`) forgets less than `sft` at matched accuracy;
    - on-policy (`rl`, `reinforce`) forgets less than offline (`sft`, `simpo`): every on/offline pair;
    - `oracle-sft` forgets less than `rl`.
@@ -14,35 +13,29 @@ end: one sweep per method, the analysis, and a report of which findings come out
    is "reproduced" when the expected method forgets less on average over the levels and no level shows a
    significant reversal (95% intervals over seeds disjoint), "not reproduced" otherwise, and "not testable" when
    the frontiers share no accuracy range at least `MIN_RANGE` wide.
-4. Write `analysis.json` and plots beside the sweeps, and the report (docs/REPRODUCTION.md by default).
+4. Write `analysis.json` and plots beside the sweeps, and the report: `razorbench.reproduce_toy` (ParityMNIST,
+   docs/REPRODUCTION.md) and `razorbench.reproduce_tiny` (the tiny LM, docs/REPRODUCTION-tiny.md).
 
-Every number in the report is computed here from the records: rerunning the command rewrites it.
+Every number in a report is computed from the records: rerunning the command rewrites it.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
-from razorbench.analyze import PREDICTORS, analyze, find_records, matched_accuracy, plot, write
+from razorbench.analyze import matched_accuracy
 
-TASK = "parity-mnist"
-KEY = f"toy/{TASK}"
 ON_POLICY, OFFLINE = ("rl", "reinforce"), ("sft", "simpo")
 # Narrower common accuracy ranges are not compared: about three standard errors of a sampled accuracy on ~1,000
 # images x 16 samples, so a "match" there is a match of noise.
 MIN_RANGE = 0.01
-PAPER_R2 = {"forward_kl": 0.96, "reverse_kl": 0.93, "total_variation_per_token": 0.80}  # PAPER.md, toy [notes]
 
 
 @dataclass(frozen=True)
@@ -55,7 +48,7 @@ class Plan:
     common: list[str] = field(default_factory=list)
     levels: int = 5  # matched-accuracy levels per compared pair
     track: str = "toy"
-    tasks: tuple[str, ...] = (TASK,)
+    tasks: tuple[str, ...] = ("parity-mnist",)
     r2_target: float = 0.9  # the forgetting law's R² target (toy 0.9; the LLM runs' 0.71 -> 0.7 on tiny)
     method_grids: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     """Extra values of a grid key for one method (added to `grid`'s for that method's sweeps only)."""
@@ -64,30 +57,6 @@ class Plan:
         extra = self.method_grids.get(method, {})
         keys = [*self.grid, *(k for k in extra if k not in self.grid)]
         return {k: [*extra.get(k, []), *self.grid.get(k, [])] for k in keys}
-
-
-# The paper sweeps 15 learning rates in [3e-6, 1e-3] x 2 schedulers x {1, 2} epochs (~500 runs per method); this
-# grid keeps the range's upper decades, where the methods move, at two lengths (100 and 300 steps of 32 images,
-# ~0.4 and ~1.1 passes over the ~8,500 training images), within a 20-minute budget on two CPU cores.
-TOY = Plan(
-    methods={
-        "sft": [],
-        "rl": ["method.group_size=8"],
-        "reinforce": ["method.samples_per_prompt=8"],
-        "simpo": ["method.samples_per_prompt=16"],
-        "oracle-sft": ["method.samples_per_prompt=16"],
-    },
-    grid={"optim.lr": ["1e-5", "3e-5", "1e-4", "3e-4", "1e-3"], "trainer.max_steps": ["100", "300"]},
-    seeds=3,
-    common=["data.batch_size=32"],
-)
-# A quick check of the headline claim (the slow test): GRPO against SFT on a small grid.
-REDUCED = Plan(
-    methods={"sft": [], "rl": ["method.group_size=8"]},
-    grid={"optim.lr": ["3e-5", "3e-4", "1e-3"], "trainer.max_steps": ["100"]},
-    seeds=2,
-    common=["data.batch_size=32"],
-)
 
 
 def _no_checkpoints() -> list[str]:
@@ -183,54 +152,17 @@ def judge(group: dict[str, Any], base_prior: float, levels: int, r2_target: floa
     }
 
 
-def reproduce_toy(
-    data_dir: str | None,
-    out_dir: str | Path = "runs/reproduce-toy",
-    doc: str | Path | None = "docs/REPRODUCTION.md",
-    *,
-    plan: Plan = TOY,
-    threads: int = 1,
-    log=print,
-) -> dict[str, Any]:
-    """Sweep, analyze, judge and write the report. Returns {"analysis", "findings", "seconds", "doc"}.
-
-    `threads`: torch threads for the runs; one toy run is too small to gain from more, and on a shared machine
-    two threads per process contend (the tests' conftest says the same of the tiny model).
-    """
-    out_dir = Path(out_dir)
-    torch.set_num_threads(threads)
-    began = time.time()
-    seconds = run_sweeps(plan, data_dir, out_dir, log)
-    records = [r for r in find_records([sweep_dir(plan, out_dir, TASK, m) for m in plan.methods]) if r["task"] == TASK]
-    result = analyze(records, levels=plan.levels)
-    write(result, out_dir / "analysis")
-    plots = plot(result, records, out_dir / "analysis")
-    group = result[KEY]
-    base_prior = float(np.mean([s["base"] for r in records for s in r["metrics"]["prior_scores"].values()]))
-    findings = judge(group, base_prior, plan.levels)
-    (out_dir / "analysis" / "findings.json").write_text(json.dumps(findings, indent=2) + "\n")
-    total = time.time() - began
-    out = {"analysis": result, "findings": findings, "seconds": {"methods": seconds, "total": total}, "doc": None}
-    if doc is not None:
-        doc = Path(doc)
-        doc.parent.mkdir(parents=True, exist_ok=True)
-        doc.write_text(render(plan, records, group, findings, out["seconds"], data_dir, out_dir, plots, threads))
-        out["doc"] = doc
-        log(f"wrote {doc}")
-    return out
-
-
-def _fmt(x: float | None, digits: int = 3) -> str:
+def fmt(x: float | None, digits: int = 3) -> str:
     return "n/a" if x is None else f"{x:.{digits}f}"
 
 
-def _r2_cell(fit: dict[str, Any]) -> str:
+def r2_cell(fit: dict[str, Any]) -> str:
     if fit.get("r2") is None:
         return "n/a"
-    return f"{fit['r2']:.3f} [{_fmt(fit.get('r2_low'), 2)}, {_fmt(fit.get('r2_high'), 2)}]"
+    return f"{fit['r2']:.3f} [{fmt(fit.get('r2_low'), 2)}, {fmt(fit.get('r2_high'), 2)}]"
 
 
-def _verdict(pair: dict[str, Any]) -> str:
+def verdict(pair: dict[str, Any]) -> str:
     """A pair's verdict with how many matched levels separate the methods beyond their seed intervals."""
     if "significant" not in pair:
         return pair["verdict"]
@@ -238,7 +170,7 @@ def _verdict(pair: dict[str, Any]) -> str:
     return f"{pair['verdict']}, mean gap {pair['mean_gap']:+.3f}, {disjoint}"
 
 
-def _pair_table(pair: dict[str, Any]) -> list[str]:
+def pair_table(pair: dict[str, Any]) -> list[str]:
     if pair["verdict"] == "not testable":
         return [f"- {pair['claim']}: **not testable** ({pair['note']})."]
     a, b = pair["forgetting"]
@@ -257,7 +189,7 @@ def _pair_table(pair: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _data_notes(records: list[dict[str, Any]]) -> list[str]:
+def data_notes(records: list[dict[str, Any]]) -> list[str]:
     """What the offline methods trained on, from their `method_stats` (the same draw for every run of a method)."""
     notes = []
     for method in ("oracle-sft", "simpo"):
@@ -280,7 +212,7 @@ def _data_notes(records: list[dict[str, Any]]) -> list[str]:
     return notes
 
 
-def _tied_with_forward_kl(fits: dict[str, Any]) -> list[str]:
+def tied_with_forward_kl(fits: dict[str, Any]) -> list[str]:
     """Predictors whose quadratic-fit R² interval reaches the forward KL's: not told apart by these runs."""
     law = fits.get("forward_kl", {}).get("quadratic0", {})
     if law.get("r2_low") is None:
@@ -294,13 +226,13 @@ def _tied_with_forward_kl(fits: dict[str, Any]) -> list[str]:
     )
 
 
-def _law_notes(fits: dict[str, Any], records: list[dict[str, Any]]) -> list[str]:
+def law_notes(fits: dict[str, Any], records: list[dict[str, Any]]) -> list[str]:
     """Is the forward KL distinguishable from the other predictors, where does the quadratic turn, and which
     methods lie off it (mean residual per method)."""
     law = fits.get("forward_kl", {}).get("quadratic0", {})
     if law.get("r2") is None:
         return []
-    tied = _tied_with_forward_kl(fits)
+    tied = tied_with_forward_kl(fits)
     notes = [""]
     if tied:
         notes.append(
@@ -327,137 +259,8 @@ def _law_notes(fits: dict[str, Any], records: list[dict[str, Any]]) -> list[str]
     return notes
 
 
-def render(
-    plan: Plan,
-    records: list[dict[str, Any]],
-    group: dict[str, Any],
-    findings: dict[str, Any],
-    seconds: dict[str, Any],
-    data_dir: str | None,
-    out_dir: Path,
-    plots: list[Path],
-    threads: int,
-) -> str:
-    """The report, in Markdown."""
-    first = records[0]
-    m0, prov = first["metrics"], first["provenance"]
-    base_prior = {name: s["base"] for name, s in m0["prior_scores"].items()}
-    compute = sum(r["provenance"]["wall_seconds"] for r in records)
-    command = "razorbench reproduce toy" + (f" --data-dir {data_dir}" if data_dir else "")
-    law = findings["forgetting_law"]
-    grid = ", ".join(f"`{k}` ∈ {{{', '.join(v)}}}" for k, v in plan.grid.items())
-    versions = (
-        f"razorbench {prov['razorbench_version']}, git {str(prov['git_sha'])[:10]}, torch {torch.__version__},"
-        f" Python {platform.python_version()}, {threads} torch thread(s) per run"
-    )
-    samples = first["config"]["eval"]["samples_per_prompt"]
-    priors = ", ".join(f"{p['n']} {k} images" for k, p in m0["prior_scores"].items())
-    methods = "; ".join(f"`{m}`" + (f" ({' '.join(o)})" if o else "") for m, o in plan.methods.items())
-    per_method = ", ".join(
-        f"{m} {sum(r['provenance']['wall_seconds'] for r in records if r['method'] == m) / 60:.1f} min"
-        for m in plan.methods
-    )
-    lines = [
-        "# Reproduction: RL's Razor, toy experiment (ParityMNIST → FashionMNIST)",
-        "",
-        f"Generated by `{command}` on {datetime.now(UTC):%Y-%m-%d} ({versions}). Every number below is computed"
-        " from the run records by `razorbench.reproduce`; rerunning the command rewrites this file.",
-        "",
-        "## Setup",
-        "",
-        f"- Base policy: the toy MLP 785→512→256→10 (`razorbench/assets/toy-mlp`, sha256"
-        f" `{first['base_model']['sha256'][:16]}…`), pretrained jointly on ~500 MNIST images (a random label of the"
-        " digit's parity) and ~500 Fashion-MNIST images (their class).",
-        f"- Base scores: new-task accuracy {m0['base_new_task_accuracy']:.3f} (probability mass on labels of the right"
-        " parity, sampled), " + ", ".join(f"{k} {v:.3f}" for k, v in base_prior.items()) + " (greedy accuracy).",
-        f"- Evaluation: {m0['n_new_task_prompts']} held-out MNIST images ({samples} samples each), forward KL on"
-        f" {m0['n_kl_prompts']} of them (exact over the 10 labels), {priors}.",
-        f"- Grid: {grid}; {plan.seeds} seeds (0–{plan.seeds - 1}); shared overrides `{' '.join(plan.common) or '-'}`.",
-        f"- Methods: {methods}.",
-        f"- Runs: {len(records)}; {compute / 60:.1f} min summed over the runs' wall times ({per_method}); this"
-        f" invocation took {seconds['total'] / 60:.1f} min (runs already on disk are reused, not rerun).",
-        *_data_notes(records),
-        "",
-        "## Forgetting law",
-        "",
-        f"R² of forgetting (mean prior drop) against the forward KL, quadratic through 0 (the paper's form):"
-        f" **{_fmt(law['r2'])}** (target ≥ {law['target']}, the paper's 0.96): **{law['verdict']}**.",
-        "",
-        "| predictor | runs | R² linear [95% CI] | R² quadratic through 0 [95% CI] | paper (toy) |",
-        "|---|---|---|---|---|",
-    ]
-    fits = group["fits"]
-    for name in sorted(fits, key=lambda n: -(fits[n]["quadratic0"]["r2"] or -1.0)):
-        f = fits[name]
-        paper = PAPER_R2.get(name)
-        lines.append(
-            f"| {name} | {f['n']} | {_r2_cell(f['linear'])} | {_r2_cell(f['quadratic0'])} | {_fmt(paper, 2)} |"
-        )
-    missing = [p for p in PREDICTORS if p not in fits]
-    if missing:
-        lines += ["", f"No fit (fewer than 3 runs report it): {', '.join(missing)}."]
-    lines += _law_notes(fits, records)
-    lines += [
-        "",
-        "Intervals: percentile bootstrap over runs. The paper's other alternatives on the toy (weight-space"
-        " ≈ 0.34–0.58, activation change ≈ 0.52–0.55) are reported in PAPER.md from secondary notes.",
-        "",
-        "## Findings at matched new-task accuracy",
-        "",
-        "Each pair is compared where both Pareto frontiers (configurations averaged over seeds) exist, at 5 evenly"
-        " spaced accuracies, by linear interpolation along each frontier. Forgetting = base prior score − frontier"
-        ' prior score. "Disjoint" marks levels where the two methods\' 95% seed intervals do not overlap.',
-        "",
-        "### GRPO forgets less than SFT",
-        "",
-        *_pair_table(findings["rl_vs_sft"]),
-        "",
-        "### On-policy (rl, reinforce) forgets less than offline (sft, simpo): "
-        f"**{findings['on_policy_vs_offline']['verdict']}**",
-        "",
-    ]
-    for pair in findings["on_policy_vs_offline"]["pairs"]:
-        lines += [*_pair_table(pair), ""]
-    lines += ["### Oracle SFT forgets less than GRPO", "", *_pair_table(findings["oracle_vs_rl"]), ""]
-    lines += [
-        "## Pareto frontiers",
-        "",
-        "| method | runs | frontier (accuracy → prior score), mean over seeds |",
-        "|---|---|---|",
-    ]
-    for method, f in group["methods"].items():
-        runs = sum(len(p["run_ids"]) for p in f["points"])
-        points = ", ".join(f"{p['accuracy']:.3f} → {p['prior']:.3f}" for p in f["frontier"])
-        lines.append(f"| {method} | {runs} | {points} |")
-    lines += [
-        "",
-        "## Summary",
-        "",
-        f"- Forgetting law (R² ≥ 0.9): {law['verdict']} (R² = {_fmt(law['r2'])}); forward KL the best predictor:"
-        + (
-            f" not shown: the 95% intervals do not separate it from {', '.join(_tied_with_forward_kl(fits))}."
-            if _tied_with_forward_kl(fits)
-            else " yes, every other predictor's R² interval lies below its."
-        ),
-        f"- GRPO < SFT: {_verdict(findings['rl_vs_sft'])}.",
-        f"- On-policy < offline: {findings['on_policy_vs_offline']['verdict']} ("
-        + "; ".join(
-            f"{p['claim'].split(' forgets')[0]} vs {p['claim'].split()[-1]}: {_verdict(p)}"
-            for p in findings["on_policy_vs_offline"]["pairs"]
-        )
-        + ").",
-        f"- Oracle SFT < GRPO: {_verdict(findings['oracle_vs_rl'])}.",
-        "",
-        f"Records, `analysis.json`, `findings.json` and plots: `{out_dir}` ("
-        + ", ".join(p.name for p in plots if p.suffix == ".png")
-        + ").",
-        "",
-    ]
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
-    """`python -m razorbench.reproduce toy --data-dir DIR` (the same as `razorbench reproduce toy`)."""
+    """`python -m razorbench.reproduce toy|tiny ...` (the same as `razorbench reproduce ...`)."""
     parser = argparse.ArgumentParser(prog="razorbench reproduce", description=__doc__.splitlines()[0])
     add_arguments(parser)
     args = parser.parse_args(argv)
@@ -490,6 +293,8 @@ def from_args(args: argparse.Namespace) -> dict[str, Any]:
         doc = args.doc or "docs/REPRODUCTION-tiny.md"
         plan = TINY_REDUCED if args.reduced else TINY
         return reproduce_tiny(args.data_dir, out, doc, plan=plan, jobs=args.jobs)
+    from razorbench.reproduce_toy import REDUCED, TOY, reproduce_toy
+
     return reproduce_toy(args.data_dir, out, args.doc or "docs/REPRODUCTION.md", plan=REDUCED if args.reduced else TOY)
 
 

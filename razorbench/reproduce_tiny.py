@@ -29,16 +29,16 @@ import torch
 from razorbench.analyze import PREDICTORS, analyze, find_records, fit_with_interval, plot, predictor_value, write
 from razorbench.reproduce import (
     Plan,
-    _data_notes,
-    _fmt,
-    _law_notes,
-    _pair_table,
-    _r2_cell,
-    _tied_with_forward_kl,
-    _verdict,
+    data_notes,
+    fmt,
     judge,
+    law_notes,
+    pair_table,
+    r2_cell,
     run_sweeps,
     sweep_dir,
+    tied_with_forward_kl,
+    verdict,
 )
 
 TRACK = "tiny"
@@ -117,7 +117,7 @@ def best_predictor(fits: dict[str, Any]) -> dict[str, Any]:
     if "forward_kl" not in scored:
         return {"best": None, "verdict": "not testable", "tied": []}
     best = max(scored, key=scored.get)
-    tied = _tied_with_forward_kl(fits)
+    tied = tied_with_forward_kl(fits)
     if best in ("forward_kl", "forward_kl_per_token"):
         verdict = "reproduced" if not tied else "highest R², not separated from " + ", ".join(tied)
     else:
@@ -198,8 +198,8 @@ def _fit_table(fits: dict[str, Any], paper: str) -> list[str]:
     ]
     for name in sorted(fits, key=lambda n: -(fits[n]["quadratic0"]["r2"] or -1.0)):
         f = fits[name]
-        ref = _fmt(PAPER_LLM_R2, 2) if name == "forward_kl" else "-"
-        lines.append(f"| {name} | {f['n']} | {_r2_cell(f['linear'])} | {_r2_cell(f['quadratic0'])} | {ref} |")
+        ref = fmt(PAPER_LLM_R2, 2) if name == "forward_kl" else "-"
+        lines.append(f"| {name} | {f['n']} | {r2_cell(f['linear'])} | {r2_cell(f['quadratic0'])} | {ref} |")
     return lines
 
 
@@ -314,7 +314,7 @@ def render(
         "## Forgetting law, all tasks pooled",
         "",
         f"R² of forgetting against the forward KL (quadratic through 0) over all {len(records)} runs:"
-        f" **{_fmt(law['r2'])}** (target ≥ {law['target']}; the paper's {PAPER_LLM_R2} across its LLM runs):"
+        f" **{fmt(law['r2'])}** (target ≥ {law['target']}; the paper's {PAPER_LLM_R2} across its LLM runs):"
         f" **{law['verdict']}**. Forward KL the best predictor: **{pooled['best_predictor']['verdict']}**.",
         "",
         *_fit_table(pooled["fits"], "LLM runs"),
@@ -359,19 +359,19 @@ def render(
             f"Base new-task accuracy {m0['base_new_task_accuracy']:.3f} ({m0['n_new_task_prompts']} prompts); base"
             f" prior scores {base}. Forward KL on {m0['n_kl_prompts']} prompts.",
             "",
-            f"Forgetting law: R² (forward KL, quadratic through 0) **{_fmt(f['forgetting_law']['r2'])}**:"
+            f"Forgetting law: R² (forward KL, quadratic through 0) **{fmt(f['forgetting_law']['r2'])}**:"
             f" **{f['forgetting_law']['verdict']}**; forward KL the best predictor: {f['best_predictor']['verdict']}.",
             "",
             *_fit_table(group["fits"], "LLM runs, pooled"),
-            *_law_notes(group["fits"], runs),
+            *law_notes(group["fits"], runs),
             "",
-            *_data_notes(runs),
+            *data_notes(runs),
             "",
             "Matched-accuracy comparisons:",
             "",
         ]
         for name, pair in _claims(f).items():
-            lines += [f"**{name}**", "", *_pair_table(pair), ""]
+            lines += [f"**{name}**", "", *pair_table(pair), ""]
         lines += [
             "| method | runs | frontier (accuracy → prior score), mean over seeds |",
             "|---|---|---|",
@@ -384,12 +384,12 @@ def render(
         "",
         "## Verdicts in one line each",
         "",
-        f"- Forgetting law pooled: {law['verdict']} (R² = {_fmt(law['r2'])}).",
+        f"- Forgetting law pooled: {law['verdict']} (R² = {fmt(law['r2'])}).",
     ]
     for task, f in findings["tasks"].items():
         lines.append(
-            f"- {task}: GRPO < SFT {_verdict(f['rl_vs_sft'])}; on-policy < offline"
-            f" {f['on_policy_vs_offline']['verdict']}; oracle SFT < GRPO {_verdict(f['oracle_vs_rl'])}."
+            f"- {task}: GRPO < SFT {verdict(f['rl_vs_sft'])}; on-policy < offline"
+            f" {f['on_policy_vs_offline']['verdict']}; oracle SFT < GRPO {verdict(f['oracle_vs_rl'])}."
         )
     lines += [
         "",
