@@ -11,7 +11,9 @@ Memory does not grow with batch × length, nor with the vocabulary beyond one ch
 on groups of whole sequences of at most `chunk_size` tokens, whose response positions also fit one logits chunk,
 and the LM heads are applied to the final hidden states of at most `chunk_positions(chunk_size, vocab)` response
 positions at a time (fewer than `chunk_size` when the vocabulary is large, so that a chunk's logits stay under
-128 MiB per policy in float32).
+128 MiB per policy in float32). This takes logits = `get_output_embeddings()(base_model(...) hidden state)`, as in
+Llama and Qwen2; a model that transforms its logits after the head (Gemma 2's soft-capping) would need the full
+forward instead.
 
 The same pass also gives two predictors the paper compared against (at the same base-sampled prefixes):
 the reverse KL Σ_v π(v)[log π(v) − log π0(v)] and the total variation ½ Σ_v |π0(v) − π(v)|, both summed
