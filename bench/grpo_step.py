@@ -446,6 +446,24 @@ def bench(setup: Setup, frameworks: list[str], args: argparse.Namespace) -> dict
     return kept
 
 
+def profile_razorbench(setup: Setup, args: argparse.Namespace, top: int = 15) -> None:
+    """One razorbench run of warm-up + timed steps under cProfile: the functions with the most time of their own,
+    and the share of all time spent inside torch's compiled code (kernels, autograd) rather than Python."""
+    import cProfile
+    import pstats
+
+    examples = train_examples(max(64, setup.prompts * (args.warmup + args.steps)))
+    profiler = cProfile.Profile()
+    with _quiet():
+        profiler.runcall(run_razorbench, setup, args.warmup + args.steps, examples, 0)
+    stats = pstats.Stats(profiler)
+    total = sum(row[2] for row in stats.stats.values())  # own time of every function
+    native = sum(row[2] for (file, _, name), row in stats.stats.items() if file == "~" and "torch" in name.lower())
+    print(f"\n{setup.name}: cProfile of one razorbench run ({args.warmup + args.steps} steps), {total:.2f} s own time;")
+    print(f"torch's built-in functions (kernels, autograd) {100 * native / total:.0f}% of it. Top {top} by own time:")
+    stats.sort_stats("tottime").print_stats(top)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", choices=["tiny", "large", "both"], default="both")
@@ -454,6 +472,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch threads for all frameworks")
     parser.add_argument("--frameworks", default=",".join(RUNNERS), help="comma-separated subset")
+    parser.add_argument("--profile", action="store_true", help="then profile one razorbench run per config")
     args = parser.parse_args()
     if args.warmup < 1:
         parser.error("--warmup must be >= 1: the first step pays one-time costs")
@@ -483,6 +502,9 @@ def main() -> None:
             sizes[setup.name] = sum(p.numel() for p in Policy.load(setup.model_dir).model.parameters())
             for name, times in bench(setup, frameworks, args).items():
                 results[setup.name, name] = times
+        if args.profile:
+            for setup in setups:
+                profile_razorbench(setup, args)
 
     print(
         "\n| config | framework | step s | generation s | fwd/bwd+opt s | CPU s | step vs razorbench |"
