@@ -3,7 +3,7 @@
     python bench/forward_kl.py [--repeats 3] [--sizes 8x64,16x128,64x128] [--vocabs tiny,150k] [--threads 1]
                                [--chunk-size N] [--profile]
 
-The metric is what a run calls (`razorbench.evaluate.divergences` -> `sequence_divergences`, with the default
+The metric is what a run calls (`razorbench.runner.evaluate.divergences` -> `sequence_divergences`, with the default
 `eval.kl_chunk_size`): the forward KL, reverse KL and total variation, exact over the vocabulary, summed over the
 response positions of each sequence. Its floor is one forward pass of π0 and one of π over the same tokens, under
 `no_grad`, keeping both logits and computing no KL: `model(input_ids, attention_mask).logits`, as
@@ -11,7 +11,7 @@ response positions of each sequence. Its floor is one forward pass of π0 and on
 go far below it (it needs both bodies).
 
 Two vocabularies, the same transformer body (the tiny model's: Llama, 4 layers, hidden 128):
-- `tiny`: the embedded tiny model (`razorbench/assets/tiny-lm`, char vocabulary of 100) as π0, and as π a copy
+- `tiny`: the embedded tiny model (`tasks/tiny/assets/tiny-lm`, char vocabulary of 100) as π0, and as π a copy
   with Gaussian noise of 2% of each weight tensor's std added (a constant tensor stays as it is);
 - `150k`: the same config with `vocab_size=151936` (Qwen2.5's), randomly initialised, and a perturbed copy: real
   logits, from a real LM head, of the paper track's vocabulary size.
@@ -48,9 +48,10 @@ from pathlib import Path
 import torch
 from _machine import cpu_name  # bench/ is on sys.path when a script here runs
 
-from razorbench.config import EvalConfig
+from razorbench.api.policy import Policy, SequenceBatch
+from razorbench.tasks.tiny import MODEL_DIR as TINY_MODEL_DIR
 from razorbench.metrics.kl import chunk_positions, sequence_divergences
-from razorbench.policy import TINY_MODEL_DIR, Policy, SequenceBatch
+from razorbench.runner.config import EvalConfig
 
 VOCABS = {"tiny": None, "150k": 151_936}  # None: the tiny model's own vocabulary
 PERTURBATION = 0.02  # of each weight tensor's std

@@ -51,9 +51,10 @@ from pathlib import Path
 import torch
 from _machine import cpu_name  # bench/ is on sys.path when a script here runs
 
-from razorbench.policy import TINY_MODEL_DIR, Policy
-from razorbench.registry import get_task
-from razorbench.task import Example
+from razorbench.api.policy import Policy
+from razorbench.tasks.tiny import MODEL_DIR as TINY_MODEL_DIR
+from razorbench.api.registry import get_task
+from razorbench.api.task import Example
 
 LR = 3e-4
 TEMPERATURE = 1.0
@@ -125,11 +126,11 @@ def run_razorbench(setup: Setup, total_steps: int, examples: list[Example], seed
     from lightning.pytorch.callbacks import Callback
     from lightning.pytorch.loggers import CSVLogger
 
-    from razorbench.lifecycle import FiniteGuard, RNGState
+    from razorbench.api.task import Task
     from razorbench.methods.rl import GRPO
-    from razorbench.run import _quiet_lightning
+    from razorbench.runner.lifecycle import FiniteGuard, RNGState
+    from razorbench.runner.run import _quiet_lightning
     from razorbench.sampling.hf import HFSampler
-    from razorbench.task import Task
 
     class Prompts(Task):
         """The science task limited to the bench's prompts (the same ones TRL and the bare loop draw)."""

@@ -8,7 +8,7 @@ solved in closed form, leaving a classification loss on the implicit reward β l
 (equation number as in the paper).
 
 Departures and choices:
-1. Pairs (`razorbench.offline`, the same draw as `simpo`): y_w = the task's reference answer, y_l = a
+1. Pairs (`razorbench.api.offline`, the same draw as `simpo`): y_w = the task's reference answer, y_l = a
    verified-incorrect response sampled from π0 before training (the paper uses human preferences); prompts
    where π0 made no mistake in k samples give no pair and are counted in `method_stats`.
 2. π0's log-probabilities are recomputed at each step (one extra forward) rather than precomputed.
@@ -22,8 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from razorbench.offline import OfflineDataConfig, Pair, PreferenceModule
-from razorbench.registry import register_method
+from razorbench.api.offline import OfflineDataConfig, Pair, PreferenceModule
+from razorbench.api.registry import register_method
 
 
 @dataclass

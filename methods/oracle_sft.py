@@ -10,7 +10,7 @@ from π0 per training prompt, keep the verified-correct ones. Then SFT on them:
 (the `sft` loss, imported from `razorbench.methods.sft`).
 
 Departures and choices:
-1. The k samples per prompt are drawn once before training and cached (`razorbench.offline`, the same
+1. The k samples per prompt are drawn once before training and cached (`razorbench.api.offline`, the same
    draw as `dpo`/`simpo` with the same settings). Each step takes, for each prompt of the batch, one
    accepted response at random, so every prompt weighs the same whatever its acceptance rate.
 2. A prompt with no accepted sample among its k is skipped: π* is then only approximated on the
@@ -30,9 +30,9 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader
 
+from razorbench.api.offline import Accepted, OfflineDataConfig, OfflineModule, accepted_responses
+from razorbench.api.registry import register_method
 from razorbench.methods.sft import sft_loss
-from razorbench.offline import Accepted, OfflineDataConfig, OfflineModule, accepted_responses
-from razorbench.registry import register_method
 
 
 @dataclass

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from razorbench.module import MethodConfig, RazorModule
-from razorbench.registry import register_method
-from razorbench.task import Example
+from razorbench.api.method import MethodConfig, RazorModule
+from razorbench.api.registry import register_method
+from razorbench.api.task import Example
 
 
 @dataclass

@@ -14,7 +14,7 @@ Departures and choices:
    the clipped form is kept so the loss is correct for μ > 1 and its gradient is the policy gradient.
 3. β = 0 by default, as in the paper (no reference is loaded). With β > 0 the per-token KL(π_θ ‖ π_0) is
    `kl_estimator`: "exact" over the vocabulary at each sampled prefix (default) or "k3", exp(r) − r − 1 at
-   the sampled tokens (TRL's choice); see `razorbench.penalties`.
+   the sampled tokens (TRL's choice); see `razorbench.metrics.penalties`.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from razorbench.module import MethodConfig, RazorModule
-from razorbench.penalties import check_estimator, logprobs_and_kl
-from razorbench.registry import register_method
-from razorbench.task import Example
+from razorbench.api.method import MethodConfig, RazorModule
+from razorbench.api.registry import register_method
+from razorbench.api.task import Example
+from razorbench.metrics.penalties import check_estimator, logprobs_and_kl
 
 
 @dataclass
@@ -74,7 +74,7 @@ def grpo_loss(
         advantages: (B,) one advantage per sampled response.
         mask: (B, T) 1 on response tokens.
         max_tokens: L, the constant per-response token budget (max_new_tokens).
-        kl: (B, T) per-token KL(π_θ ‖ π_0) estimate (`razorbench.penalties.kl_penalty`); needed when beta > 0.
+        kl: (B, T) per-token KL(π_θ ‖ π_0) estimate (`razorbench.metrics.penalties.kl_penalty`); needed when beta > 0.
         beta: β, the KL coefficient.
     """
     ratio = torch.exp(logp - old_logp)

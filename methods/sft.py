@@ -11,7 +11,7 @@ as in standard SFT trainers).
 Departures and choices:
 1. The KL penalty (β > 0) is taken at the positions of the reference answer, not on samples of π_θ:
    "exact" is the full-vocabulary KL(π_θ ‖ π_0) at each of those prefixes, "k3" is exp(r) − r − 1 at
-   the reference tokens (`razorbench.penalties`). β = 0 (the default) loads no reference.
+   the reference tokens (`razorbench.metrics.penalties`). β = 0 (the default) loads no reference.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 from torch import Tensor
 
-from razorbench.module import MethodConfig, RazorModule
-from razorbench.penalties import check_estimator, logprobs_and_kl
-from razorbench.registry import register_method
-from razorbench.task import Example
+from razorbench.api.method import MethodConfig, RazorModule
+from razorbench.api.registry import register_method
+from razorbench.api.task import Example
+from razorbench.metrics.penalties import check_estimator, logprobs_and_kl
 
 
 @dataclass
@@ -45,7 +45,7 @@ def sft_loss(logp: Tensor, mask: Tensor, kl: Tensor | None = None, *, beta: floa
     Args:
         logp: (B, T) log π(token_t | prefix) of the reference tokens.
         mask: (B, T) 1 on response tokens, 0 on prompt and padding.
-        kl: (B, T) per-token KL(π ‖ π0) estimate (`razorbench.penalties.kl_penalty`); needed when beta > 0.
+        kl: (B, T) per-token KL(π ‖ π0) estimate (`razorbench.metrics.penalties.kl_penalty`); needed when beta > 0.
         beta: β, the KL coefficient.
     """
     per_token = -logp

@@ -10,7 +10,7 @@ target margin γ:
 (equation numbers as in the paper). RL's Razor used SimPO as the offline method *with* negatives.
 
 Departures and choices:
-1. Pairs (`razorbench.offline`): y_w = the task's reference answer, y_l = a verified-incorrect response
+1. Pairs (`razorbench.api.offline`): y_w = the task's reference answer, y_l = a verified-incorrect response
    sampled from the base policy π0 before training (the paper ranks two sampled responses with a reward
    model); prompts where π0 made no mistake in k samples give no pair and are counted in `method_stats`.
 2. |y| counts response tokens including the EOS that ends a response.
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import torch.nn.functional as F
 from torch import Tensor
 
-from razorbench.offline import OfflineDataConfig, Pair, PreferenceModule
-from razorbench.registry import register_method
+from razorbench.api.offline import OfflineDataConfig, Pair, PreferenceModule
+from razorbench.api.registry import register_method
 
 
 @dataclass

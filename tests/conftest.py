@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from razorbench.policy import Policy
-from razorbench.pretrain import build_model, build_tokenizer
+from razorbench.api.policy import Policy
+from razorbench.tasks.tiny.pretrain import build_model, build_tokenizer
 
 
 @pytest.fixture(scope="session")

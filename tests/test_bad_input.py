@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from razorbench.config import ConfigError
-from razorbench.registry import METHODS, UnknownNameError, get_task
-from razorbench.run import resolve
+from razorbench.api.registry import METHODS, UnknownNameError, get_task
+from razorbench.runner.run import resolve
+from razorbench.util.errors import ConfigError
 
 KEYS = [
     "seed",
@@ -89,17 +89,19 @@ def test_a_folder_that_is_not_a_model_is_one_line_and_writes_nothing(tmp_path, c
 
 
 def test_an_embedded_model_whose_sha256_differs_is_refused(tmp_path, monkeypatch):
+    import dataclasses
     import shutil
 
     import pytest
 
-    import razorbench.run as run
-    from razorbench.policy import TINY_MODEL_DIR
+    import razorbench.runner.run as run
+    from razorbench.api.registry import TRACKS
+    from razorbench.tasks.tiny import TRACK
 
     copy = tmp_path / "tiny-lm"
-    shutil.copytree(TINY_MODEL_DIR, copy)
+    shutil.copytree(TRACK.model, copy)
     (copy / "SHA256").write_text("0" * 64 + "\n")  # as if the weights had been altered after packaging
-    monkeypatch.setattr(run, "TINY_MODEL_DIR", copy)
+    monkeypatch.setattr(TRACKS._entries["tiny"], "obj", dataclasses.replace(TRACK, model=str(copy)))
     with pytest.raises(run.UsageError, match="not its recorded"):
         run.train_and_evaluate("sft", "science", overrides=[f"model={copy}", f"output_dir={tmp_path}"], progress=False)
 
@@ -115,7 +117,7 @@ def test_a_failed_record_write_is_one_line_and_leaves_the_previous_files(tmp_pat
     import errno
     import os
 
-    import razorbench.records as records
+    import razorbench.util.atomic as records
 
     real_replace = os.replace
 

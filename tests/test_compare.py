@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from razorbench.compare import compare_records, render_table
-from razorbench.records import check_finite
-from razorbench.uncertainty import record_intervals
+from razorbench.analysis.compare import compare_records, render_table
+from razorbench.metrics.intervals import record_intervals
+from razorbench.runner.records import check_finite
 
 
 def make_record(run_id, rng, *, new_task_p, forget_p, kl_scale, task="science", sha="base-sha", base=None):

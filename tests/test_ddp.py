@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from razorbench.records import validate_record
+from razorbench.runner.records import validate_record
 
 SMALL = [
     "trainer.max_steps=4",

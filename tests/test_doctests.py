@@ -15,7 +15,7 @@ MODULES = sorted(
     m.name
     for package in (razorbench, razorbench.tasks, razorbench.methods)
     for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
-    if not m.name.startswith("razorbench.sampling.vllm")
+    if not m.name.startswith("razorbench.sampling.vllm") and not m.name.endswith(".__main__")
 )
 
 

@@ -1,4 +1,4 @@
-"""`razorbench.distributed.full_weights`: the whole model with HF names, whatever wraps or shards it.
+"""`razorbench.util.distributed.full_weights`: the whole model with HF names, whatever wraps or shards it.
 
 The sharded case runs 2 processes on CPU (gloo) with FSDP2 (`fully_shard`, applied by `shard_fsdp2` as
 `trainer.strategy=fsdp2` applies it), the FSDP that runs on CPU here; FSDP1 and Lightning's `strategy="fsdp"`
@@ -16,8 +16,8 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import nn
 
-from razorbench.distributed import _state_dict_prefix, full_weights, is_sharded, shard_fsdp2, weights_version
-from razorbench.policy import TINY_MODEL_DIR
+from razorbench.tasks.tiny import MODEL_DIR as TINY_MODEL_DIR
+from razorbench.util.distributed import _state_dict_prefix, full_weights, is_sharded, shard_fsdp2, weights_version
 
 WORLD = 2
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from razorbench import leaderboard
-from razorbench.leaderboard import (
+from razorbench.leaderboard import submissions as leaderboard
+from razorbench.leaderboard.submissions import (
     MAX_FILE_BYTES,
     InvalidSubmissions,
     build,
@@ -119,7 +119,7 @@ def problems_of(root: Path, path: Path) -> list[str]:
 
 def test_make_submission_keeps_every_run_and_hashes_the_method(submissions: Path, tmp_path: Path):
     sub = good(submissions)
-    from razorbench.registry import METHODS
+    from razorbench.api.registry import METHODS
 
     source = Path(inspect.getfile(METHODS.get("sft"))).read_bytes()
     assert sub["method"] == {
@@ -404,24 +404,14 @@ def test_index_html_sorts_by_click_in_chromium(tmp_path: Path, browser):
     assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
 
 
-# --- the command line (skipped until razorbench/cli.py wires `submit` and `leaderboard`) ----------------
-
-
-def cli_main():
-    from razorbench import cli
-
-    try:
-        cli._parser().parse_args(["leaderboard", "validate"])
-    except SystemExit:
-        pytest.skip("razorbench/cli.py does not have the leaderboard commands yet")
-    return cli.main
+# --- the command line ------------------------------------------------------------------------------------
 
 
 def test_cli_submit_validate_and_check(tmp_path: Path, monkeypatch, capsys):
-    main = cli_main()
+    from razorbench.cli import main
+
     runs = sweep(tmp_path / "runs", [(1e-4, 0.3, (0.8, 1.0), 0.1), (1e-3, 0.5, (0.6, 0.9), 1.0)])
-    (tmp_path / "leaderboard").mkdir()
-    shutil.copy(REPO_LEADERBOARD / "schema.json", tmp_path / "leaderboard/schema.json")
+    (tmp_path / "leaderboard").mkdir()  # no schema here: the package ships it
     monkeypatch.chdir(tmp_path)
     assert main(["submit", str(runs), "--name", "mine", "--link", "https://example.org", "--authors", "me"]) == 0
     assert Path("leaderboard/submissions/tiny/science/mine.json").is_file()

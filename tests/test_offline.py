@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from razorbench.offline import accepted_responses, load_or_draw, preference_pairs
-from razorbench.sampling import Sampler, Samples
-from razorbench.task import Example, Task
+from razorbench.api.offline import accepted_responses, load_or_draw, preference_pairs
+from razorbench.api.sampler import Sampler, Samples
+from razorbench.api.task import Example, Task
 
 
 class ToyTask(Task):

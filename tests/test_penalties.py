@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from razorbench.config import ConfigError
-from razorbench.penalties import check_estimator, kl_penalty, logprobs_and_kl
+from razorbench.metrics.penalties import check_estimator, kl_penalty, logprobs_and_kl
+from razorbench.util.errors import ConfigError
 
 
 def brute_force_reverse_kl(logits, ref_logits):

@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from razorbench.records import check_finite, validate_record, write_json_atomic
+from razorbench.runner.records import check_finite, validate_record
+from razorbench.util.atomic import write_json_atomic
 
 
 def test_atomic_write_leaves_no_temporary_and_keeps_old_file_on_failure(tmp_path):

@@ -1,6 +1,6 @@
 import pytest
 
-from razorbench.registry import METHODS, Registry, UnknownNameError, get_task
+from razorbench.api.registry import METHODS, Registry, UnknownNameError, get_task
 
 
 def test_builtin_tasks_and_methods_are_discovered():

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from razorbench.lifecycle import FAULT_ENV
-from razorbench.records import validate_record
+from razorbench.runner.records import validate_record
+from razorbench.util.faults import FAULT_ENV
 
 SMALL = [
     "trainer.max_steps=6",
@@ -97,8 +97,8 @@ def test_finished_run_is_kept_and_force_starts_over(reference, tmp_path):
 
 
 def test_non_finite_loss_fails_the_run_without_a_record(tmp_path):
-    from razorbench.lifecycle import RunFailure
-    from razorbench.run import train_and_evaluate
+    from razorbench.runner.run import train_and_evaluate
+    from razorbench.util.errors import RunFailure
 
     # A learning rate this large drives the weights to inf/NaN within a few steps.
     overrides = [

@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from razorbench.reproduce import Plan
-from razorbench.reproduce_tiny import best_predictor, pooled_fits, reproduce_tiny
+from razorbench.analysis.reproduction import Plan
+from razorbench.tasks.tiny.reproduce import best_predictor, pooled_fits, reproduce_tiny
 
 
 def _fit(r2: float, low: float, high: float) -> dict:
@@ -79,6 +79,8 @@ def test_a_method_grid_adds_values_for_that_method_only():
         methods={"sft": [], "rl": []},
         grid={"optim.lr": ["1e-4"]},
         seeds=1,
+        track="tiny",
+        tasks=("science",),
         method_grids={"sft": {"optim.lr": ["1e-5"], "trainer.max_steps": ["5"]}},
     )
     assert plan.grid_for("sft") == {"optim.lr": ["1e-5", "1e-4"], "trainer.max_steps": ["5"]}
@@ -86,7 +88,7 @@ def test_a_method_grid_adds_values_for_that_method_only():
 
 
 def test_busy_minutes_is_the_union_of_the_runs_intervals():
-    from razorbench.reproduce_tiny import _busy_minutes
+    from razorbench.tasks.tiny.reproduce import _busy_minutes
 
     spans = [(0, 60), (30, 120), (600, 660), (610, 620)]  # two overlapping, a pause, one inside another
     records = [{"provenance": {"start": a, "end": b}} for a, b in spans]

@@ -7,8 +7,9 @@ import sys
 import pytest
 import yaml
 
-from razorbench.records import validate_record
-from razorbench.run import UsageError, train_and_evaluate
+from razorbench.runner.records import validate_record
+from razorbench.runner.run import train_and_evaluate
+from razorbench.util.errors import UsageError
 
 SMALL = [
     "trainer.max_steps=2",

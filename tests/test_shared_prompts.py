@@ -5,10 +5,10 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from razorbench.penalties import logprobs_and_kl
-from razorbench.policy import GroupBatch, Policy, SequenceBatch
-from razorbench.pretrain import build_model
+from razorbench.api.policy import GroupBatch, Policy, SequenceBatch
+from razorbench.metrics.penalties import logprobs_and_kl
 from razorbench.sampling.hf import HFSampler
+from razorbench.tasks.tiny.pretrain import build_model
 
 PROMPTS = ["element numbered 12 to 18", "element in period 3", "element between Ne and Ar"]
 

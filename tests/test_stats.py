@@ -1,4 +1,4 @@
-"""razorbench.stats against SciPy or a float64 loop, and bootstrap coverage on simulated data (fixed seeds)."""
+"""razorbench.metrics.stats against SciPy or a float64 loop, and bootstrap coverage on simulated data (fixed seeds)."""
 
 import itertools
 import math
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from razorbench.stats import (
+from razorbench.metrics.stats import (
     Estimate,
     bootstrap_fit_r2,
     chance_adjusted,

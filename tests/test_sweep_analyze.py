@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from razorbench.analyze import analyze, find_records, fit, pareto_frontier, plot, write
+from razorbench.analysis.analyze import analyze, find_records, fit, pareto_frontier, plot, write
 from razorbench.cli import main
-from razorbench.config import ConfigError
-from razorbench.sweep import parse_grid, run_sweep
+from razorbench.runner.sweep import parse_grid, run_sweep
+from razorbench.util.errors import ConfigError
 
 SMALL = [
     "eval.new_task_prompts=8",

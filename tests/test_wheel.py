@@ -41,7 +41,7 @@ def test_wheel_installs_and_lists(tmp_path):
         "import importlib.util, razorbench, razorbench.tasks.science, razorbench.methods.rl, pathlib;"
         "assert importlib.util.find_spec('tasks') is None and importlib.util.find_spec('methods') is None;"
         "assert 'site-packages' in razorbench.__file__, razorbench.__file__;"
-        "from razorbench.policy import TINY_MODEL_DIR; assert (TINY_MODEL_DIR / 'model.safetensors').exists()"
+        "from razorbench.tasks.tiny import MODEL_DIR; assert (MODEL_DIR / 'model.safetensors').exists()"
     )
     subprocess.run([str(python), "-c", check], check=True, cwd=tmp_path, env=env)
     out = subprocess.run(

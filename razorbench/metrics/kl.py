@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 from torchmetrics import Metric
 
-from razorbench.policy import Policy, SequenceBatch
+from razorbench.api.policy import Policy, SequenceBatch
 
 DIVERGENCES = ("forward_kl", "reverse_kl", "total_variation")
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from razorbench.distributed import full_weights
-from razorbench.policy import Policy, SequenceBatch
+from razorbench.api.policy import Policy, SequenceBatch
+from razorbench.util.distributed import full_weights
 
 
 def effective_rank(matrix: Tensor) -> float:

@@ -11,8 +11,8 @@ import time
 
 import torch
 
-from razorbench.policy import Policy
-from razorbench.sampling import Sampler, Samples
+from razorbench.api.policy import Policy
+from razorbench.api.sampler import Sampler, Samples
 
 
 class HFSampler(Sampler):

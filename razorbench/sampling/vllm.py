@@ -5,7 +5,7 @@ How it stays on-policy:
 1. The engine starts from the policy's files (saved to a temporary directory if it has none) and at once
    gets a push of `policy.model`'s weights, so it samples that model whatever happened to it before.
 2. `sync_weights(model)` pushes the HF parameters (whole, gathered on every rank when FSDP shards them; see
-   `razorbench.distributed.full_weights`) through vLLM's RL weight-transfer API
+   `razorbench.util.distributed.full_weights`) through vLLM's RL weight-transfer API
    (`start_weight_update` / `update_weights` / `finish_weight_update`). Its CUDA backends ("nccl", "ipc")
    cannot run on CPU, so a small in-process backend hands the tensors over as they are and runs vLLM's
    layer-wise reload, which redoes the CPU backend's weight repacking.
@@ -47,9 +47,9 @@ import torch
 from lightning.pytorch.callbacks import Callback
 from typing_extensions import override
 
-from razorbench.distributed import full_weights, is_sharded, weights_version
-from razorbench.policy import Policy
-from razorbench.sampling import Sampler, Samples
+from razorbench.api.policy import Policy
+from razorbench.api.sampler import Sampler, Samples
+from razorbench.util.distributed import full_weights, is_sharded, weights_version
 
 os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
 os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # ~40 INFO lines per engine start would bury the run's own

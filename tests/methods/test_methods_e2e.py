@@ -8,8 +8,8 @@ import json
 import pytest
 
 from razorbench.cli import main
-from razorbench.records import validate_record
-from razorbench.run import train_and_evaluate
+from razorbench.runner.records import validate_record
+from razorbench.runner.run import train_and_evaluate
 
 SMALL = [
     "trainer.max_steps=2",

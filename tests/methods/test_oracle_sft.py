@@ -3,10 +3,10 @@
 import pytest
 import torch
 
+from razorbench.api.sampler import Sampler, Samples
+from razorbench.api.task import Example, Task
 from razorbench.methods.oracle_sft import OracleSFT, OracleSFTConfig
 from razorbench.methods.sft import sft_loss
-from razorbench.sampling import Sampler, Samples
-from razorbench.task import Example, Task
 
 
 class ToyTask(Task):

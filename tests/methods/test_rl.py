@@ -25,7 +25,7 @@ def test_grpo_loss_matches_float64_loop_with_clipping_masking_and_kl():
     g = torch.Generator().manual_seed(0)
     logp = -torch.rand(4, 5, generator=g, dtype=torch.float64) * 3
     old_logp = logp + (torch.rand(4, 5, generator=g, dtype=torch.float64) - 0.5)  # ratios well outside 1 ± 0.2
-    kl = torch.rand(4, 5, generator=g, dtype=torch.float64)  # any per-token penalty (razorbench.penalties)
+    kl = torch.rand(4, 5, generator=g, dtype=torch.float64)  # any per-token penalty (razorbench.metrics.penalties)
     mask = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0], [0, 0, 0, 0, 0]], dtype=torch.float64)
     advantages = torch.tensor([0.5, -0.5, 1.0, -1.0], dtype=torch.float64)
     for beta in (0.0, 0.1):
@@ -68,8 +68,8 @@ def test_gradient_step_raises_positive_and_lowers_negative_responses():
 
 
 def test_kl_coef_decides_whether_a_reference_is_loaded_and_bad_estimators_fail():
-    from razorbench.config import ConfigError
     from razorbench.methods.rl import GRPO, GRPOConfig
+    from razorbench.util.errors import ConfigError
 
     assert not GRPO.needs_reference(GRPOConfig()) and GRPO.needs_reference(GRPOConfig(kl_coef=0.05))
     assert GRPOConfig().kl_estimator == "exact"

@@ -38,8 +38,8 @@ def test_sft_loss_with_kl_matches_a_float64_loop_and_ignores_masked_kl():
 
 
 def test_kl_coef_decides_whether_a_reference_is_loaded_and_bad_estimators_fail():
-    from razorbench.config import ConfigError
     from razorbench.methods.sft import SFT, SFTConfig
+    from razorbench.util.errors import ConfigError
 
     assert not SFT.needs_reference(SFTConfig()) and SFT.needs_reference(SFTConfig(kl_coef=0.1))
     with pytest.raises(ConfigError, match="one of exact, k3"):
@@ -50,7 +50,7 @@ def test_kl_coef_decides_whether_a_reference_is_loaded_and_bad_estimators_fail()
 
 @pytest.mark.parametrize("estimator", ["exact", "k3"])
 def test_sft_step_with_kl_pulls_toward_the_reference_against_the_nll(policy_pair, estimator):
-    from razorbench.penalties import logprobs_and_kl
+    from razorbench.metrics.penalties import logprobs_and_kl
 
     reference, policy = policy_pair
     batch = policy.pack([policy.prompt_ids("q")], [policy.response_ids("abc")])

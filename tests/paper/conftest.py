@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from razorbench.policy import TINY_MODEL_DIR, Policy
-from razorbench.pretrain import build_model
+from razorbench.api.policy import Policy
+from razorbench.tasks.tiny import MODEL_DIR as TINY_MODEL_DIR
+from razorbench.tasks.tiny.pretrain import build_model
 
 # The real-data copies: shared/data beside the repo (../shared/data), or a shared/ folder inside the checkout.
 CANDIDATES = [Path(__file__).resolve().parents[n] / "shared" / "data" for n in (3, 2)]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from razorbench.lmeval import PaperTaskConfig
-from razorbench.registry import TASKS, get_task
-from razorbench.run import default_priors, resolve
-from razorbench.tasks import paper_math, paper_science, paper_tool
+from razorbench.api.registry import TASKS, get_task
+from razorbench.runner.run import resolve
+from razorbench.tasks.paper import math as paper_math
+from razorbench.tasks.paper import science as paper_science
+from razorbench.tasks.paper import tool as paper_tool
+from razorbench.tasks.paper.lmeval import PaperTaskConfig
 
 PRIORS = ["hellaswag", "truthfulqa_mc2", "mmlu", "ifeval", "winogrande", "humaneval"]
 # (train, eval) sizes on ../shared/data; math also has math500.
@@ -23,7 +25,7 @@ def test_paper_track_registry_and_yaml_priors():
     assert {n for n, c in paper.items() if c.kind == "new"} == {"science", "math", "tool"}
     assert {n for n, c in paper.items() if c.kind == "prior"} == set(PRIORS)
     for name in ("science", "math", "tool"):
-        assert default_priors(paper[name]) == PRIORS
+        assert paper[name].default_priors() == PRIORS
         _, _, cfg = resolve("sft", name, "paper", None, ["task.data_dir=/data", "task.prior_max_gen_toks=64"])
         assert cfg.task.data_dir == "/data" and cfg.task.prior_max_gen_toks == 64 and cfg.sampling.max_new_tokens > 24
     assert get_task("science", "tiny") is not get_task("science", "paper")

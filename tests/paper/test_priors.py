@@ -2,7 +2,7 @@
 
 A scripted lm-eval `LM` that answers every even document right and every odd one wrong shows that each
 benchmark's harness scorer and razorbench's reading of it agree, document by document; then the whole prior
-suite runs end to end on a small model through `razorbench.evaluate.prior_scores`, the path a run takes.
+suite runs end to end on a small model through `razorbench.runner.evaluate.prior_scores`, the path a run takes.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import math
 
 import pytest
 
-from razorbench.evaluate import EvalSettings, prior_scores
-from razorbench.lmeval import PaperTaskConfig
-from razorbench.registry import get_task
+from razorbench.api.registry import get_task
+from razorbench.runner.evaluate import EvalSettings, prior_scores
 from razorbench.sampling.hf import HFSampler
+from razorbench.tasks.paper.lmeval import PaperTaskConfig
 
 lm_eval = pytest.importorskip("lm_eval")
 from lm_eval.api.model import LM  # noqa: E402
@@ -80,7 +80,7 @@ def test_mc2_hook_equals_the_stock_scorer_and_stays_finite():
 
     from lm_eval.tasks.truthfulqa.utils import process_results_mc2 as stock
 
-    from razorbench.tasks.paper_truthfulqa_mc2 import process_results_mc2
+    from razorbench.tasks.paper.truthfulqa_mc2 import process_results_mc2
 
     rng = random.Random(0)
     for _ in range(50):

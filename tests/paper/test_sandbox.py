@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from razorbench.sandbox import isolation, run_python
+from razorbench.tasks.paper.sandbox import isolation, run_python
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox's confinement layers are Linux's")
 

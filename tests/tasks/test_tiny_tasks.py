@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from razorbench.task import Example, Task
-from razorbench.tasks import _facts, arithmetic, capitals, elements, math, reverse, science, tool
+from razorbench.api.task import Example, Task
+from razorbench.tasks.tiny import arithmetic, capitals, elements, math, reverse, science, tool
+from razorbench.tasks.tiny import facts as _facts
 
 PRIORS = {"arithmetic": arithmetic, "reverse": reverse, "elements": elements, "capitals": capitals}
 NEW = {"science": science, "math": math, "tool": tool}

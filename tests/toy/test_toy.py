@@ -13,15 +13,16 @@ import numpy as np
 import pytest
 import torch
 
+from razorbench.api.policy import Policy, model_sha256
+from razorbench.api.registry import METHODS, get_task, get_track
+from razorbench.api.task import TaskConfig
 from razorbench.metrics.kl import sequence_divergences
 from razorbench.metrics.predictors import mean_hidden_state
-from razorbench.policy import TOY_MODEL_DIR, Policy, default_model, load_policy, model_sha256
-from razorbench.registry import METHODS, get_task
 from razorbench.sampling import build_sampler
-from razorbench.task import TaskConfig
-from razorbench.tasks import fashion_mnist, parity_mnist
-from razorbench.toy import ToyPolicy, ToySampler, pretrain_toy
-from razorbench.toy_data import load_toy_data, parse_idx, read_idx, split_of
+from razorbench.tasks.toy import MODEL_DIR as TOY_MODEL_DIR
+from razorbench.tasks.toy import fashion_mnist, parity_mnist
+from razorbench.tasks.toy.data import load_toy_data, parse_idx, read_idx, split_of
+from razorbench.tasks.toy.policy import ToyPolicy, ToySampler, pretrain_toy
 
 CANDIDATES = [Path(__file__).resolve().parents[n] / "shared" / "data" for n in (3, 2)]
 
@@ -37,7 +38,7 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def policy(data_dir) -> ToyPolicy:
-    return load_policy("toy", default_model("toy"), data_dir=str(data_dir))
+    return get_track("toy").load_policy(data_dir=str(data_dir))
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +153,7 @@ def test_sampler_is_seeded_grouped_and_samples_the_softmax(policy):
 
 
 def test_shipped_base_model_hash_and_data(policy, data_dir):
-    assert Path(default_model("toy")) == TOY_MODEL_DIR
+    assert Path(get_track("toy").model) == TOY_MODEL_DIR
     assert policy.sha256 == model_sha256(TOY_MODEL_DIR) == (TOY_MODEL_DIR / "SHA256").read_text().split()[0]
     meta = json.loads((TOY_MODEL_DIR / "pretrain.json").read_text())
     assert meta["data"]["fingerprint"] == load_toy_data(data_dir).fingerprint  # pretrained on these copies
@@ -193,7 +194,7 @@ def cache_dir(tmp_path_factory):
 
 @pytest.mark.parametrize("method", METHODS.names())
 def test_every_method_runs_two_steps_on_the_toy(method, data_dir, cache_dir, tmp_path):
-    from razorbench.run import train_and_evaluate
+    from razorbench.runner.run import train_and_evaluate
 
     offline = (
         ["method.samples_per_prompt=2"]
@@ -216,7 +217,7 @@ def test_every_method_runs_two_steps_on_the_toy(method, data_dir, cache_dir, tmp
 
 @pytest.mark.slow
 def test_reduced_reproduction_grpo_forgets_less_than_sft_at_matched_accuracy(data_dir, tmp_path):
-    from razorbench.reproduce_toy import REDUCED, reproduce_toy
+    from razorbench.tasks.toy.reproduce import REDUCED, reproduce_toy
 
     out = reproduce_toy(str(data_dir), tmp_path / "runs", tmp_path / "REPRODUCTION.md", plan=REDUCED)
     pair = out["findings"]["rl_vs_sft"]

@@ -13,11 +13,12 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from razorbench.policy import TINY_MODEL_DIR, Policy
-from razorbench.pretrain import build_model, build_tokenizer
-from razorbench.records import validate_record
+from razorbench.api.policy import Policy
+from razorbench.runner.records import validate_record
 from razorbench.sampling import build_sampler
 from razorbench.sampling.hf import HFSampler
+from razorbench.tasks.tiny import MODEL_DIR as TINY_MODEL_DIR
+from razorbench.tasks.tiny.pretrain import build_model, build_tokenizer
 
 needs_vllm = pytest.mark.skipif(
     importlib.util.find_spec("vllm") is None,
@@ -132,7 +133,7 @@ def test_an_fsdp2_sharded_policy_is_gathered_for_the_push():
 
 @needs_vllm
 def test_rl_run_with_the_vllm_backend(tmp_path, tmp_path_factory, monkeypatch):
-    import razorbench.run
+    import razorbench.runner.run
 
     built = []
 
@@ -140,7 +141,7 @@ def test_rl_run_with_the_vllm_backend(tmp_path, tmp_path_factory, monkeypatch):
         built.append(build_sampler(backend, policy))
         return built[-1]
 
-    monkeypatch.setattr(razorbench.run, "build_sampler", build_and_keep)
+    monkeypatch.setattr(razorbench.runner.run, "build_sampler", build_and_keep)
     if TINY_MODEL_DIR.exists():
         model = []
     else:  # before the embedded tiny model exists: a random one in a directory
@@ -161,7 +162,7 @@ def test_rl_run_with_the_vllm_backend(tmp_path, tmp_path_factory, monkeypatch):
         f"cache_dir={tmp_path / 'cache'}",
         *model,
     ]
-    record, path = razorbench.run.train_and_evaluate("rl", "science", overrides=overrides, progress=False)
+    record, path = razorbench.runner.run.train_and_evaluate("rl", "science", overrides=overrides, progress=False)
     validate_record(json.loads(path.read_text()))
     assert record["config"]["sampling"]["backend"] == "vllm"
     (sampler,) = built

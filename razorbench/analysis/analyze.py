@@ -1,0 +1,396 @@
+"""`razorbench analyze RUN_DIR...`: Pareto frontiers, the forgetting law, and methods at matched accuracy.
+
+Per (track, task):
+0. runs that differ only in their seed are one configuration: its point is the mean over seeds, with a
+   95% t-interval (Student's t, n − 1 degrees of freedom) on each coordinate;
+1. each method's Pareto frontier of new-task accuracy against mean prior score (both higher is better);
+2. forgetting fitted against each candidate predictor, linear (y = a + b·x) and the paper's quadratic
+   through the origin (y = a·x + b·x²), with R² = 1 − SS_res / SS_tot (SS_tot about the mean of y);
+3. methods compared at matched new-task accuracy: each frontier is interpolated linearly at common
+   accuracy levels inside every compared frontier's range.
+Writes `analysis.json` and PNG + SVG plots to the output folder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from razorbench.runner.records import load_record
+
+PREDICTORS = (
+    "forward_kl",
+    "forward_kl_per_token",
+    "reverse_kl",
+    "total_variation_per_token",
+    "weight_l2",
+    "weight_relative_l2",
+    "update_effective_rank",
+    "representation_drift",  # 1 − linear CKA
+)
+
+
+# Two-sided 97.5% quantiles of Student's t by degrees of freedom (1..30); 1.96 beyond.
+_T975 = [
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+]
+_NOT_CONFIG = ("seed", "run_id", "output_dir", "cache_dir")
+
+
+def mean_interval(values: list[float]) -> dict[str, Any]:
+    """Mean and 95% t-interval over seeds; the interval is None for a single seed.
+
+    >>> mean_interval([1.0, 2.0, 3.0])["low"]
+    -0.484...
+    """
+    v = np.asarray(values, dtype=np.float64)
+    out: dict[str, Any] = {"mean": float(v.mean()), "n": len(v), "low": None, "high": None}
+    if len(v) > 1:
+        half = (_T975[len(v) - 2] if len(v) - 1 <= len(_T975) else 1.96) * v.std(ddof=1) / np.sqrt(len(v))
+        out["low"], out["high"] = float(v.mean() - half), float(v.mean() + half)
+    return out
+
+
+def configurations(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs grouped by their config without seed/run id/paths: one aggregated point per configuration."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in runs:
+        config = {k: v for k, v in r["config"].items() if k not in _NOT_CONFIG}
+        groups[json.dumps(config, sort_keys=True)].append(r)
+    points = []
+    for rs in groups.values():
+        points.append(
+            {
+                "run_ids": [r["run_id"] for r in rs],
+                "accuracy": mean_interval([r["metrics"]["new_task_accuracy"] for r in rs]),
+                "prior": mean_interval([mean_prior(r) for r in rs]),
+                "forgetting": mean_interval([r["metrics"]["forgetting"] for r in rs]),
+                "forward_kl": mean_interval([r["metrics"]["forward_kl"] for r in rs]),
+            }
+        )
+    return sorted(points, key=lambda p: p["run_ids"][0])
+
+
+def frontier_points(runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One point per configuration (seeds averaged, with intervals), and the Pareto-frontier subset of them."""
+    points = [
+        {
+            "run_ids": c["run_ids"],
+            "seeds": c["prior"]["n"],
+            "accuracy": c["accuracy"]["mean"],
+            "accuracy_low": c["accuracy"]["low"],
+            "accuracy_high": c["accuracy"]["high"],
+            "prior": c["prior"]["mean"],
+            "prior_low": c["prior"]["low"],
+            "prior_high": c["prior"]["high"],
+            "forgetting": c["forgetting"]["mean"],
+            "forward_kl": c["forward_kl"]["mean"],
+        }
+        for c in configurations(runs)
+    ]
+    return points, [points[i] for i in pareto_frontier([(p["accuracy"], p["prior"]) for p in points])]
+
+
+def find_records(paths: list[str | Path]) -> list[dict[str, Any]]:
+    """Every record.json at or under the given paths (run folders, sweep folders, or record files)."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_file():
+            files.append(p)
+        elif p.is_dir():
+            files.extend(sorted(p.rglob("record.json")))
+        else:
+            raise FileNotFoundError(f"{str(p)!r} is neither a record file nor a folder")
+    return [load_record(f) for f in files]
+
+
+def mean_prior(record: dict[str, Any]) -> float:
+    scores = record["metrics"]["prior_scores"]
+    return sum(s["final"] for s in scores.values()) / len(scores) if scores else 0.0
+
+
+def predictor_value(record: dict[str, Any], name: str) -> float | None:
+    m = record["metrics"]
+    if name == "representation_drift":
+        return 1.0 - m["representation_cka"] if "representation_cka" in m else None
+    return m.get(name)
+
+
+def pareto_frontier(points: list[tuple[float, float]]) -> list[int]:
+    """Indices of the non-dominated points (maximise both coordinates), sorted by the first coordinate.
+
+    >>> pareto_frontier([(0.1, 0.9), (0.5, 0.5), (0.4, 0.4), (0.9, 0.1)])
+    [0, 1, 3]
+    """
+    frontier = []
+    for i, (x, y) in enumerate(points):
+        dominated = any((x2 >= x and y2 >= y) and (x2 > x or y2 > y) for j, (x2, y2) in enumerate(points) if j != i)
+        duplicate = any(points[j] == (x, y) for j in frontier)
+        if not dominated and not duplicate:
+            frontier.append(i)
+    return sorted(frontier, key=lambda i: points[i][0])
+
+
+def r_squared(y: np.ndarray, predicted: np.ndarray) -> float | None:
+    ss_tot = float(((y - y.mean()) ** 2).sum())
+    ss_res = float(((y - predicted) ** 2).sum())
+    return 1.0 - ss_res / ss_tot if ss_tot > 0 else None  # undefined when forgetting does not vary
+
+
+def fit(x: np.ndarray, y: np.ndarray, form: str) -> tuple[list[float], float | None]:
+    """Least-squares fit of y on x; returns (coefficients, R²). form: "linear" [a, b] or "quadratic0" [a, b]."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if form == "linear":
+        design = np.stack([np.ones_like(x), x], axis=1)
+    elif form == "quadratic0":
+        design = np.stack([x, x * x], axis=1)
+    else:
+        raise ValueError(f"unknown fit form {form!r}; valid: linear, quadratic0")
+    coefs, *_ = np.linalg.lstsq(design, y, rcond=None)
+    return coefs.tolist(), r_squared(y, design @ coefs)
+
+
+FORMS = ("linear", "quadratic0")
+
+
+def fit_with_interval(x: np.ndarray, y: np.ndarray, form: str, n_boot: int = 1000) -> dict[str, Any]:
+    """Coefficients and R² of `fit`, with percentile-bootstrap 95% intervals over runs (seeded)."""
+    from razorbench.metrics.stats import bootstrap_fit_r2
+
+    coefs, r2 = fit(x, y, form)
+    if r2 is None:
+        return {"coefs": coefs, "r2": None}
+
+    def fit_fn(xs: np.ndarray, ys: np.ndarray) -> tuple[list[float], float]:
+        c, r = fit(xs, ys, form)
+        if r is None:
+            raise ValueError("forgetting is constant on this resample")
+        return c, r
+
+    boot = bootstrap_fit_r2(x, y, fit_fn, n=n_boot, seed=0)
+    return {
+        "coefs": coefs,
+        "r2": r2,
+        "r2_low": boot["r2_low"],
+        "r2_high": boot["r2_high"],
+        "coefs_low": boot["coefs_low"],
+        "coefs_high": boot["coefs_high"],
+    }
+
+
+def interpolate_frontier(frontier: list[tuple[float, float]], accuracy: float) -> float | None:
+    """Prior score on a frontier (sorted by accuracy) at `accuracy`, linearly interpolated; None outside it."""
+    xs = [p[0] for p in frontier]
+    if not frontier or accuracy < xs[0] or accuracy > xs[-1]:
+        return None
+    return float(np.interp(accuracy, xs, [p[1] for p in frontier]))
+
+
+def analyze(records: list[dict[str, Any]], levels: int = 5) -> dict[str, Any]:
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in records:
+        groups[(r["track"], r["task"])].append(r)
+    out: dict[str, Any] = {}
+    for (track, task), runs in sorted(groups.items()):
+        by_method: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in runs:
+            by_method[r["method"]].append(r)
+        frontiers = {}
+        for method, rs in sorted(by_method.items()):
+            points, frontier = frontier_points(rs)
+            frontiers[method] = {"points": points, "frontier": frontier}
+        fits = {}
+        for name in PREDICTORS:
+            pairs = [(predictor_value(r, name), r["metrics"]["forgetting"]) for r in runs]
+            pairs = [(x, y) for x, y in pairs if x is not None]
+            if len(pairs) >= 3:
+                x, y = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+                fits[name] = {"n": len(pairs), **{form: fit_with_interval(x, y, form) for form in FORMS}}
+        out[f"{track}/{task}"] = {
+            "track": track,
+            "task": task,
+            "runs": len(runs),
+            "methods": frontiers,
+            "fits": fits,
+            "matched": matched_accuracy(frontiers, levels),
+        }
+    return out
+
+
+def matched_accuracy(frontiers: dict[str, Any], levels: int) -> dict[str, Any]:
+    """Each method's frontier prior score at accuracy levels inside every frontier's range."""
+
+    def curve(method: str, key: str) -> list[tuple[float, float]]:
+        return [(p["accuracy"], p[key] if p[key] is not None else p["prior"]) for p in frontiers[method]["frontier"]]
+
+    curves = {m: curve(m, "prior") for m in frontiers}
+    if len(curves) < 2:
+        return {"levels": [], "prior": {}, "significant": {}}
+    low = max(c[0][0] for c in curves.values())
+    high = min(c[-1][0] for c in curves.values())
+    if low > high:
+        return {"levels": [], "prior": {}, "significant": {}, "note": "the frontiers' accuracy ranges do not overlap"}
+    grid = np.linspace(low, high, levels).tolist() if high > low else [low]
+    prior = {m: [interpolate_frontier(c, a) for a in grid] for m, c in curves.items()}
+    bands = {
+        m: (
+            [interpolate_frontier(curve(m, "prior_low"), a) for a in grid],
+            [interpolate_frontier(curve(m, "prior_high"), a) for a in grid],
+        )
+        for m in curves
+    }
+    seeded = all(p["seeds"] > 1 for f in frontiers.values() for p in f["frontier"])
+    significant = {}
+    methods = sorted(curves)
+    for i, a in enumerate(methods):
+        for b in methods[i + 1 :]:
+            # Separate only where one interval lies wholly above the other; single-seed frontiers have none.
+            significant[f"{a} vs {b}"] = [
+                seeded and (bands[a][0][k] > bands[b][1][k] or bands[b][0][k] > bands[a][1][k])
+                for k in range(len(grid))
+            ]
+    return {"levels": grid, "prior": prior, "significant": significant, "seeded": seeded}
+
+
+def plot(result: dict[str, Any], records: list[dict[str, Any]], out_dir: Path) -> list[Path]:
+    """Frontier and forgetting-vs-KL plots per (track, task), as PNG and SVG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    for key, group in result.items():
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+        for method, f in group["methods"].items():
+            pts = f["points"]
+            line = ax1.scatter([p["accuracy"] for p in pts], [p["prior"] for p in pts], alpha=0.4, label=method)
+            seeded = [p for p in pts if p["prior_low"] is not None]
+            if seeded:  # 95% intervals over seeds
+                ax1.errorbar(
+                    [p["accuracy"] for p in seeded],
+                    [p["prior"] for p in seeded],
+                    yerr=[
+                        [p["prior"] - p["prior_low"] for p in seeded],
+                        [p["prior_high"] - p["prior"] for p in seeded],
+                    ],
+                    xerr=[
+                        [p["accuracy"] - p["accuracy_low"] for p in seeded],
+                        [p["accuracy_high"] - p["accuracy"] for p in seeded],
+                    ],
+                    fmt="none",
+                    ecolor=line.get_facecolor()[0],
+                    alpha=0.5,
+                )
+            fr = f["frontier"]
+            ax1.plot([p["accuracy"] for p in fr], [p["prior"] for p in fr], color=line.get_facecolor()[0])
+            rs = [r for r in records if f"{r['track']}/{r['task']}" == key and r["method"] == method]
+            ax2.scatter(
+                [r["metrics"]["forward_kl"] for r in rs], [r["metrics"]["forgetting"] for r in rs], label=method
+            )
+        ax1.set(xlabel="new-task accuracy", ylabel="mean prior score", title=f"{key}: Pareto frontiers")
+        law = group["fits"].get("forward_kl")
+        title = "forgetting vs forward KL"
+        if law and law["quadratic0"]["r2"] is not None:
+            title += f" (quadratic R² = {law['quadratic0']['r2']:.2f})"
+            xs = np.linspace(0, max(r["metrics"]["forward_kl"] for r in records) or 1, 50)
+            a, b = law["quadratic0"]["coefs"]
+            ax2.plot(xs, a * xs + b * xs * xs, color="black", linewidth=1)
+        ax2.set(xlabel="forward KL (nats/sequence)", ylabel="forgetting", title=title)
+        for ax in (ax1, ax2):
+            ax.legend()
+            ax.grid(alpha=0.3)
+        fig.tight_layout()
+        stem = key.replace("/", "-")
+        for ext in ("png", "svg"):
+            path = out_dir / f"{stem}.{ext}"
+            fig.savefig(path)
+            written.append(path)
+        plt.close(fig)
+    return written
+
+
+def write(result: dict[str, Any], out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "analysis.json"
+    path.write_text(json.dumps(result, indent=2, default=lambda v: None) + "\n")
+    return path
+
+
+def summary_tables(result: dict[str, Any]) -> list[Any]:
+    """What `razorbench analyze` prints, per (track, task) group: the forgetting-law fits (rich tables), the
+    mean prior score at matched new-task accuracy, and one-line notes."""
+    from rich.table import Table
+
+    out: list[Any] = []
+    for key, group in result.items():
+        if group["fits"]:
+            out.append(_fits_table(key, group))
+        else:
+            out.append(f"{key}: {group['runs']} run(s); a forgetting-law fit needs at least 3")
+        matched = group["matched"]
+        if matched["levels"]:
+            table = Table(title=f"{key}: mean prior score at matched new-task accuracy (on each Pareto frontier)")
+            table.add_column("method")
+            for level in matched["levels"]:
+                table.add_column(f"acc {level:.3f}", justify="right")
+            for method, values in matched["prior"].items():
+                table.add_row(method, *(f"{v:.3f}" for v in values))
+            for pair, flags in matched["significant"].items():
+                table.add_row(pair, *("differs" if flag else "tie" for flag in flags), style="dim")
+            out.append(table)
+            if not matched.get("seeded"):
+                out.append("  (single-seed frontiers: no interval, so every difference is shown as a tie)")
+        elif len(group["methods"]) > 1:
+            out.append(f"{key}: {matched.get('note', 'no common accuracy range')}")
+    return out
+
+
+def _fits_table(key: str, group: dict[str, Any]) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"{key}: forgetting law ({group['runs']} runs)")
+    for column in ("predictor", "n", "R² linear [95% CI]", "R² quadratic through 0 [95% CI]"):
+        table.add_column(column)
+
+    def cell(f: dict) -> str:
+        if f["r2"] is None:
+            return "n/a (forgetting constant)"
+        return f"{f['r2']:.3f} [{f['r2_low']:.2f}, {f['r2_high']:.2f}]"
+
+    for name, f in sorted(group["fits"].items(), key=lambda kv: -(kv[1]["quadratic0"]["r2"] or -1)):
+        table.add_row(name, str(f["n"]), cell(f["linear"]), cell(f["quadratic0"]))
+    return table

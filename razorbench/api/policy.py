@@ -1,0 +1,268 @@
+"""A policy is a causal LM plus its tokenizer and chat template; it turns (prompt, response) pairs
+into padded token batches and gives per-token log-probabilities.
+
+Everything downstream (samplers, losses, metrics) works on `SequenceBatch`: prompt+response token ids,
+right-padded, with a mask that is 1 exactly on response tokens, so losses and metrics never see the
+prompt or the padding. Groups of responses to one prompt (GRPO's) can instead be packed as a `GroupBatch`,
+which holds each prompt once: the model runs it once and repeats its keys and values for the group.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+# Files whose bytes define a model (weights, architecture, tokenizer, chat template).
+_MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja")
+
+
+@functools.cache
+def _takes_logits_to_keep(model_type: type) -> bool:
+    """Whether a model's forward can apply its LM head to the last positions only (transformers >= 4.50 models)."""
+    return "logits_to_keep" in inspect.signature(model_type.forward).parameters
+
+
+def model_sha256(path: str | Path) -> str:
+    """Content hash of a model directory: sha256 over (name, sha256) of each defining file, sorted.
+
+    For a hub id that is not a local directory, the hash of the id itself (the hub revision is then
+    the identity; razorbench cannot read it offline).
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return hashlib.sha256(str(path).encode()).hexdigest()
+    outer = hashlib.sha256()
+    for name in sorted(n for n in _MODEL_FILES if (path / n).exists()):
+        outer.update(name.encode() + b"\0" + hashlib.sha256((path / name).read_bytes()).hexdigest().encode())
+    return outer.hexdigest()
+
+
+def load_causal_lm(path: str, data_dir: str | None = None) -> Policy:
+    """A track's `policy_loader` for causal LMs (the default): `Policy.load(path)`; `data_dir` is not needed."""
+    return Policy.load(path)
+
+
+@dataclass
+class SequenceBatch:
+    """Prompt+response sequences, right-padded. All tensors are (B, T)."""
+
+    input_ids: Tensor
+    attention_mask: Tensor
+    response_mask: Tensor  # 1 on response tokens (including the EOS that ends a response), else 0
+
+    @property
+    def targets(self) -> Tensor:
+        """(B, T-1) the tokens that `Policy.logits` predicts: tokens 1..T-1."""
+        return self.input_ids[:, 1:]
+
+    @property
+    def target_mask(self) -> Tensor:
+        """(B, T-1) 1 where a target is a response token."""
+        return self.response_mask[:, 1:]
+
+    def to(self, device: torch.device | str) -> SequenceBatch:
+        return SequenceBatch(*(t.to(device) for t in (self.input_ids, self.attention_mask, self.response_mask)))
+
+
+@dataclass
+class GroupBatch:
+    """Groups of `group_size` responses to shared prompts, each prompt held once (`Policy.pack_groups`).
+
+    Prompts are left-padded, so all end at the column where the responses start; responses are right-padded.
+    Response row i answers prompt i // group_size.
+    """
+
+    prompt_ids: Tensor  # (P, W)
+    prompt_mask: Tensor  # (P, W) 1 on prompt tokens, 0 on the left padding
+    response_ids: Tensor  # (P·G, R)
+    response_mask: Tensor  # (P·G, R) 1 on response tokens (including the EOS that ends a response), else 0
+    group_size: int
+
+    @property
+    def targets(self) -> Tensor:
+        """(P·G, R) the tokens that `Policy.logits` predicts: every response position."""
+        return self.response_ids
+
+    @property
+    def target_mask(self) -> Tensor:
+        return self.response_mask
+
+    def to(self, device: torch.device | str) -> GroupBatch:
+        tensors = (self.prompt_ids, self.prompt_mask, self.response_ids, self.response_mask)
+        return GroupBatch(*(t.to(device) for t in tensors), group_size=self.group_size)
+
+
+class Policy(torch.nn.Module):
+    """A causal LM with its tokenizer. `Policy.load(path)` works for the embedded tiny model and any HF model."""
+
+    def __init__(self, model: torch.nn.Module, tokenizer, name: str = "", sha256: str = "") -> None:
+        super().__init__()
+        self.model = model
+        self.tokenizer = tokenizer
+        self.name = name
+        self.sha256 = sha256
+        self._prompt_ids: dict[str, list[int]] = {}  # chat-templated prompt -> ids, so a step never re-tokenises
+
+    @classmethod
+    def load(cls, path: str, dtype: torch.dtype = torch.float32) -> Policy:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars would bury the run's own progress
+
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        return cls(model, tokenizer, name=str(path), sha256=model_sha256(path))
+
+    def frozen_copy(self) -> Policy:
+        """A deep copy with gradients off and eval mode: the reference policy π0."""
+        ref = Policy(copy.deepcopy(self.model), self.tokenizer, self.name, self.sha256)
+        ref._prompt_ids = self._prompt_ids
+        ref.model.requires_grad_(False).eval()
+        return ref
+
+    @property
+    def eos_token_id(self) -> int:
+        return self.tokenizer.eos_token_id
+
+    @property
+    def pad_token_id(self) -> int:
+        return self.tokenizer.pad_token_id
+
+    def prompt_ids(self, prompt: str) -> list[int]:
+        """Token ids of `prompt` as a user turn, chat template applied, ending where the response starts."""
+        ids = self._prompt_ids.get(prompt)
+        if ids is None:
+            text = self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+            )
+            ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            self._prompt_ids[prompt] = ids
+        return ids
+
+    def response_ids(self, response: str) -> list[int]:
+        """Token ids of a reference response, ended by EOS (what the model must learn to emit)."""
+        return self.tokenizer(response, add_special_tokens=False)["input_ids"] + [self.eos_token_id]
+
+    def pack(self, prompt_ids: list[list[int]], response_ids: list[list[int]]) -> SequenceBatch:
+        """Right-padded prompt+response batch with the response mask."""
+        lengths = [len(p) + len(r) for p, r in zip(prompt_ids, response_ids, strict=True)]
+        batch, width = len(lengths), max(lengths)
+        input_ids = torch.full((batch, width), self.pad_token_id, dtype=torch.long)
+        attention_mask = torch.zeros((batch, width), dtype=torch.long)
+        response_mask = torch.zeros((batch, width), dtype=torch.long)
+        for i, (p, r) in enumerate(zip(prompt_ids, response_ids, strict=True)):
+            input_ids[i, : len(p) + len(r)] = torch.tensor(p + r, dtype=torch.long)
+            attention_mask[i, : len(p) + len(r)] = 1
+            response_mask[i, len(p) : len(p) + len(r)] = 1
+        return SequenceBatch(input_ids, attention_mask, response_mask)
+
+    @property
+    def shares_prompts(self) -> bool:
+        """Whether the model can run a prompt once and reuse its keys and values for many responses: a decoder-only
+        transformers model that takes a `DynamicCache` (a model without one, such as the toy MLP, cannot), without
+        gradient checkpointing (which turns the cache off in training)."""
+        config = getattr(self.model, "config", None)
+        supports = getattr(self.model, "_supports_default_dynamic_cache", None)
+        if config is None or config.is_encoder_decoder or not callable(supports) or not supports():
+            return False
+        return not getattr(self.model, "is_gradient_checkpointing", False)
+
+    def prompt_cache(
+        self, input_ids: Tensor, attention_mask: Tensor, repeats: int, *, head_on_last_only: bool = True
+    ) -> tuple[Tensor, object]:
+        """Run left-padded prompts once: (the logits at their last column (P, 1, V), their KV cache with every row
+        repeated `repeats` times along the batch, rows of one prompt adjacent). Differentiable: the gradient of
+        whatever reads the repeated cache flows back into the one forward of each prompt.
+
+        `head_on_last_only` applies the LM head to the last column only (`logits_to_keep=1`, where the model takes
+        it); False applies it to every column, as a forward over whole rows does."""
+        from transformers import DynamicCache
+
+        model = self.model
+        try:
+            cache = DynamicCache(config=model.config.get_text_config(decoder=True))
+        except TypeError:  # transformers < 4.56 builds its cache layers lazily, without the config
+            cache = DynamicCache()
+        keep = {"logits_to_keep": 1} if head_on_last_only and _takes_logits_to_keep(type(model)) else {}
+        out = model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            position_ids=(attention_mask.cumsum(-1) - 1).clamp(min=0),
+            past_key_values=cache,
+            use_cache=True,
+            **keep,
+        )
+        cache.batch_repeat_interleave(repeats)
+        return out.logits[:, -1:], cache
+
+    def pack_groups(
+        self, prompt_ids: list[list[int]], response_ids: list[list[int]], group_size: int
+    ) -> GroupBatch | SequenceBatch:
+        """Responses in groups of `group_size` to the prompts `prompt_ids` (one per group): a `GroupBatch` when the
+        model `shares_prompts`, else the same rows as `pack` (each prompt repeated for its group)."""
+        if len(response_ids) != len(prompt_ids) * group_size:
+            raise ValueError(f"{len(response_ids)} responses are not {len(prompt_ids)} groups of {group_size}")
+        if not self.shares_prompts:
+            return self.pack([p for p in prompt_ids for _ in range(group_size)], response_ids)
+        width, length = max(len(p) for p in prompt_ids), max(len(r) for r in response_ids)
+        prompts = torch.full((len(prompt_ids), width), self.pad_token_id, dtype=torch.long)
+        prompt_mask = torch.zeros_like(prompts)
+        for i, p in enumerate(prompt_ids):
+            prompts[i, width - len(p) :] = torch.tensor(p, dtype=torch.long)
+            prompt_mask[i, width - len(p) :] = 1
+        responses = torch.full((len(response_ids), length), self.pad_token_id, dtype=torch.long)
+        response_mask = torch.zeros_like(responses)
+        for i, r in enumerate(response_ids):
+            responses[i, : len(r)] = torch.tensor(r, dtype=torch.long)
+            response_mask[i, : len(r)] = 1
+        return GroupBatch(prompts, prompt_mask, responses, response_mask, group_size)
+
+    def logits(self, batch: SequenceBatch | GroupBatch) -> Tensor:
+        """Next-token logits aligned with the tokens they predict, `batch.targets`: (B, T-1, V) for tokens 1..T-1
+        of a `SequenceBatch`, (P·G, R, V) for the response tokens of a `GroupBatch`."""
+        if isinstance(batch, GroupBatch):
+            return self._group_logits(batch)
+        out = self.model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=False)
+        return out.logits[:, :-1].float()
+
+    def _group_logits(self, batch: GroupBatch) -> Tensor:
+        # Each prompt runs once; its group's responses attend to its repeated keys and values. The same logits
+        # as a forward over every full prompt+response row, up to float rounding, for P prompt forwards, not P·G.
+        group = batch.group_size
+        # The head over every prompt column: over the last one alone (a strided input) it may round differently in
+        # π and in its copy π0, whose weights lie at other addresses; step 1's KL would then be 1e-10, not 0.
+        first, cache = self.prompt_cache(batch.prompt_ids, batch.prompt_mask, group, head_on_last_only=False)
+        logits = [first.repeat_interleave(group, dim=0)]  # the last prompt position predicts response token 0
+        length = batch.response_ids.shape[1]
+        if length > 1:
+            start = batch.prompt_mask.sum(-1, keepdim=True).repeat_interleave(group, dim=0)
+            positions = start + torch.arange(length - 1, device=start.device)
+            mask = torch.cat([batch.prompt_mask.repeat_interleave(group, dim=0), batch.response_mask[:, :-1]], dim=1)
+            out = self.model(
+                input_ids=batch.response_ids[:, :-1],
+                attention_mask=mask,
+                position_ids=positions,
+                past_key_values=cache,
+                use_cache=True,
+            )
+            logits.append(out.logits)
+        return torch.cat(logits, dim=1).float()
+
+    def token_logprobs(self, batch: SequenceBatch | GroupBatch) -> tuple[Tensor, Tensor]:
+        """(logp, mask), both shaped like `batch.targets`: log π(target | what precedes it) and 1 where the target is
+        a response token."""
+        logits = self.logits(batch)
+        targets = batch.targets
+        # gather - logsumexp instead of log_softmax: no second (B, T, V) tensor.
+        logp = torch.gather(logits, -1, targets.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+        return logp, batch.target_mask.to(logp.dtype)

@@ -1,0 +1,114 @@
+"""What a task is: examples with prompts and reference answers, and a verifier.
+
+A *new* task is what a method trains on: its `train` split gives prompts (and reference answers for
+offline methods), its `eval` split is held out, and `verify` is both the evaluation metric and the RL
+reward, so the two can never disagree (nanochat's `reward()` reuses `evaluate()` the same way).
+
+A *prior* task is a capability the base model already has; razorbench scores it before and after
+training. On the tiny track a prior is scored by greedy generation checked with `verify`; tracks
+with other scorers (lm-eval on the paper track) override `score`.
+
+Every task lives in one file under `tasks/` (plus YAML) and registers itself with `@register_task`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from razorbench.api.policy import Policy
+    from razorbench.api.sampler import Sampler
+
+
+def yaml_beside(cls: type) -> Path | None:
+    """The YAML file beside the file that defines `cls` (a task's or method's defaults), if there is one."""
+    path = Path(inspect.getfile(cls)).with_suffix(".yaml")
+    return path if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class Example:
+    """One task item. `prompt` is the user message (the chat template is the policy's business)."""
+
+    id: str
+    prompt: str
+    answer: str  # a reference answer: the SFT target; one of possibly many correct responses
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass
+class TaskConfig:
+    """Config keys every task understands (the `task:` section of a run config)."""
+
+    priors: list[str] = field(default_factory=list)
+    """Prior tasks (same track) scored before and after training; their mean drop is the forgetting."""
+    data_dir: str | None = None
+    """Local copy of the task's data; None loads the track's default source."""
+
+
+@dataclass
+class PriorScore:
+    """A prior-task score with the per-example results behind it (kept so differences can be paired)."""
+
+    score: float
+    per_example: dict[str, float]
+
+
+class Task:
+    """Base class of all tasks. Subclasses set `kind` and implement `examples` and `verify`."""
+
+    kind: ClassVar[str] = "new"  # "new" (trained on) or "prior" (retention is measured)
+    chance: ClassVar[float | None] = (
+        None  # score of random guessing (multiple-choice priors), for chance-adjusted forgetting
+    )
+    version: ClassVar[int] = 1
+    registry_name: ClassVar[str] = ""
+    Config: ClassVar[type] = TaskConfig
+
+    def __init__(self, config: Any = None) -> None:
+        self.config = config if config is not None else self.Config()
+
+    @property
+    def name(self) -> str:
+        return self.registry_name
+
+    @classmethod
+    def default_priors(cls) -> list[str]:
+        """The prior suite the task's YAML declares (`task.priors`)."""
+        import yaml
+
+        path = yaml_beside(cls)
+        loaded = yaml.safe_load(path.read_text()) if path else None
+        return list(((loaded or {}).get("task") or {}).get("priors") or [])
+
+    def examples(self, split: str) -> list[Example]:
+        """The examples of `split` ("train" or "eval"; tiny tasks also have "pretrain")."""
+        raise NotImplementedError
+
+    def verify(self, response: str, example: Example) -> bool:
+        """True iff `response` is a correct answer to `example`."""
+        raise NotImplementedError
+
+    def reward(self, response: str, example: Example) -> float:
+        """The RL reward: 1 for a verified-correct response, else 0."""
+        return float(self.verify(response, example))
+
+    def score(self, policy: Policy, sampler: Sampler, *, limit: int | None, batch_size: int) -> PriorScore:
+        """Prior-task score: the fraction of `eval` examples whose greedy response verifies.
+
+        `policy` is the model being scored and `sampler` samples from it; a scorer that needs the model
+        itself (lm-eval's log-likelihoods on the paper track) uses `policy`.
+        """
+        examples = self.examples("eval")[:limit]
+        # Room for the longest reference answer (a character bounds a token) plus a little slack.
+        max_new_tokens = max(len(e.answer) for e in examples) + 4
+        responses: list[str] = []
+        for start in range(0, len(examples), batch_size):
+            batch = examples[start : start + batch_size]
+            out = sampler.generate([e.prompt for e in batch], n=1, max_new_tokens=max_new_tokens, greedy=True)
+            responses.extend(out.texts)
+        per_example = {e.id: float(self.verify(r, e)) for e, r in zip(examples, responses, strict=True)}
+        return PriorScore(sum(per_example.values()) / max(len(per_example), 1), per_example)

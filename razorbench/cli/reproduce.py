@@ -1,0 +1,25 @@
+"""`razorbench reproduce TRACK`: a paper's experiment end to end on a track (sweeps, analysis, report); what it
+runs is the track's reproduction plan."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("reproduce", help="a paper's experiment end to end: sweeps, analysis, report")
+    parser.add_argument("track", help="a track with a reproduction plan (razorbench list tracks)")
+    parser.add_argument("--data-dir", help="local copies of the track's data; default: the hub")
+    parser.add_argument("--out", help="sweeps, analysis and plots (default: runs/reproduce-TRACK)")
+    parser.add_argument("--doc", help="the report to write (default: the track's, under docs/)")
+    parser.add_argument("--reduced", action="store_true", help="GRPO vs SFT on a small grid (a quick check)")
+    parser.add_argument("--jobs", type=int, default=1, help="sweeps run in this many processes at once")
+    parser.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> None:
+    from razorbench.analysis.reproduction import reproduce
+
+    reproduce(
+        args.track, data_dir=args.data_dir, out_dir=args.out, doc=args.doc, reduced=args.reduced, jobs=args.jobs
+    )

@@ -1,0 +1,33 @@
+"""`razorbench submit`: make a leaderboard submission of every run of a sweep."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    submit = sub.add_parser("submit", help="make a leaderboard submission of every run of a sweep")
+    submit.add_argument("paths", nargs="+", metavar="RUN_DIR", help="sweep folders, run folders or records")
+    submit.add_argument("--name", required=True, help="the submission's name: its file name and leaderboard row")
+    submit.add_argument("--link", help="paper or code (an http(s) URL)")
+    submit.add_argument("--authors", help="names and a contact")
+    submit.add_argument("--out", help="default: leaderboard/submissions/<track>/<task>/<name>.json")
+    submit.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> None:
+    from razorbench.cli.console import console
+    from razorbench.leaderboard.submissions import DEFAULT_DIR, make_submission, submission_path, write_submission
+    from razorbench.util.errors import UsageError
+
+    try:
+        submission = make_submission(args.paths, args.name, link=args.link, authors=args.authors)
+    except (OSError, ValueError) as e:  # a missing folder; records that do not make one valid submission
+        raise UsageError(str(e)) from None
+    out = Path(args.out) if args.out else submission_path(DEFAULT_DIR / "submissions", submission)
+    write_submission(submission, out)
+    console.print(
+        f"wrote {out}: {len(submission['records'])} runs of {submission['method']['name']} "
+        f"on {submission['track']}/{submission['task']}"
+    )

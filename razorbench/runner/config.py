@@ -1,0 +1,189 @@
+"""Run configuration.
+
+Merge order, later wins (stated once, here):
+
+    RunConfig defaults  <-  task YAML  <-  method YAML  <-  --config FILE  <-  key=value overrides
+
+The schema is typed: `RunConfig` below for the shared sections (the same key names for every method:
+`optim.lr`, `trainer.max_steps`, `seed`, ...), the method's `Config` dataclass for `method:` and the
+task's for `task:`. An unknown key or a value of the wrong type raises `ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from razorbench.util.errors import ConfigError
+
+
+@dataclass
+class TrainerConfig:
+    """Passed through to `lightning.Trainer`."""
+
+    max_steps: int = 30
+    """Optimizer steps."""
+    accelerator: str = "auto"
+    devices: Any = 1
+    """An int, a list of device ids, or "auto"."""
+    strategy: str = "auto"
+    """"auto", "ddp", "fsdp", "deepspeed", ... (Lightning strategy names), or "fsdp2": FSDP2 data parallelism
+    (Lightning's ModelParallelStrategy; unlike "fsdp", it also runs on CPU)."""
+    num_nodes: int = 1
+    precision: str = "32-true"
+    gradient_clip_val: float = 1.0
+    log_every_n_steps: int = 1
+    checkpoint_every: int = 10
+    """Optimizer steps between checkpoints (a killed run resumes from the last one)."""
+
+
+@dataclass
+class OptimConfig:
+    """AdamW with a linear warm-up to a constant learning rate (the paper's schedule)."""
+
+    lr: float = 1e-4
+    weight_decay: float = 0.0
+    warmup_steps: int = 0
+
+
+@dataclass
+class DataConfig:
+    batch_size: int = 16
+    """Prompts per optimizer step (global, over all devices)."""
+
+
+@dataclass
+class SamplingConfig:
+    backend: str = "hf"
+    """Sampler: "hf" (transformers generate) or "vllm"."""
+    max_new_tokens: int = 24
+    temperature: float = 1.0
+
+
+@dataclass
+class EvalConfig:
+    new_task_prompts: int = 200
+    """Held-out prompts for new-task accuracy."""
+    samples_per_prompt: int = 4
+    """Sampled responses per prompt for new-task accuracy (temperature = sampling.temperature)."""
+    kl_prompts: int = 100
+    """Held-out prompts for the forward KL; one response of the base policy is sampled per prompt."""
+    prior_limit: int = 200
+    """Examples per prior task (None-like 0 means all)."""
+    batch_size: int = 100
+    kl_chunk_size: int = 4096
+    """Tokens per group of sequences run through the two models for the exact KL, and scored positions per chunk
+    of logits (capped so one policy's chunk logits stay under 128 MiB: 220 positions at a 150k vocabulary).
+    Memory is one group's activations plus one chunk's logits, whatever the batch (`bench/forward_kl.py`)."""
+    seed: int = 1234
+    """Seed of evaluation sampling, apart from the training seed: every run of a sweep is scored on the
+    same base samples, and the base evaluation is cached once for all of them."""
+
+
+@dataclass
+class RunConfig:
+    seed: int = 0
+    track: str = MISSING
+    """The track's registered name (set from `--track` or the default track when the config is composed)."""
+    model: str | None = None
+    """Path or hub id of the base model; None takes the track's default."""
+    output_dir: str = "runs"
+    run_id: str | None = None
+    cache_dir: str | None = None
+    """Base-model evaluation cache; None means ~/.cache/razorbench."""
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    method: Any = None
+    task: Any = None
+
+
+def _yaml(path: Path | str, what: str) -> DictConfig:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{what} {str(path)!r} does not exist")
+    try:
+        loaded = OmegaConf.load(path)
+    except Exception as e:  # a YAML syntax error: say which file
+        raise ConfigError(f"{what} {str(path)!r} is not valid YAML: {str(e).splitlines()[0]}") from None
+    if not isinstance(loaded, DictConfig):
+        raise ConfigError(f"{what} {str(path)!r} must hold a mapping of config keys")
+    return loaded
+
+
+def _one_line(e: OmegaConfBaseException) -> str:
+    """omegaconf errors are multi-line ("full_key: ..., object_type=..."); keep what names the problem."""
+    message = str(e).splitlines()[0]
+    key = getattr(e, "full_key", None)
+    return f"config key {key!r}: {message}" if key else message
+
+
+def compose(
+    method_config: type,
+    task_config: type,
+    task_yaml: Path | None,
+    method_yaml: Path | None,
+    config_file: str | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+) -> DictConfig:
+    """Build the resolved run config in the merge order of the module docstring."""
+    schema = OmegaConf.structured(RunConfig)
+    schema.method = OmegaConf.structured(method_config)
+    schema.task = OmegaConf.structured(task_config)
+    OmegaConf.set_struct(schema, True)  # unknown keys are errors from here on
+    layers = []
+    for path, what in ((task_yaml, "task YAML"), (method_yaml, "method YAML"), (config_file, "--config file")):
+        if path is not None:
+            layers.append(_yaml(path, what))
+    for item in overrides:
+        if "=" not in item or item.startswith("="):
+            raise ConfigError(f"override {item!r} is not of the form key=value")
+        try:
+            layers.append(OmegaConf.from_dotlist([item]))
+        except (OmegaConfBaseException, yaml.YAMLError) as e:
+            raise ConfigError(f"override {item!r} is not a valid value: {str(e).splitlines()[0]}") from None
+    try:
+        merged = OmegaConf.merge(schema, *layers)
+        OmegaConf.to_container(merged, resolve=True, throw_on_missing=True)  # surface missing/interpolation errors
+        OmegaConf.to_object(merged.method)  # runs the method Config's __post_init__ checks before any model loads
+    except OmegaConfBaseException as e:
+        raise ConfigError(_one_line(e)) from None
+    check(merged)
+    return merged
+
+
+def check(cfg: DictConfig) -> None:
+    """Range checks the types cannot express (a positive batch, a finite learning rate, ...)."""
+    positive = [
+        "trainer.max_steps",
+        "data.batch_size",
+        "sampling.max_new_tokens",
+        "eval.new_task_prompts",
+        "eval.samples_per_prompt",
+        "eval.kl_prompts",
+        "eval.batch_size",
+        "eval.kl_chunk_size",
+        "trainer.num_nodes",
+        "trainer.checkpoint_every",
+    ]
+    for key in positive:
+        value = OmegaConf.select(cfg, key)
+        if value is None or value <= 0:
+            raise ConfigError(f"config key {key!r} must be > 0, got {value!r}")
+    for key in ("optim.lr", "optim.weight_decay", "sampling.temperature"):
+        value = OmegaConf.select(cfg, key)
+        if not (value == value and value >= 0 and value != float("inf")):  # rejects NaN, inf, negatives
+            raise ConfigError(f"config key {key!r} must be a finite number >= 0, got {value!r}")
+    if cfg.optim.lr == 0:
+        raise ConfigError("config key 'optim.lr' must be > 0, got 0.0")
+    if cfg.eval.prior_limit < 0 or cfg.optim.warmup_steps < 0:
+        raise ConfigError("config keys 'eval.prior_limit' and 'optim.warmup_steps' must be >= 0")
+    if cfg.sampling.backend not in ("hf", "vllm"):
+        raise ConfigError(f"config key 'sampling.backend' must be one of hf, vllm; got {cfg.sampling.backend!r}")

@@ -1,0 +1,361 @@
+"""One run: compose the config -> load the base policy -> evaluate the base (cached) -> train the method with a
+Lightning Trainer -> evaluate the fine-tuned policy -> write `runs/<run-id>/record.json`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import RichProgressBar
+from lightning.pytorch.loggers import CSVLogger
+from omegaconf import DictConfig, OmegaConf
+
+from razorbench.api.policy import Policy, model_sha256
+from razorbench.api.registry import METHODS, TASKS, get_task, get_track
+from razorbench.api.task import yaml_beside
+from razorbench.api.track import Track
+from razorbench.metrics.intervals import record_intervals
+from razorbench.runner.config import compose
+from razorbench.runner.evaluate import (
+    EvalSettings,
+    base_evaluation,
+    divergences,
+    drift,
+    new_task_accuracy,
+    prior_scores,
+)
+from razorbench.runner.lifecycle import AtomicCheckpoint, FiniteGuard, RNGState, RunDirectory
+from razorbench.runner.records import METRIC_INFO, SCHEMA_VERSION, provenance, validate_record
+from razorbench.sampling import build_sampler
+from razorbench.util.atomic import write_json_atomic
+from razorbench.util.errors import ConfigError, RunFailure, UsageError
+from razorbench.util.faults import fault_point
+
+RUN_ID_ENV = "RAZORBENCH_RUN_ID"
+
+
+def resolve(method: str, task: str, track: str, config_file: str | None, overrides: list[str]) -> tuple:
+    """(method class, task class, resolved config) for a run; every name and key checked."""
+    method_cls = METHODS.get(method)
+    task_cls = get_task(task, track)
+    if task_cls.kind != "new":
+        raise UsageError(
+            f"task {task!r} is a prior task, not a new task to train on; valid: {', '.join(new_tasks(track))}"
+        )
+    cfg = compose(
+        method_cls.Config,
+        task_cls.Config,
+        yaml_beside(task_cls),
+        yaml_beside(method_cls),
+        config_file,
+        [f"track={track}", *overrides],
+    )
+    _check_strategy(cfg.trainer)
+    return method_cls, task_cls, cfg
+
+
+def _check_strategy(trainer_cfg: DictConfig) -> None:
+    """Refuse before any work a strategy that Lightning refuses without a GPU (it would fail after the base
+    evaluation): FSDP1 ("fsdp*") and DeepSpeed ("deepspeed*")."""
+    name = str(trainer_cfg.strategy)
+    cpu = trainer_cfg.accelerator == "cpu" or (trainer_cfg.accelerator == "auto" and not torch.cuda.is_available())
+    if cpu and name != "fsdp2" and name.startswith(("fsdp", "deepspeed")):
+        raise ConfigError(
+            f"trainer.strategy={name} needs a GPU (Lightning refuses it on CPU); on CPU use one of: auto, ddp, fsdp2"
+        )
+
+
+def new_tasks(track: str) -> list[str]:
+    return [e.info["task_name"] for e in TASKS.entries() if e.info["track"] == track and e.obj.kind == "new"]
+
+
+def check_model(track: Track, model_path: str) -> None:
+    """Before anything is written: a local model must be a saved model folder, and an embedded one must match
+    its recorded sha256 (a corrupted or edited package is refused, not silently benchmarked)."""
+    path = Path(model_path)
+    if track.embedded or path.exists():
+        if not (path.is_dir() and (path / "config.json").is_file()):
+            raise UsageError(
+                f"model {model_path!r} is not a model folder (no config.json); valid: a folder written "
+                "by save_pretrained, or no --model for the track's default"
+            )
+    expected = track.recorded_sha256
+    if expected and path.exists() and path.resolve() == Path(track.model).resolve():
+        actual = model_sha256(path)
+        if actual != expected:
+            raise UsageError(
+                f"the embedded model {str(path)!r} has sha256 {actual[:12]}…, not its recorded "
+                f"{expected[:12]}…: reinstall razorbench"
+            )
+
+
+def _quiet_lightning() -> None:
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    logging.getLogger("lightning.fabric").setLevel(logging.WARNING)
+    # Prompts are Python lists built in-process: worker processes would only add start-up time.
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+    warnings.filterwarnings("ignore", message=".*`max_epochs` was not set.*")
+    warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\)` is deprecated.*")
+
+
+def train_and_evaluate(
+    method: str,
+    task: str,
+    *,
+    track: str | None = None,
+    config_file: str | None = None,
+    overrides: list[str] | None = None,
+    progress: bool = True,
+    force: bool = False,
+) -> tuple[dict[str, Any], Path]:
+    """Run one (method, task) on `track` (None: the default track) and return (record, record path)."""
+    start = time.time()
+    track = get_track(track).name
+    method_cls, task_cls, cfg = resolve(method, task, track, config_file, list(overrides or []))
+    # Lightning's DDP launcher re-executes this command once per extra rank: they inherit the id through the
+    # environment, so every rank writes into the same run folder.
+    run_id = cfg.run_id or os.environ.get(RUN_ID_ENV)
+    run_id = run_id or f"{track}-{task}-{method}-s{cfg.seed}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    track_obj = get_track(track)
+    check_model(track_obj, cfg.model or track_obj.model)
+    run = RunDirectory(Path(cfg.output_dir) / run_id)
+    cfg.run_id = run_id
+    if not launcher_rank_zero():
+        # A rank that Lightning's DDP launcher started: rank 0 owns the folder (lock, status, record); this
+        # process only computes its share.
+        return _execute(cfg, method_cls, task_cls, run, start, progress)
+    run.acquire()
+    try:
+        if run.record.exists() and not force:
+            raise UsageError(f"run {run_id!r} already finished ({run.record}); pass --force to start it over")
+        if force:
+            run.clear()
+        _check_same_config(run, cfg)
+        OmegaConf.save(cfg, run.path / "config.yaml")
+        (run.path / "failure.json").unlink(missing_ok=True)  # a rerun of a failed run starts a new attempt
+        for stale in run.path.glob(".*.tmp"):  # half-written files of a killed attempt
+            stale.unlink()
+        run.set_status("running")
+        os.environ[RUN_ID_ENV] = run_id
+        try:
+            record, path = _execute(cfg, method_cls, task_cls, run, start, progress)
+        except (UsageError, ConfigError):
+            raise
+        except Exception as e:
+            failure = run.fail(e)
+            raise RunFailure(
+                f"run {run_id!r} failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
+                f"(details: {failure})"
+            ) from e
+        finally:
+            os.environ.pop(RUN_ID_ENV, None)
+        run.set_status("finished")
+        return record, path
+    finally:
+        run.release()
+
+
+def _strategy(trainer_cfg: DictConfig) -> Any:
+    """The Lightning strategy `trainer.strategy` names. "fsdp2" (no Lightning name of its own) is Lightning's
+    ModelParallelStrategy as pure data parallelism: FSDP2 (`fully_shard`, applied in `RazorModule.configure_model`),
+    which unlike Lightning's "fsdp" (FSDP1, GPU only) also runs on CPU with gloo."""
+    if trainer_cfg.strategy != "fsdp2":
+        return trainer_cfg.strategy
+    from lightning.pytorch.strategies import ModelParallelStrategy
+
+    devices = trainer_cfg.devices
+    devices = len(devices) if isinstance(devices, (list, tuple)) or OmegaConf.is_list(devices) else devices
+    if not isinstance(devices, int) or devices < 1:
+        raise ConfigError(f"trainer.strategy=fsdp2 needs a device count: trainer.devices={devices!r}; valid: 1, 2, ...")
+    # Full checkpoint files (gathered on rank 0): AtomicCheckpoint renames one file, not a sharded folder.
+    return ModelParallelStrategy(
+        data_parallel_size=devices * trainer_cfg.num_nodes, tensor_parallel_size=1, save_distributed_checkpoint=False
+    )
+
+
+def launcher_rank_zero() -> bool:
+    """False in the processes a multi-process launch adds (Lightning's DDP launcher, torchrun, SLURM)."""
+    return all(int(os.environ.get(name, "0") or 0) == 0 for name in ("LOCAL_RANK", "NODE_RANK", "RANK"))
+
+
+def _check_same_config(run: RunDirectory, cfg: DictConfig) -> None:
+    """A rerun with the same run id resumes only the same configuration."""
+    saved = run.path / "config.yaml"
+    if saved.exists() and OmegaConf.to_container(OmegaConf.load(saved)) != OmegaConf.to_container(cfg):
+        raise UsageError(f"run {cfg.run_id!r} exists with a different config ({saved}); pass --force to start it over")
+
+
+def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirectory, start: float, progress: bool):
+    run_dir = run.path
+    track, method, task = cfg.track, method_cls.registry_name, task_cls.registry_name
+    timings: dict[str, float] = {}
+    task_obj = task_cls(cfg.task)
+    # Priors get the new task's config too: it carries data_dir and the track's prior settings.
+    priors = [get_task(name, track)(cfg.task) for name in cfg.task.priors]
+    _quiet_lightning()
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
+    t = time.time()
+    track_obj = get_track(track)
+    model_path = cfg.model or track_obj.model
+    policy = track_obj.load_policy(model_path, data_dir=cfg.task.data_dir)
+    timings["model_load"] = time.time() - t
+
+    settings = EvalSettings.from_config(cfg)
+    t = time.time()
+    sampler = build_sampler(cfg.sampling.backend, policy)
+    timings["sampler_start"] = time.time() - t  # a vLLM engine's start-up; ~0 for hf
+    cache_dir = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else Path.home() / ".cache" / "razorbench"
+    t = time.time()
+    base, cache_hit = base_evaluation(policy, sampler, policy.sha256, task_obj, priors, settings, cache_dir)
+    timings["base_eval_cached" if cache_hit else "base_eval"] = time.time() - t
+
+    reference = policy.frozen_copy() if method_cls.needs_reference(cfg.method) else None
+    module = method_cls(
+        policy,
+        task_obj,
+        sampler,
+        reference,
+        lr=cfg.optim.lr,
+        weight_decay=cfg.optim.weight_decay,
+        warmup_steps=cfg.optim.warmup_steps,
+        batch_size=cfg.data.batch_size,
+        max_new_tokens=cfg.sampling.max_new_tokens,
+        temperature=cfg.sampling.temperature,
+        cache_dir=str(cache_dir),
+        data_seed=cfg.seed,
+        **OmegaConf.to_container(cfg.method),
+    )
+    trainer = L.Trainer(
+        max_steps=cfg.trainer.max_steps,
+        max_epochs=-1,
+        accelerator=cfg.trainer.accelerator,
+        devices=cfg.trainer.devices,
+        strategy=_strategy(cfg.trainer),
+        num_nodes=cfg.trainer.num_nodes,
+        precision=cfg.trainer.precision,
+        gradient_clip_val=cfg.trainer.gradient_clip_val,
+        log_every_n_steps=cfg.trainer.log_every_n_steps,
+        # One log folder per attempt: a resumed run keeps the logs of the attempt that was killed.
+        logger=CSVLogger(run_dir, name="logs", version=f"attempt-{len(list(run_dir.glob('logs/attempt-*')))}"),
+        use_distributed_sampler=False,  # PromptOrder shards each global batch itself, in a fixed order
+        enable_checkpointing=False,  # AtomicCheckpoint below writes the one checkpoint a resume needs
+        enable_progress_bar=progress,
+        callbacks=[
+            FiniteGuard(),  # before the checkpoint: a non-finite step is never saved
+            RNGState(),
+            AtomicCheckpoint(run.checkpoint, cfg.trainer.checkpoint_every),
+            *sampler.callbacks(),  # e.g. vLLM: push the weights after every optimizer step
+            *([RichProgressBar(leave=True)] if progress else []),
+        ],
+        enable_model_summary=False,
+        default_root_dir=run_dir,
+    )
+    t = time.time()
+    sampler.seconds = sampler.sync_seconds = 0.0  # from here on: on-policy sampling during training only
+    policy.model.train()  # from_pretrained returns eval mode; Lightning expects a module in training mode
+    resume = run.checkpoint if run.checkpoint.exists() else None
+    if resume:
+        timings["resumed_from_checkpoint"] = 1.0
+    run.checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    # The checkpoint is this run's own (it holds RNG states, which weights-only loading refuses).
+    trainer.fit(module, ckpt_path=resume, weights_only=False)
+    timings["sampling"] = sampler.seconds
+    timings["weight_sync"] = sampler.sync_seconds
+    timings["training"] = time.time() - t - sampler.seconds - sampler.sync_seconds
+
+    t = time.time()
+    policy.model.eval()
+    final_new = new_task_accuracy(sampler, task_obj, settings)
+    fault_point("final_eval")
+    final_priors = prior_scores(policy, sampler, priors, settings)
+    sampler.close()  # free an inference engine before the KL; in-process sweeps would pile engines up
+    timings["final_eval"] = time.time() - t
+    t = time.time()
+    reference = reference or track_obj.load_policy(model_path, data_dir=cfg.task.data_dir)
+    reference.to(next(policy.model.parameters()).device)
+    kl = divergences(reference, policy, base["kl_samples"], settings)
+    timings["kl"] = time.time() - t
+    t = time.time()
+    kl["drift"] = drift(reference, policy, priors, settings)
+    timings["drift"] = time.time() - t
+
+    record = build_record(cfg, method, task, track_obj, policy, base, final_new, final_priors, kl)
+    record["method_stats"] = module.method_stats()
+    record["uncertainty"] = record_intervals(record, chance={p.name: p.chance for p in priors if p.chance})
+    record["provenance"] = provenance(
+        str(trainer.strategy.root_device), trainer.world_size, start, time.time(), timings
+    )
+    validate_record(record)
+    path = run_dir / "record.json"
+    if trainer.is_global_zero:
+        write_json_atomic(path, record)
+    return record, path
+
+
+def build_record(
+    cfg: DictConfig,
+    method: str,
+    task: str,
+    track: Track,
+    policy: Policy,
+    base: dict,
+    final_new: dict,
+    final_priors: dict,
+    kl: dict,
+) -> dict[str, Any]:
+    prior = {
+        name: {
+            "base": base["priors"][name]["score"],
+            "final": final_priors[name]["score"],
+            "n": len(final_priors[name]["per_example"]),
+        }
+        for name in final_priors
+    }
+    deltas = {name: s["base"] - s["final"] for name, s in prior.items()}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": cfg.run_id,
+        "track": track.name,
+        "task": task,
+        "method": method,
+        "base_model": {
+            # The track's name for its own model; any other model is named by its path or hub id.
+            "name": track.model_name if cfg.model is None and track.model_name else policy.name,
+            "path": policy.name,
+            "sha256": model_sha256(policy.name),
+        },
+        "config": OmegaConf.to_container(cfg, resolve=True),
+        "metrics": {
+            "new_task_accuracy": final_new["accuracy"],
+            "base_new_task_accuracy": base["new_task"]["accuracy"],
+            "prior_scores": prior,
+            "forgetting_per_prior": deltas,
+            "forgetting": sum(deltas.values()) / len(deltas) if deltas else 0.0,
+            "forward_kl": kl["forward_kl"],
+            "forward_kl_per_token": kl["forward_kl_per_token"],
+            "reverse_kl": kl["reverse_kl"],
+            "reverse_kl_per_token": kl["reverse_kl_per_token"],
+            "total_variation_per_token": kl["total_variation_per_token"],
+            **kl["drift"],
+            "n_new_task_prompts": len(final_new["per_prompt"]),
+            "n_kl_prompts": len(kl["per_prompt"]),
+        },
+        "metric_info": METRIC_INFO,
+        "per_example": {
+            "new_task": {"base": base["new_task"]["per_prompt"], "final": final_new["per_prompt"]},
+            "priors": {
+                n: {"base": base["priors"][n]["per_example"], "final": final_priors[n]["per_example"]}
+                for n in final_priors
+            },
+            "forward_kl": kl["per_prompt"],
+        },
+        "finished_at": datetime.now(UTC).isoformat(),
+    }

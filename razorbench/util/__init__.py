@@ -1,0 +1,1 @@
+"""Leaf helpers every layer may use (they import nothing else of razorbench): atomic writes, fault points."""
