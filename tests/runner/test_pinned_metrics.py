@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PINNED = json.loads((Path(__file__).with_name("pinned_metrics.json")).read_text())
-SHARED_DATA = [Path(__file__).resolve().parents[n] / "shared" / "data" for n in (3, 2)]
+SHARED_DATA = [Path(__file__).resolve().parents[n] / "shared" / "data" for n in (4, 3)]
 CASES = [("tiny", "science", "rl"), ("tiny", "science", "sft"), ("toy", "parity-mnist", "rl")]
 
 

@@ -24,7 +24,7 @@ from razorbench.tasks.toy import fashion_mnist, parity_mnist
 from razorbench.tasks.toy.data import load_toy_data, parse_idx, read_idx, split_of
 from razorbench.tasks.toy.policy import ToyPolicy, ToySampler, pretrain_toy
 
-CANDIDATES = [Path(__file__).resolve().parents[n] / "shared" / "data" for n in (3, 2)]
+CANDIDATES = [Path(__file__).resolve().parents[n] / "shared" / "data" for n in (4, 3)]
 
 
 @pytest.fixture(scope="module")

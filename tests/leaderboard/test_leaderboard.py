@@ -25,7 +25,7 @@ from razorbench.leaderboard.submissions import (
     write_submission,
 )
 
-REPO_LEADERBOARD = Path(__file__).resolve().parents[1] / "leaderboard"
+REPO_LEADERBOARD = Path(__file__).resolve().parents[2] / "leaderboard"
 PRIORS = ("arithmetic", "capitals")
 
 

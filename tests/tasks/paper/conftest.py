@@ -12,7 +12,7 @@ from razorbench.tasks.tiny import MODEL_DIR as TINY_MODEL_DIR
 from razorbench.tasks.tiny.pretrain import build_model
 
 # The real-data copies: shared/data beside the repo (../shared/data), or a shared/ folder inside the checkout.
-CANDIDATES = [Path(__file__).resolve().parents[n] / "shared" / "data" for n in (3, 2)]
+CANDIDATES = [Path(__file__).resolve().parents[n] / "shared" / "data" for n in (4, 3)]
 
 
 @pytest.fixture(scope="session")
