@@ -49,9 +49,9 @@ import torch
 from _machine import cpu_name  # bench/ is on sys.path when a script here runs
 
 from razorbench.api.policy import Policy, SequenceBatch
-from razorbench.tasks.tiny import MODEL_DIR as TINY_MODEL_DIR
 from razorbench.metrics.kl import chunk_positions, sequence_divergences
 from razorbench.runner.config import EvalConfig
+from razorbench.tasks.tiny import MODEL_DIR as TINY_MODEL_DIR
 
 VOCABS = {"tiny": None, "150k": 151_936}  # None: the tiny model's own vocabulary
 PERTURBATION = 0.02  # of each weight tensor's std

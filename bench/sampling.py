@@ -23,9 +23,9 @@ import torch
 from _machine import cpu_name  # bench/ is on sys.path when a script here runs
 
 from razorbench.api.policy import Policy
-from razorbench.tasks.tiny import MODEL_DIR as TINY_MODEL_DIR
 from razorbench.sampling.hf import HFSampler
 from razorbench.sampling.vllm import VLLMSampler
+from razorbench.tasks.tiny import MODEL_DIR as TINY_MODEL_DIR
 
 
 class _NoEOS(Policy):

@@ -1,5 +1,6 @@
 """The built wheel installs razorbench.tasks / razorbench.methods (and the tiny model) without top-level
-`tasks` or `methods` packages, and `razorbench list` works from it."""
+`tasks` or `methods` packages, and from a folder outside the repository `razorbench list`, `run`, `submit`,
+`leaderboard validate` and `leaderboard build` work from it (the schema and the models are package data)."""
 
 import os
 import subprocess
@@ -14,7 +15,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
-def test_wheel_installs_and_lists(tmp_path):
+def test_wheel_installs_lists_runs_submits_and_builds_the_leaderboard(tmp_path):
     dist = tmp_path / "dist"
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(REPO)],
@@ -38,7 +39,7 @@ def test_wheel_installs_and_lists(tmp_path):
     Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     check = (
-        "import importlib.util, razorbench, razorbench.tasks.science, razorbench.methods.rl, pathlib;"
+        "import importlib.util, razorbench, razorbench.tasks.tiny.science, razorbench.methods.rl, pathlib;"
         "assert importlib.util.find_spec('tasks') is None and importlib.util.find_spec('methods') is None;"
         "assert 'site-packages' in razorbench.__file__, razorbench.__file__;"
         "from razorbench.tasks.tiny import MODEL_DIR; assert (MODEL_DIR / 'model.safetensors').exists()"
@@ -49,3 +50,25 @@ def test_wheel_installs_and_lists(tmp_path):
     ).stdout
     for name in ("science", "math", "tool", "rl", "sft"):
         assert name in out
+
+    razorbench = str(env_dir / "bin" / "razorbench")
+    small = ["trainer.max_steps=2", "eval.new_task_prompts=16", "eval.kl_prompts=8", "eval.prior_limit=16"]
+    for seed in (0, 1):
+        subprocess.run(
+            [razorbench, "run", "--method", "sft", "--task", "science", "--no-progress", "--seed", str(seed)]
+            + ["--output-dir", "runs/sweep", "--run-id", f"s{seed}", f"cache_dir={tmp_path / 'cache'}", *small],
+            check=True,
+            cwd=tmp_path,
+            env=env,
+        )
+    for argv in (
+        ["submit", "runs/sweep", "--name", "from-a-wheel", "--authors", "a test"],
+        ["leaderboard", "validate"],
+        ["leaderboard", "build"],
+        ["leaderboard", "build", "--check"],
+    ):
+        out = subprocess.run([razorbench, *argv], capture_output=True, text=True, cwd=tmp_path, env=env)
+        assert out.returncode == 0, (argv, out.stderr)
+    assert (tmp_path / "leaderboard/submissions/tiny/science/from-a-wheel.json").is_file()
+    assert "from-a-wheel" in (tmp_path / "leaderboard/README.md").read_text()
+    assert (tmp_path / "leaderboard/index.html").is_file()

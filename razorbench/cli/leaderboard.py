@@ -31,7 +31,9 @@ def main(args: argparse.Namespace) -> int:
             stale = check(submissions, DEFAULT_DIR)
             if stale:
                 pages = ", ".join(str(DEFAULT_DIR / name) for name in stale)
-                print_error(f"razorbench: {pages} not up to date with {submissions}: run `razorbench leaderboard build`")
+                print_error(
+                    f"razorbench: {pages} not up to date with {submissions}: run `razorbench leaderboard build`"
+                )
                 return 1
             console.print(f"{DEFAULT_DIR}: up to date")
         else:

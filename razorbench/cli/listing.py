@@ -40,7 +40,8 @@ def main(args: argparse.Namespace) -> None:
             table.add_column(column)
         for e in TASKS.entries():
             cls = e.obj
-            table.add_row(e.info["track"], e.info["task_name"], cls.kind, str(cls.version), ", ".join(cls.default_priors()))
+            priors = ", ".join(cls.default_priors())
+            table.add_row(e.info["track"], e.info["task_name"], cls.kind, str(cls.version), priors)
         console.print(table)
     if what in (None, "methods"):
         from razorbench.api.method_index import method_infos

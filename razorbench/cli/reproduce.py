@@ -20,6 +20,4 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> None:
     from razorbench.analysis.reproduction import reproduce
 
-    reproduce(
-        args.track, data_dir=args.data_dir, out_dir=args.out, doc=args.doc, reduced=args.reduced, jobs=args.jobs
-    )
+    reproduce(args.track, data_dir=args.data_dir, out_dir=args.out, doc=args.doc, reduced=args.reduced, jobs=args.jobs)

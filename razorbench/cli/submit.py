@@ -10,7 +10,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     submit = sub.add_parser("submit", help="make a leaderboard submission of every run of a sweep")
     submit.add_argument("paths", nargs="+", metavar="RUN_DIR", help="sweep folders, run folders or records")
     submit.add_argument("--name", required=True, help="the submission's name: its file name and leaderboard row")
-    submit.add_argument("--link", help="paper or code (an http(s) URL)")
+    submit.add_argument("--link", help="a link to the method's paper or code (an http(s) URL)")
     submit.add_argument("--authors", help="names and a contact")
     submit.add_argument("--out", help="default: leaderboard/submissions/<track>/<task>/<name>.json")
     submit.set_defaults(func=main)

@@ -17,9 +17,10 @@ TRACK = register_track(
         model_name="razorbench-tiny-lm",
         embedded=True,
         tasks=tuple(
-            f"{__name__}.{task}" for task in ("arithmetic", "reverse", "elements", "capitals", "science", "math", "tool")
+            f"{__name__}.{task}"
+            for task in ("arithmetic", "reverse", "elements", "capitals", "science", "math", "tool")
         ),
-        pretrain=f"{__name__}.pretrain:main",
+        pretrain=f"{__name__}.pretrain_command:main",
         reproduce=f"{__name__}.reproduce:main",
     )
 )

@@ -1,4 +1,5 @@
-"""`razorbench pretrain-tiny`: build the tiny track's base model from seed.
+"""The tiny track's base model built from seed: tokenizer, Llama config, pretraining on the priors (its command:
+`pretrain_command.py`).
 
 The model is a standard transformers Llama causal LM (4 layers, width 128, ~0.8M parameters) with a
 character-level tokenizer saved as ordinary HF files, so it loads with `AutoModelForCausalLM` /
@@ -142,21 +143,3 @@ def pretrain_tiny(
     (out_dir / "SHA256").write_text(model_sha256(out_dir) + "\n")
     return out_dir
 
-
-def main(argv: list[str]) -> int:
-    """`razorbench pretrain tiny [--out DIR] [--steps N] [--seed N]`."""
-    import argparse
-
-    from rich.console import Console
-
-    parser = argparse.ArgumentParser(
-        prog="razorbench pretrain tiny", description="Rebuild the tiny track's base model from seed."
-    )
-    parser.add_argument("--out", default="tiny-lm", help="output directory (default: ./tiny-lm)")
-    parser.add_argument("--steps", type=int, default=3000)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    console = Console()
-    out = pretrain_tiny(args.out, steps=args.steps, seed=args.seed, log=console.print)
-    console.print(f"wrote {out} (sha256 {(out / 'SHA256').read_text().strip()})")
-    return 0

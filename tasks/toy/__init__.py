@@ -17,7 +17,7 @@ TRACK = register_track(
         embedded=True,
         tasks=(f"{__name__}.parity_mnist", f"{__name__}.fashion_mnist"),
         policy_loader=f"{__name__}.policy:ToyPolicy.load",
-        pretrain=f"{__name__}.pretrain:main",
+        pretrain=f"{__name__}.pretrain_command:main",
         reproduce=f"{__name__}.reproduce:main",
     )
 )

@@ -18,7 +18,9 @@ def test_merge_order_defaults_task_method_file_overrides(tmp_path):
     method_yaml.write_text("optim:\n  lr: 0.1\n")
     user = tmp_path / "user.yaml"
     user.write_text("trainer:\n  max_steps: 9\n")
-    cfg = compose(GRPO.Config, TaskConfig, task_yaml, method_yaml, str(user), ["track=tiny", "seed=3", "trainer.max_steps=11"])
+    cfg = compose(
+        GRPO.Config, TaskConfig, task_yaml, method_yaml, str(user), ["track=tiny", "seed=3", "trainer.max_steps=11"]
+    )
     assert cfg.optim.lr == 0.1  # method YAML beats task YAML
     assert cfg.optim.weight_decay == 0.25  # task YAML beats defaults
     assert cfg.trainer.max_steps == 11  # overrides beat --config beats task YAML

@@ -1,4 +1,5 @@
-"""`razorbench pretrain toy`: rebuild the toy track's base MLP from seed (`policy.pretrain_toy`)."""
+"""`razorbench pretrain toy`: rebuild the toy track's base MLP from seed (`policy.pretrain_toy`); apart from the
+model code so that `razorbench pretrain toy --help` imports no torch."""
 
 from __future__ import annotations
 

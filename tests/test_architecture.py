@@ -1,0 +1,159 @@
+"""The house rules the layout promises (DESIGN.md): no import circle in razorbench/, tasks/ or methods/, and a
+core that names no track and no task, so that adding a track never means editing the core."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from razorbench.api.registry import TASKS, TRACKS
+
+REPO = Path(__file__).resolve().parent.parent
+# Folder -> the import name it installs as (tasks/ and methods/ are mapped under the razorbench namespace).
+PACKAGES = {"razorbench": "razorbench", "tasks": "razorbench.tasks", "methods": "razorbench.methods"}
+
+
+def _modules() -> dict[str, Path]:
+    modules = {}
+    for folder, package in PACKAGES.items():
+        for path in sorted((REPO / folder).rglob("*.py")):
+            parts = path.relative_to(REPO / folder).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            modules[".".join((package, *parts))] = path
+    return modules
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    return isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+
+
+def _imports(path: Path, name: str, known: set[str]) -> set[str]:
+    """The repository modules `path` imports anywhere (function bodies included; `if TYPE_CHECKING:` left out,
+    as it never runs). `from package import name` counts as importing the submodule when there is one."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                for sub in child.orelse:
+                    visit(sub)
+                continue
+            if isinstance(child, ast.Import):
+                found.update(alias.name for alias in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    anchor = package.split(".")
+                    anchor = anchor[: len(anchor) - child.level + 1]
+                    base = ".".join([*anchor, base] if base else anchor)
+                found.add(base)
+                found.update(f"{base}.{alias.name}" for alias in child.names)
+            visit(child)
+
+    visit(ast.parse(path.read_text()))
+    return {m for m in found if m in known and m != name}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def connect(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                connect(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in graph:
+        if v not in index:
+            connect(v)
+    return out
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = _modules()
+    known = set(modules)
+    graph = {}
+    for name, path in modules.items():
+        # A package's own __init__ is imported on the way to any of its submodules: not an edge of the circle.
+        graph[name] = {m for m in _imports(path, name, known) if not name.startswith(m + ".")}
+    return graph
+
+
+def test_the_graph_builder_sees_a_circle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_circle_in_razorbench_tasks_or_methods():
+    graph = _graph()
+    assert len(graph) > 60  # the builder found the repository's modules
+    assert "razorbench.api.policy" in graph["razorbench.runner.run"]
+    assert _cycles(graph) == []
+
+
+def _docstring_nodes(tree: ast.AST) -> set[int]:
+    ids = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            value = body[0].value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                ids.add(id(value))
+    return ids
+
+
+def _named(text: str, tracks: set[str], tasks: set[str]) -> str | None:
+    """The track or task a string literal names: the whole string, or its first word or `track/...` prefix."""
+    stripped = text.strip()
+    for candidate in (stripped, stripped.split("/")[0], stripped.split(" ")[0]):
+        if candidate in tracks or candidate in tasks:
+            return candidate
+    return None
+
+
+def test_the_core_names_no_track_and_no_task():
+    """Outside docstrings, no string in razorbench/ is a track's or a task's name: the core reaches tracks and
+    tasks through the registry only (a default track is declared by the built-in tracks package, tasks/)."""
+    tracks = {e.name for e in TRACKS.entries()}
+    tasks = {e.info["task_name"] for e in TASKS.entries()}
+    assert {"tiny", "toy", "paper"} <= tracks and {"science", "parity-mnist", "hellaswag"} <= tasks
+    offending = []
+    for path in sorted((REPO / "razorbench").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        docstrings = _docstring_nodes(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                name = _named(node.value, tracks, tasks)
+                if name:
+                    offending.append(f"{path.relative_to(REPO)}:{node.lineno}: {node.value!r}")
+    assert offending == []
+
+
+def test_the_name_check_catches_a_switch_on_a_track():
+    tracks, tasks = {"tiny", "toy"}, {"science"}
+    assert _named("tiny", tracks, tasks) == "tiny"
+    assert _named("tiny/science", tracks, tasks) == "tiny"
+    assert _named("science", tracks, tasks) == "science"
+    assert _named("a tiny model", tracks, tasks) is None
