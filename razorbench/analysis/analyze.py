@@ -2,10 +2,11 @@
 
 Per (track, task):
 0. runs that differ only in their seed are one configuration: its point is the mean over seeds, with a
-   95% t-interval (Student's t, n − 1 degrees of freedom) on each coordinate;
+   95% Student-t interval (`razorbench.metrics.stats.mean_t_interval`) on each coordinate;
 1. each method's Pareto frontier of new-task accuracy against mean prior score (both higher is better);
-2. forgetting fitted against each candidate predictor, linear (y = a + b·x) and the paper's quadratic
-   through the origin (y = a·x + b·x²), with R² = 1 − SS_res / SS_tot (SS_tot about the mean of y);
+2. forgetting fitted against each candidate predictor in the forms of `razorbench.analysis.fit` (linear, and
+   the paper's quadratic through the origin), with R² and bootstrap intervals; R² is None when forgetting
+   does not vary, shown as "n/a";
 3. methods compared at matched new-task accuracy: each frontier is interpolated linearly at common
    accuracy levels inside every compared frontier's range.
 Writes `analysis.json` and PNG + SVG plots to the output folder.
@@ -20,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from razorbench.analysis.fit import FORMS, fit_with_interval
+from razorbench.metrics.stats import mean_t_interval
 from razorbench.runner.records import load_record
 
 PREDICTORS = (
@@ -33,55 +36,7 @@ PREDICTORS = (
     "representation_drift",  # 1 − linear CKA
 )
 
-
-# Two-sided 97.5% quantiles of Student's t by degrees of freedom (1..30); 1.96 beyond.
-_T975 = [
-    12.706,
-    4.303,
-    3.182,
-    2.776,
-    2.571,
-    2.447,
-    2.365,
-    2.306,
-    2.262,
-    2.228,
-    2.201,
-    2.179,
-    2.160,
-    2.145,
-    2.131,
-    2.120,
-    2.110,
-    2.101,
-    2.093,
-    2.086,
-    2.080,
-    2.074,
-    2.069,
-    2.064,
-    2.060,
-    2.056,
-    2.052,
-    2.048,
-    2.045,
-    2.042,
-]
 _NOT_CONFIG = ("seed", "run_id", "output_dir", "cache_dir")
-
-
-def mean_interval(values: list[float]) -> dict[str, Any]:
-    """Mean and 95% t-interval over seeds; the interval is None for a single seed.
-
-    >>> mean_interval([1.0, 2.0, 3.0])["low"]
-    -0.484...
-    """
-    v = np.asarray(values, dtype=np.float64)
-    out: dict[str, Any] = {"mean": float(v.mean()), "n": len(v), "low": None, "high": None}
-    if len(v) > 1:
-        half = (_T975[len(v) - 2] if len(v) - 1 <= len(_T975) else 1.96) * v.std(ddof=1) / np.sqrt(len(v))
-        out["low"], out["high"] = float(v.mean() - half), float(v.mean() + half)
-    return out
 
 
 def configurations(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -95,10 +50,10 @@ def configurations(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         points.append(
             {
                 "run_ids": [r["run_id"] for r in rs],
-                "accuracy": mean_interval([r["metrics"]["new_task_accuracy"] for r in rs]),
-                "prior": mean_interval([mean_prior(r) for r in rs]),
-                "forgetting": mean_interval([r["metrics"]["forgetting"] for r in rs]),
-                "forward_kl": mean_interval([r["metrics"]["forward_kl"] for r in rs]),
+                "accuracy": mean_t_interval([r["metrics"]["new_task_accuracy"] for r in rs]).to_dict(),
+                "prior": mean_t_interval([mean_prior(r) for r in rs]).to_dict(),
+                "forgetting": mean_t_interval([r["metrics"]["forgetting"] for r in rs]).to_dict(),
+                "forward_kl": mean_t_interval([r["metrics"]["forward_kl"] for r in rs]).to_dict(),
             }
         )
     return sorted(points, key=lambda p: p["run_ids"][0])
@@ -110,14 +65,14 @@ def frontier_points(runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], l
         {
             "run_ids": c["run_ids"],
             "seeds": c["prior"]["n"],
-            "accuracy": c["accuracy"]["mean"],
-            "accuracy_low": c["accuracy"]["low"],
-            "accuracy_high": c["accuracy"]["high"],
-            "prior": c["prior"]["mean"],
-            "prior_low": c["prior"]["low"],
-            "prior_high": c["prior"]["high"],
-            "forgetting": c["forgetting"]["mean"],
-            "forward_kl": c["forward_kl"]["mean"],
+            "accuracy": c["accuracy"]["value"],
+            "accuracy_low": c["accuracy"]["ci_low"],
+            "accuracy_high": c["accuracy"]["ci_high"],
+            "prior": c["prior"]["value"],
+            "prior_low": c["prior"]["ci_low"],
+            "prior_high": c["prior"]["ci_high"],
+            "forgetting": c["forgetting"]["value"],
+            "forward_kl": c["forward_kl"]["value"],
         }
         for c in configurations(runs)
     ]
@@ -149,6 +104,19 @@ def predictor_value(record: dict[str, Any], name: str) -> float | None:
     return m.get(name)
 
 
+def predictor_fits(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Forgetting fitted against each predictor that at least 3 of `records` report, in every form of
+    `razorbench.analysis.fit` with its intervals: {predictor: {"n", "linear": {...}, "quadratic0": {...}}}."""
+    fits = {}
+    for name in PREDICTORS:
+        pairs = [(predictor_value(r, name), r["metrics"]["forgetting"]) for r in records]
+        pairs = [(x, y) for x, y in pairs if x is not None]
+        if len(pairs) >= 3:
+            x, y = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+            fits[name] = {"n": len(pairs), **{form: fit_with_interval(x, y, form) for form in FORMS}}
+    return fits
+
+
 def pareto_frontier(points: list[tuple[float, float]]) -> list[int]:
     """Indices of the non-dominated points (maximise both coordinates), sorted by the first coordinate.
 
@@ -162,53 +130,6 @@ def pareto_frontier(points: list[tuple[float, float]]) -> list[int]:
         if not dominated and not duplicate:
             frontier.append(i)
     return sorted(frontier, key=lambda i: points[i][0])
-
-
-def r_squared(y: np.ndarray, predicted: np.ndarray) -> float | None:
-    ss_tot = float(((y - y.mean()) ** 2).sum())
-    ss_res = float(((y - predicted) ** 2).sum())
-    return 1.0 - ss_res / ss_tot if ss_tot > 0 else None  # undefined when forgetting does not vary
-
-
-def fit(x: np.ndarray, y: np.ndarray, form: str) -> tuple[list[float], float | None]:
-    """Least-squares fit of y on x; returns (coefficients, R²). form: "linear" [a, b] or "quadratic0" [a, b]."""
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if form == "linear":
-        design = np.stack([np.ones_like(x), x], axis=1)
-    elif form == "quadratic0":
-        design = np.stack([x, x * x], axis=1)
-    else:
-        raise ValueError(f"unknown fit form {form!r}; valid: linear, quadratic0")
-    coefs, *_ = np.linalg.lstsq(design, y, rcond=None)
-    return coefs.tolist(), r_squared(y, design @ coefs)
-
-
-FORMS = ("linear", "quadratic0")
-
-
-def fit_with_interval(x: np.ndarray, y: np.ndarray, form: str, n_boot: int = 1000) -> dict[str, Any]:
-    """Coefficients and R² of `fit`, with percentile-bootstrap 95% intervals over runs (seeded)."""
-    from razorbench.metrics.stats import bootstrap_fit_r2
-
-    coefs, r2 = fit(x, y, form)
-    if r2 is None:
-        return {"coefs": coefs, "r2": None}
-
-    def fit_fn(xs: np.ndarray, ys: np.ndarray) -> tuple[list[float], float]:
-        c, r = fit(xs, ys, form)
-        if r is None:
-            raise ValueError("forgetting is constant on this resample")
-        return c, r
-
-    boot = bootstrap_fit_r2(x, y, fit_fn, n=n_boot, seed=0)
-    return {
-        "coefs": coefs,
-        "r2": r2,
-        "r2_low": boot["r2_low"],
-        "r2_high": boot["r2_high"],
-        "coefs_low": boot["coefs_low"],
-        "coefs_high": boot["coefs_high"],
-    }
 
 
 def interpolate_frontier(frontier: list[tuple[float, float]], accuracy: float) -> float | None:
@@ -232,19 +153,12 @@ def analyze(records: list[dict[str, Any]], levels: int = 5) -> dict[str, Any]:
         for method, rs in sorted(by_method.items()):
             points, frontier = frontier_points(rs)
             frontiers[method] = {"points": points, "frontier": frontier}
-        fits = {}
-        for name in PREDICTORS:
-            pairs = [(predictor_value(r, name), r["metrics"]["forgetting"]) for r in runs]
-            pairs = [(x, y) for x, y in pairs if x is not None]
-            if len(pairs) >= 3:
-                x, y = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
-                fits[name] = {"n": len(pairs), **{form: fit_with_interval(x, y, form) for form in FORMS}}
         out[f"{track}/{task}"] = {
             "track": track,
             "task": task,
             "runs": len(runs),
             "methods": frontiers,
-            "fits": fits,
+            "fits": predictor_fits(runs),
             "matched": matched_accuracy(frontiers, levels),
         }
     return out

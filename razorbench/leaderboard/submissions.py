@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from razorbench.analysis.analyze import find_records, fit, frontier_points, interpolate_frontier, matched_accuracy
+from razorbench.analysis.analyze import find_records, frontier_points, interpolate_frontier, matched_accuracy
+from razorbench.analysis.fit import fit
 from razorbench.leaderboard.pages import plot_group, render_html, render_markdown
 
 SUBMISSION_VERSION = 1

@@ -20,12 +20,14 @@ Choices, once:
 6. Chance adjustment for a multiple-choice prior with chance level c rescales a score to the range above
    chance, s' = (s − c) / (1 − c); a forgetting (a difference of scores) becomes (base − final) / (1 − c).
 7. Several benchmarks tested at once are corrected with Holm–Bonferroni (Holm, Scand. J. Stat. 1979).
+8. A mean over a few independent runs (the seeds of one configuration) gets the Student-t interval
+   mean ± t(n − 1) · SE: three values are too few to bootstrap (they have 10 distinct resampled means).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
 from statistics import NormalDist
@@ -121,6 +123,25 @@ def percentile_interval(replicates: np.ndarray, confidence: float = 0.95) -> tup
         return math.nan, math.nan
     low, high = np.quantile(replicates, [(1 - confidence) / 2, (1 + confidence) / 2])
     return float(low), float(high)
+
+
+def mean_t_interval(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> Estimate:
+    """Mean of a few independent runs with the Student-t interval mean ± t(n − 1) · SE (choice 8 of the module
+    docstring). The interval of a single run is undefined: NaN here, None in `to_dict`.
+
+    >>> e = mean_t_interval([1.0, 2.0, 3.0])
+    >>> round(e.ci_low, 4), round(e.ci_high, 4), e.method
+    (-0.4841, 4.4841, 'student t')
+    >>> mean_t_interval([0.5]).to_dict()["ci_low"] is None
+    True
+    """
+    from scipy.stats import t as student_t  # scipy.stats costs ~1.5 s to import: only where a t interval is made
+
+    values = np.asarray(values, dtype=np.float64)
+    n = values.size
+    mean, se = (float(values.mean()) if n else math.nan), standard_error(values)
+    half = float(student_t.ppf(0.5 + confidence / 2, n - 1)) * se if n > 1 else math.nan
+    return Estimate(mean, se, mean - half, mean + half, n, "student t")
 
 
 def bootstrap_means(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
@@ -345,65 +366,3 @@ def holm(p_values: Mapping[str, float] | Sequence[float]) -> Any:
         running = max(running, min(1.0, (m - rank) * p[i]))
         adjusted[i] = running
     return adjusted
-
-
-def linear_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """Least squares y ≈ c0 + c1 x (x may have several columns): (coefficients, R²). A default `fit_fn`.
-
-    >>> coefs, r2 = linear_fit(np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 5.0]))
-    >>> coefs.round(6).tolist(), round(r2, 6)
-    ([1.0, 2.0], 1.0)
-    """
-    x = np.asarray(x, dtype=np.float64).reshape(len(y), -1)
-    y = np.asarray(y, dtype=np.float64)
-    design = np.column_stack([np.ones(len(y)), x])
-    coefs, *_ = np.linalg.lstsq(design, y, rcond=None)
-    total = float(np.sum((y - y.mean()) ** 2))
-    residual = float(np.sum((y - design @ coefs) ** 2))
-    return coefs, (1 - residual / total) if total > 0 else math.nan
-
-
-def bootstrap_fit_r2(
-    x: np.ndarray,
-    y: np.ndarray,
-    fit_fn: Callable[[np.ndarray, np.ndarray], tuple[Sequence[float], float]] = linear_fit,
-    n: int = 2000,
-    seed: Any = 0,
-    confidence: float = 0.95,
-) -> dict[str, Any]:
-    """Percentile bootstrap intervals for the coefficients and R² of `fit_fn(x, y) -> (coefs, r2)`.
-
-    Points (rows of x with their y) are resampled with replacement `n` times and refit. A resample on which the
-    fit fails (ValueError, incl. LinAlgError; ArithmeticError; RuntimeError, e.g. no convergence) or returns a
-    non-finite value is dropped and counted in `n_failed`; the intervals come from the others.
-    """
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} points, y has {len(y)}")
-    coefs, r2 = fit_fn(x, y)
-    rng = np.random.default_rng(seed)
-    coef_replicates, r2_replicates = [], []
-    for _ in range(n):
-        idx = rng.integers(0, len(y), size=len(y))
-        try:
-            c, r = fit_fn(x[idx], y[idx])
-        except (ValueError, ArithmeticError, RuntimeError):
-            continue
-        c = np.asarray(c, dtype=np.float64)
-        if np.all(np.isfinite(c)) and math.isfinite(r):
-            coef_replicates.append(c)
-            r2_replicates.append(r)
-    coef_replicates = np.array(coef_replicates).reshape(len(r2_replicates), np.asarray(coefs).size)
-    bounds = [percentile_interval(coef_replicates[:, j], confidence) for j in range(coef_replicates.shape[1])]
-    r2_low, r2_high = percentile_interval(np.array(r2_replicates), confidence)
-    return {
-        "coefs": [float(c) for c in np.asarray(coefs).ravel()],
-        "coefs_low": [b[0] for b in bounds],
-        "coefs_high": [b[1] for b in bounds],
-        "r2": float(r2),
-        "r2_low": r2_low,
-        "r2_high": r2_high,
-        "confidence": confidence,
-        "n_boot": n,
-        "n_failed": n - len(r2_replicates),
-    }

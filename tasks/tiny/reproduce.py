@@ -1,7 +1,7 @@
 """`razorbench reproduce tiny`: RL's Razor's LLM findings on the tiny track (science, math, tool), end to end.
 
-The same three steps as `razorbench reproduce toy` (sweep, analyze, judge; see `razorbench.analysis.reproduction`), once per
-new task, plus what only several tasks allow:
+The same three steps as `razorbench reproduce toy` (sweep, analyze, judge; see `razorbench.analysis.reproduction`),
+once per new task, plus what only several tasks allow:
 - the forgetting law fitted per task and pooled over every run of every task (the paper's R² = 0.71 pools its
   LLM runs), for each predictor, with bootstrap intervals; the target is R² ≥ 0.7 for the forward KL and the
   forward KL the best predictor (its R² highest; "not shown" where another predictor's interval reaches it);
@@ -13,40 +13,33 @@ base-evaluation and offline-sample caches are shared under file locks). Every ru
 
 from __future__ import annotations
 
-import json
-import multiprocessing
 import os
-import platform
 import time
-from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
-from razorbench.analysis.analyze import (
-    PREDICTORS,
-    analyze,
-    find_records,
-    fit_with_interval,
-    plot,
-    predictor_value,
-    write,
-)
+from razorbench.analysis.analyze import predictor_fits
 from razorbench.analysis.reproduction import (
     Plan,
+    analyze_sweeps,
+    best_predictor,
     data_notes,
+    fit_table,
     fmt,
+    frontier_table,
+    generated_line,
+    grid_text,
     judge,
     law_notes,
+    law_verdict,
+    outputs_line,
     pair_table,
-    r2_cell,
     run_sweeps,
-    sweep_dir,
-    tied_with_forward_kl,
     verdict,
+    write_findings,
+    write_report,
 )
 
 TRACK = "tiny"
@@ -78,61 +71,6 @@ TINY_REDUCED = Plan(
 )
 
 
-def _one_sweep(plan: Plan, task: str, method: str, data_dir: str | None, out_dir: Path, threads: int) -> dict:
-    """One (task, method) sweep in a worker process."""
-    torch.set_num_threads(threads)
-    one = Plan(**{**plan.__dict__, "methods": {method: plan.methods[method]}, "tasks": (task,)})
-    seconds = run_sweeps(one, data_dir, out_dir / task, log=lambda _: None)
-    return {f"{task}/{method}": seconds[method]}
-
-
-def run_all(plan: Plan, data_dir: str | None, out_dir: Path, jobs: int, threads: int, log=print) -> dict[str, float]:
-    """Every sweep of `plan`, `jobs` at a time; returns the wall seconds of each (task/method)."""
-    if jobs <= 1 or len(plan.tasks) == 1:
-        torch.set_num_threads(threads)
-        return run_sweeps(plan, data_dir, out_dir, log)
-    seconds: dict[str, float] = {}
-    # spawn: a forked child would inherit torch's thread pools and locks mid-state.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [
-            pool.submit(_one_sweep, plan, task, method, data_dir, out_dir, threads)
-            for task in plan.tasks
-            for method in plan.methods
-        ]
-        for future in futures:
-            done = future.result()  # a failed sweep raises here, with its own one-line error
-            seconds.update(done)
-            for name, s in done.items():
-                log(f"{name}: {s:.0f}s")
-    return seconds
-
-
-def pooled_fits(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Forgetting against every predictor over all runs of all tasks (the paper's "across the LLM runs")."""
-    fits = {}
-    for name in PREDICTORS:
-        pairs = [(predictor_value(r, name), r["metrics"]["forgetting"]) for r in records]
-        pairs = [(x, y) for x, y in pairs if x is not None]
-        if len(pairs) >= 3:
-            x, y = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
-            fits[name] = {"n": len(pairs), **{form: fit_with_interval(x, y, form) for form in ("linear", "quadratic0")}}
-    return fits
-
-
-def best_predictor(fits: dict[str, Any]) -> dict[str, Any]:
-    """Which predictor's quadratic fit has the highest R², and whether the forward KL's is told apart."""
-    scored = {n: f["quadratic0"]["r2"] for n, f in fits.items() if f["quadratic0"].get("r2") is not None}
-    if "forward_kl" not in scored:
-        return {"best": None, "verdict": "not testable", "tied": []}
-    best = max(scored, key=scored.get)
-    tied = tied_with_forward_kl(fits)
-    if best in ("forward_kl", "forward_kl_per_token"):
-        verdict = "reproduced" if not tied else "highest R², not separated from " + ", ".join(tied)
-    else:
-        verdict = f"not reproduced ({best} fits better)"
-    return {"best": best, "r2": scored, "verdict": verdict, "tied": tied}
-
-
 def reproduce_tiny(
     data_dir: str | None = None,
     out_dir: str | Path = "runs/reproduce-tiny",
@@ -146,12 +84,8 @@ def reproduce_tiny(
     """Sweep every task, analyze, judge and write the report. Returns {"analysis", "findings", "seconds", "doc"}."""
     out_dir = Path(out_dir)
     began, load_before = time.time(), os.getloadavg()[0]
-    seconds = run_all(plan, data_dir, out_dir, jobs, threads, log)
-    dirs = [sweep_dir(plan, out_dir, t, m) for t in plan.tasks for m in plan.methods]
-    records = [r for r in find_records(dirs) if r["task"] in plan.tasks and r["track"] == plan.track]
-    result = analyze(records, levels=plan.levels)
-    write(result, out_dir / "analysis")
-    plots = plot(result, records, out_dir / "analysis")
+    seconds = run_sweeps(plan, data_dir, out_dir, log, jobs=jobs, threads=threads)
+    records, result, plots = analyze_sweeps(plan, out_dir)
     findings: dict[str, Any] = {"tasks": {}}
     for task in plan.tasks:
         group = result.get(f"{plan.track}/{task}")
@@ -163,29 +97,21 @@ def reproduce_tiny(
             **judge(group, base_prior, plan.levels, plan.r2_target),
             "best_predictor": best_predictor(group["fits"]),
         }
-    pooled = pooled_fits(records)
-    r2 = pooled.get("forward_kl", {}).get("quadratic0", {}).get("r2")
+    # The paper's R² = 0.71 pools its LLM runs: so does this fit, over every run of every task.
+    pooled = predictor_fits(records)
     findings["pooled"] = {
         "fits": pooled,
-        "forgetting_law": {
-            "r2": r2,
-            "target": plan.r2_target,
-            "verdict": "not testable" if r2 is None else "reproduced" if r2 >= plan.r2_target else "not reproduced",
-        },
+        "forgetting_law": law_verdict(pooled.get("forward_kl", {}).get("quadratic0", {}).get("r2"), plan.r2_target),
         "best_predictor": best_predictor(pooled),
     }
-    (out_dir / "analysis" / "findings.json").write_text(json.dumps(findings, indent=2) + "\n")
+    write_findings(findings, out_dir)
     total = time.time() - began
     # The machine's load tells a reader of the report whether its minutes were measured on a quiet machine.
     load = {"start": load_before, "end": os.getloadavg()[0]}
     out = {"analysis": result, "findings": findings, "seconds": {"sweeps": seconds, "total": total, "load": load}}
-    out["doc"] = None
-    if doc is not None:
-        doc = Path(doc)
-        doc.parent.mkdir(parents=True, exist_ok=True)
-        doc.write_text(render(plan, records, result, findings, out["seconds"], data_dir, out_dir, plots, jobs, threads))
-        out["doc"] = doc
-        log(f"wrote {doc}")
+    out["doc"] = write_report(
+        doc, lambda: render(plan, records, result, findings, out["seconds"], out_dir, plots, jobs, threads), log
+    )
     return out
 
 
@@ -197,18 +123,6 @@ def _claims(task_findings: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if (a, b) != ("rl", "sft"):  # that one is "GRPO < SFT"
             pairs[f"{a} < {b}"] = pair
     return pairs
-
-
-def _fit_table(fits: dict[str, Any], paper: str) -> list[str]:
-    lines = [
-        f"| predictor | runs | R² linear [95% CI] | R² quadratic through 0 [95% CI] | paper ({paper}) |",
-        "|---|---|---|---|---|",
-    ]
-    for name in sorted(fits, key=lambda n: -(fits[n]["quadratic0"]["r2"] or -1.0)):
-        f = fits[name]
-        ref = fmt(PAPER_LLM_R2, 2) if name == "forward_kl" else "-"
-        lines.append(f"| {name} | {f['n']} | {r2_cell(f['linear'])} | {r2_cell(f['quadratic0'])} | {ref} |")
-    return lines
 
 
 def _busy_minutes(records: list[dict[str, Any]]) -> float:
@@ -268,7 +182,6 @@ def render(
     result: dict[str, Any],
     findings: dict[str, Any],
     seconds: dict[str, Any],
-    data_dir: str | None,
     out_dir: Path,
     plots: list[Path],
     jobs: int,
@@ -276,23 +189,14 @@ def render(
 ) -> str:
     """The report, in Markdown."""
     first = records[0]
-    prov = first["provenance"]
     command = "razorbench reproduce tiny" + (f" --jobs {jobs}" if jobs > 1 else "")
-    versions = (
-        f"razorbench {prov['razorbench_version']}, git {str(prov['git_sha'])[:10]}, torch {torch.__version__},"
-        f" Python {platform.python_version()}, {threads} torch thread(s) per run, {jobs} process(es)"
-    )
-    grid = ", ".join(f"`{k}` ∈ {{{', '.join(v)}}}" for k, v in plan.grid.items())
-    for method, extra in plan.method_grids.items():
-        grid += f" (`{method}` also " + ", ".join(f"`{k}` ∈ {{{', '.join(v)}}}" for k, v in extra.items()) + ")"
     compute = sum(r["provenance"]["wall_seconds"] for r in records)
     pooled = findings["pooled"]
     law = pooled["forgetting_law"]
     lines = [
         "# Reproduction: RL's Razor on the tiny track (science, math, tool)",
         "",
-        f"Generated by `{command}` on {datetime.now(UTC):%Y-%m-%d} ({versions}). Every number below is computed"
-        " from the run records by `razorbench.tasks.tiny.reproduce`; rerunning the command rewrites this file.",
+        generated_line(command, records, threads, __name__, processes=jobs),
         "",
         "## Setup",
         "",
@@ -300,8 +204,8 @@ def render(
         f" `{first['base_model']['sha256'][:16]}…`); priors "
         + ", ".join(first["metrics"]["prior_scores"])
         + " (their mean drop is the forgetting).",
-        f"- Grid: {grid}; {plan.seeds} seeds (0–{plan.seeds - 1}); each method's other settings are its tiny-track"
-        " defaults (`methods/<name>.yaml`)"
+        f"- Grid: {grid_text(plan)}; {plan.seeds} seeds (0–{plan.seeds - 1}); each method's other settings are its"
+        " tiny-track defaults (`methods/<name>.yaml`)"
         + (f"; shared overrides `{' '.join(plan.common)}`" if plan.common else "")
         + ".",
         f"- Methods: {', '.join(f'`{m}`' for m in plan.methods)}; tasks: {', '.join(plan.tasks)}.",
@@ -325,7 +229,7 @@ def render(
         f" **{fmt(law['r2'])}** (target ≥ {law['target']}; the paper's {PAPER_LLM_R2} across its LLM runs):"
         f" **{law['verdict']}**. Forward KL the best predictor: **{pooled['best_predictor']['verdict']}**.",
         "",
-        *_fit_table(pooled["fits"], "LLM runs"),
+        *fit_table(pooled["fits"], "paper (LLM runs)", {"forward_kl": PAPER_LLM_R2}),
         "",
         "## Summary per task",
         "",
@@ -370,7 +274,7 @@ def render(
             f"Forgetting law: R² (forward KL, quadratic through 0) **{fmt(f['forgetting_law']['r2'])}**:"
             f" **{f['forgetting_law']['verdict']}**; forward KL the best predictor: {f['best_predictor']['verdict']}.",
             "",
-            *_fit_table(group["fits"], "LLM runs, pooled"),
+            *fit_table(group["fits"], "paper (LLM runs, pooled)", {"forward_kl": PAPER_LLM_R2}),
             *law_notes(group["fits"], runs),
             "",
             *data_notes(runs),
@@ -380,14 +284,7 @@ def render(
         ]
         for name, pair in _claims(f).items():
             lines += [f"**{name}**", "", *pair_table(pair), ""]
-        lines += [
-            "| method | runs | frontier (accuracy → prior score), mean over seeds |",
-            "|---|---|---|",
-        ]
-        for method, front in group["methods"].items():
-            n = sum(len(p["run_ids"]) for p in front["points"])
-            points = ", ".join(f"{p['accuracy']:.3f} → {p['prior']:.3f}" for p in front["frontier"])
-            lines.append(f"| {method} | {n} | {points} |")
+        lines += frontier_table(group["methods"])
     lines += [
         "",
         "## Verdicts in one line each",
@@ -399,13 +296,7 @@ def render(
             f"- {task}: GRPO < SFT {verdict(f['rl_vs_sft'])}; on-policy < offline"
             f" {f['on_policy_vs_offline']['verdict']}; oracle SFT < GRPO {verdict(f['oracle_vs_rl'])}."
         )
-    lines += [
-        "",
-        f"Records, `analysis.json`, `findings.json` and plots: `{out_dir}` ("
-        + ", ".join(p.name for p in plots if p.suffix == ".png")
-        + ").",
-        "",
-    ]
+    lines += ["", outputs_line(out_dir, plots), ""]
     return "\n".join(lines)
 
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from razorbench.analysis.analyze import analyze, find_records, fit, pareto_frontier, plot, write
+from razorbench.analysis.analyze import analyze, find_records, pareto_frontier, plot, write
 from razorbench.cli import main
 from razorbench.runner.sweep import parse_grid, run_sweep
 from razorbench.util.errors import ConfigError
@@ -18,20 +18,6 @@ SMALL = [
     "data.batch_size=4",
     "trainer.max_steps=2",
 ]
-
-
-def test_fit_r2_matches_float64_normal_equations():
-    rng = np.random.default_rng(0)
-    x = rng.uniform(0, 2, 30)
-    y = 0.3 * x + 0.2 * x**2 + rng.normal(0, 0.05, 30)
-    coefs, r2 = fit(x, y, "quadratic0")
-    design = np.stack([x, x * x], 1)
-    beta = np.linalg.solve(design.T @ design, design.T @ y)
-    residual = y - design @ beta
-    assert np.allclose(coefs, beta)
-    assert r2 == pytest.approx(1 - (residual @ residual) / ((y - y.mean()) @ (y - y.mean())))
-    _, r2_lin = fit(x, y, "linear")
-    assert 0 < r2_lin <= 1
 
 
 def test_pareto_frontier_is_exactly_the_non_dominated_points():

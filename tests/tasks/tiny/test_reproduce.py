@@ -1,46 +1,14 @@
-"""`razorbench reproduce tiny`: pooled fits, the best-predictor verdict, bad input, and (slow) the whole path with
-two tasks in two processes."""
+"""`razorbench reproduce tiny`: bad input, the busy minutes of its report, and (slow) the whole path with two tasks
+in two processes (the helpers it shares with other tracks: tests/analysis/test_reproduction.py)."""
 
 from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
 from razorbench.analysis.reproduction import Plan
-from razorbench.tasks.tiny.reproduce import best_predictor, pooled_fits, reproduce_tiny
-
-
-def _fit(r2: float, low: float, high: float) -> dict:
-    return {"n": 9, "linear": {"r2": r2}, "quadratic0": {"r2": r2, "r2_low": low, "r2_high": high}}
-
-
-def test_pooled_fit_is_exact_on_a_noiseless_quadratic_and_skips_absent_predictors():
-    rng = np.random.default_rng(0)
-    kl = rng.uniform(0.1, 5.0, size=12)
-    records = [
-        {"metrics": {"forward_kl": float(k), "reverse_kl": float(k) ** 0.5, "forgetting": 0.03 * k + 0.01 * k**2}}
-        for k in kl
-    ]
-    fits = pooled_fits(records)
-    assert set(fits) == {"forward_kl", "reverse_kl"}  # the others are not in these records
-    assert fits["forward_kl"]["n"] == 12
-    assert fits["forward_kl"]["quadratic0"]["r2"] == pytest.approx(1.0, abs=1e-9)
-    assert fits["forward_kl"]["quadratic0"]["coefs"] == pytest.approx([0.03, 0.01], abs=1e-9)
-    assert fits["reverse_kl"]["quadratic0"]["r2"] < 1.0
-
-
-def test_best_predictor_verdicts():
-    separated = {"forward_kl": _fit(0.8, 0.7, 0.9), "reverse_kl": _fit(0.5, 0.3, 0.65)}
-    assert best_predictor(separated)["verdict"] == "reproduced"
-    tied = {"forward_kl": _fit(0.8, 0.7, 0.9), "reverse_kl": _fit(0.75, 0.6, 0.85)}
-    out = best_predictor(tied)
-    assert out["best"] == "forward_kl" and out["tied"] == ["reverse_kl"]
-    assert out["verdict"].startswith("highest R², not separated from reverse_kl")
-    beaten = {"forward_kl": _fit(0.5, 0.3, 0.6), "weight_l2": _fit(0.9, 0.8, 0.95)}
-    assert best_predictor(beaten)["verdict"] == "not reproduced (weight_l2 fits better)"
-    assert best_predictor({"weight_l2": _fit(0.9, 0.8, 0.95)})["verdict"] == "not testable"
+from razorbench.tasks.tiny.reproduce import reproduce_tiny
 
 
 def test_bad_jobs_is_one_line(capsys):
@@ -72,19 +40,6 @@ def test_two_tasks_in_two_processes_write_every_record_and_the_report(tmp_path):
     report = (tmp_path / "REPRO.md").read_text()
     assert "## science" in report and "## tool" in report and "over all 8 runs" in report
     assert "## Design check" in report and "- tool: base accuracy" in report
-
-
-def test_a_method_grid_adds_values_for_that_method_only():
-    plan = Plan(
-        methods={"sft": [], "rl": []},
-        grid={"optim.lr": ["1e-4"]},
-        seeds=1,
-        track="tiny",
-        tasks=("science",),
-        method_grids={"sft": {"optim.lr": ["1e-5"], "trainer.max_steps": ["5"]}},
-    )
-    assert plan.grid_for("sft") == {"optim.lr": ["1e-5", "1e-4"], "trainer.max_steps": ["5"]}
-    assert plan.grid_for("rl") == {"optim.lr": ["1e-4"]}
 
 
 def test_busy_minutes_is_the_union_of_the_runs_intervals():

@@ -1,0 +1,126 @@
+"""razorbench.analysis.reproduction: what every track's reproduction shares (verdicts, report tables), and that
+it stays track-independent."""
+
+import ast
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import razorbench.analysis.reproduction as reproduction
+from razorbench.analysis.analyze import predictor_fits
+from razorbench.analysis.reproduction import (
+    Plan,
+    best_predictor,
+    fit_table,
+    frontier_table,
+    grid_text,
+    law_verdict,
+    outputs_line,
+)
+from razorbench.api.registry import TASKS, TRACKS
+
+
+def _fit(r2: float, low: float, high: float) -> dict:
+    return {"n": 9, "linear": {"r2": r2}, "quadratic0": {"r2": r2, "r2_low": low, "r2_high": high}}
+
+
+def test_pooled_fit_is_exact_on_a_noiseless_quadratic_and_skips_absent_predictors():
+    rng = np.random.default_rng(0)
+    kl = rng.uniform(0.1, 5.0, size=12)
+    records = [
+        {"metrics": {"forward_kl": float(k), "reverse_kl": float(k) ** 0.5, "forgetting": 0.03 * k + 0.01 * k**2}}
+        for k in kl
+    ]
+    fits = predictor_fits(records)
+    assert set(fits) == {"forward_kl", "reverse_kl"}  # the others are not in these records
+    assert fits["forward_kl"]["n"] == 12
+    assert fits["forward_kl"]["quadratic0"]["r2"] == pytest.approx(1.0, abs=1e-9)
+    assert fits["forward_kl"]["quadratic0"]["coefs"] == pytest.approx([0.03, 0.01], abs=1e-9)
+    assert fits["reverse_kl"]["quadratic0"]["r2"] < 1.0
+
+
+def test_best_predictor_verdicts():
+    separated = {"forward_kl": _fit(0.8, 0.7, 0.9), "reverse_kl": _fit(0.5, 0.3, 0.65)}
+    assert best_predictor(separated)["verdict"] == "reproduced"
+    tied = {"forward_kl": _fit(0.8, 0.7, 0.9), "reverse_kl": _fit(0.75, 0.6, 0.85)}
+    out = best_predictor(tied)
+    assert out["best"] == "forward_kl" and out["tied"] == ["reverse_kl"]
+    assert out["verdict"].startswith("highest R², not separated from reverse_kl")
+    beaten = {"forward_kl": _fit(0.5, 0.3, 0.6), "weight_l2": _fit(0.9, 0.8, 0.95)}
+    assert best_predictor(beaten)["verdict"] == "not reproduced (weight_l2 fits better)"
+    assert best_predictor({"weight_l2": _fit(0.9, 0.8, 0.95)})["verdict"] == "not testable"
+
+
+def test_law_verdict_at_the_target_and_undefined():
+    assert law_verdict(0.7, 0.7)["verdict"] == "reproduced"
+    assert law_verdict(0.69, 0.7) == {"r2": 0.69, "target": 0.7, "verdict": "not reproduced"}
+    assert law_verdict(None, 0.9)["verdict"] == "not testable"
+
+
+def test_a_method_grid_adds_values_for_that_method_only():
+    plan = Plan(
+        methods={"sft": [], "rl": []},
+        grid={"optim.lr": ["1e-4"]},
+        seeds=1,
+        track="t",
+        tasks=("k",),
+        method_grids={"sft": {"optim.lr": ["1e-5"], "trainer.max_steps": ["5"]}},
+    )
+    assert plan.grid_for("sft") == {"optim.lr": ["1e-5", "1e-4"], "trainer.max_steps": ["5"]}
+    assert plan.grid_for("rl") == {"optim.lr": ["1e-4"]}
+    assert grid_text(plan) == "`optim.lr` ∈ {1e-4} (`sft` also `optim.lr` ∈ {1e-5}, `trainer.max_steps` ∈ {5})"
+
+
+def test_report_tables_are_pinned():
+    fits = {
+        "reverse_kl": {"n": 4, "linear": {"r2": 0.5, "r2_low": 0.2, "r2_high": 0.7}, "quadratic0": {"r2": None}},
+        "forward_kl": {
+            "n": 4,
+            "linear": {"r2": 0.91234, "r2_low": 0.8, "r2_high": 0.95},
+            "quadratic0": {"r2": 0.95, "r2_low": 0.9, "r2_high": 0.99},
+        },
+    }
+    assert fit_table(fits, "paper (toy)", {"forward_kl": 0.96}, unreported="n/a") == [
+        "| predictor | runs | R² linear [95% CI] | R² quadratic through 0 [95% CI] | paper (toy) |",
+        "|---|---|---|---|---|",
+        "| forward_kl | 4 | 0.912 [0.80, 0.95] | 0.950 [0.90, 0.99] | 0.96 |",
+        "| reverse_kl | 4 | 0.500 [0.20, 0.70] | n/a | n/a |",
+    ]
+    assert fit_table(fits, "published", {})[3].endswith("| - |")
+    methods = {
+        "sft": {
+            "points": [{"run_ids": ["a", "b"]}, {"run_ids": ["c"]}],
+            "frontier": [{"accuracy": 0.25, "prior": 0.7}, {"accuracy": 0.5, "prior": 0.61234}],
+        }
+    }
+    assert frontier_table(methods) == [
+        "| method | runs | frontier (accuracy → prior score), mean over seeds |",
+        "|---|---|---|",
+        "| sft | 3 | 0.250 → 0.700, 0.500 → 0.612 |",
+    ]
+    plots = [Path("x/t-k.png"), Path("x/t-k.svg")]
+    assert outputs_line(Path("runs/r"), plots) == (
+        "Records, `analysis.json`, `findings.json` and plots: `runs/r` (t-k.png)."
+    )
+
+
+def test_names_no_track_and_no_task_outside_docstrings():
+    tree = ast.parse(Path(reproduction.__file__).read_text())
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    strings = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
+    names = set(TRACKS.names()) | {e.info["task_name"] for e in TASKS.entries()}
+    named = {n for n in names for s in strings if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", s)}
+    assert not named, f"reproduction.py names {sorted(named)} outside its docstrings"
