@@ -52,9 +52,9 @@ import torch
 from _machine import cpu_name  # bench/ is on sys.path when a script here runs
 
 from razorbench.api.policy import Policy
-from razorbench.tasks.tiny import MODEL_DIR as TINY_MODEL_DIR
 from razorbench.api.registry import get_task
 from razorbench.api.task import Example
+from razorbench.tasks.tiny import MODEL_DIR as TINY_MODEL_DIR
 
 LR = 3e-4
 TEMPERATURE = 1.0
@@ -126,8 +126,9 @@ def run_razorbench(setup: Setup, total_steps: int, examples: list[Example], seed
     from lightning.pytorch.callbacks import Callback
     from lightning.pytorch.loggers import CSVLogger
 
+    from razorbench.api.method import TrainSettings
     from razorbench.api.task import Task
-    from razorbench.methods.rl import GRPO
+    from razorbench.methods.rl import GRPO, GRPOConfig
     from razorbench.runner.lifecycle import FiniteGuard, RNGState
     from razorbench.runner.run import _quiet_lightning
     from razorbench.sampling.hf import HFSampler
@@ -181,12 +182,10 @@ def run_razorbench(setup: Setup, total_steps: int, examples: list[Example], seed
         Prompts(get_task("science", "tiny")()),
         sampler,
         None,
-        lr=LR,
-        batch_size=setup.prompts,
-        max_new_tokens=setup.tokens,
-        temperature=TEMPERATURE,
-        data_seed=seed,
-        group_size=setup.group,
+        config=GRPOConfig(group_size=setup.group),
+        settings=TrainSettings(
+            lr=LR, batch_size=setup.prompts, max_new_tokens=setup.tokens, temperature=TEMPERATURE, data_seed=seed
+        ),
     )
     with tempfile.TemporaryDirectory() as logs:
         trainer = L.Trainer(

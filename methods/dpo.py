@@ -59,13 +59,10 @@ class DPO(PreferenceModule):
     """DPO on (reference answer, incorrect π0 sample) pairs."""
 
     Config = DPOConfig
-
-    def __init__(self, *args, beta: float = 0.1, samples_per_prompt: int = 8, sample_seed: int = 0, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.save_hyperparameters(ignore=["policy", "task", "sampler", "reference"])
+    config: DPOConfig
 
     @classmethod
-    def needs_reference(cls, method_config) -> bool:
+    def needs_reference(cls, method_config: DPOConfig) -> bool:
         return True
 
     def training_step(self, batch: list[Pair], batch_idx: int) -> Tensor:
@@ -76,7 +73,7 @@ class DPO(PreferenceModule):
         chosen, rejected = logp.split(size)
         ref_chosen, ref_rejected = ref_logp.split(size)
         chosen_mask, rejected_mask = mask.split(size)
-        loss = dpo_loss(chosen, rejected, ref_chosen, ref_rejected, chosen_mask, rejected_mask, beta=self.hparams.beta)
+        loss = dpo_loss(chosen, rejected, ref_chosen, ref_rejected, chosen_mask, rejected_mask, beta=self.config.beta)
         margins = ((logp - ref_logp) * mask).sum(-1).split(size)  # log π_θ/π0 of chosen and of rejected
         self.log_dict(
             {"train/loss": loss, "train/reward_accuracy": (margins[0] > margins[1]).float().mean()},

@@ -37,7 +37,7 @@ from razorbench.methods.sft import sft_loss
 
 @dataclass
 class OracleSFTConfig(OfflineDataConfig):
-    """Only the draw's keys: k (`samples_per_prompt`, more k skips fewer prompts) and its seed."""
+    """No keys of its own: only the draw's (`OfflineDataConfig`; a larger k skips fewer prompts)."""
 
 
 def oracle_loss(logp: Tensor, mask: Tensor, weights: Tensor) -> Tensor:
@@ -58,10 +58,7 @@ class OracleSFT(OfflineModule):
     """SFT on rejection samples of π0 (the verified-correct ones)."""
 
     Config = OracleSFTConfig
-
-    def __init__(self, *args, samples_per_prompt: int = 8, sample_seed: int = 0, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.save_hyperparameters(ignore=["policy", "task", "sampler", "reference"])
+    config: OracleSFTConfig
 
     def on_fit_start(self) -> None:
         # Here, not in __init__ or setup: the policy is on its device and still π0 (no step taken yet).
@@ -77,7 +74,7 @@ class OracleSFT(OfflineModule):
             raise RuntimeError(f"no accepted samples: π0 solved no {self.task.name} training prompt in k tries")
 
     def train_dataloader(self) -> DataLoader:
-        return DataLoader(self.accepted, batch_size=self.hparams.batch_size, shuffle=True, collate_fn=list)
+        return DataLoader(self.accepted, batch_size=self.settings.batch_size, shuffle=True, collate_fn=list)
 
     def method_stats(self) -> dict[str, Any]:
         return dict(self.stats)

@@ -51,24 +51,21 @@ class Reinforce(RazorModule):
     """1-0 REINFORCE with verifier rewards."""
 
     Config = ReinforceConfig
-
-    def __init__(self, *args, samples_per_prompt: int = 8, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.save_hyperparameters(ignore=["policy", "task", "sampler", "reference"])
+    config: ReinforceConfig
 
     def training_step(self, batch: list[Example], batch_idx: int) -> Tensor:
-        hp, policy = self.hparams, self.policy
+        run, policy = self.settings, self.policy
         samples = self.sampler.generate(
             [e.prompt for e in batch],
-            n=hp.samples_per_prompt,
-            max_new_tokens=hp.max_new_tokens,
-            temperature=hp.temperature,
+            n=self.config.samples_per_prompt,
+            max_new_tokens=run.max_new_tokens,
+            temperature=run.temperature,
         )
         rewards = torch.tensor(
             [self.task.reward(text, batch[samples.prompt_index(i)]) for i, text in enumerate(samples.texts)],
             device=self.device,
         )
         logp, mask = policy.token_logprobs(policy.pack(samples.prompt_ids, samples.response_ids).to(self.device))
-        loss = reinforce_loss(logp, rewards, mask, max_tokens=hp.max_new_tokens)
+        loss = reinforce_loss(logp, rewards, mask, max_tokens=run.max_new_tokens)
         self.log_dict({"train/loss": loss, "train/reward": rewards.mean()}, prog_bar=True, batch_size=len(batch))
         return loss

@@ -91,29 +91,16 @@ class GRPO(RazorModule):
     """GRPO with verifier rewards (the paper's RL)."""
 
     Config = GRPOConfig
-
-    def __init__(
-        self,
-        *args,
-        group_size: int = 8,
-        epsilon: float = 0.2,
-        kl_coef: float = 0.0,
-        kl_estimator: str = "exact",
-        scale_rewards: bool = False,
-        **kwargs,
-    ) -> None:
-        check_estimator(kl_estimator)
-        super().__init__(*args, **kwargs)
-        self.save_hyperparameters(ignore=["policy", "task", "sampler", "reference"])
+    config: GRPOConfig
 
     @classmethod
-    def needs_reference(cls, method_config) -> bool:
+    def needs_reference(cls, method_config: GRPOConfig) -> bool:
         return method_config.kl_coef > 0
 
     def training_step(self, batch: list[Example], batch_idx: int) -> Tensor:
-        hp, policy = self.hparams, self.policy
+        cfg, run, policy = self.config, self.settings, self.policy
         samples = self.sampler.generate(
-            [e.prompt for e in batch], n=hp.group_size, max_new_tokens=hp.max_new_tokens, temperature=hp.temperature
+            [e.prompt for e in batch], n=cfg.group_size, max_new_tokens=run.max_new_tokens, temperature=run.temperature
         )
         rewards = torch.tensor(
             [self.task.reward(text, batch[samples.prompt_index(i)]) for i, text in enumerate(samples.texts)],
@@ -122,17 +109,17 @@ class GRPO(RazorModule):
         # Each prompt once for its group (when the model can share it): P prompt forwards a step, not P·G.
         sequences = policy.pack_groups(samples.prompt_ids[:: samples.n], samples.response_ids, samples.n)
         sequences = sequences.to(self.device)
-        reference = self.reference if hp.kl_coef > 0 else None
-        logp, mask, kl = logprobs_and_kl(policy, reference, sequences, estimator=hp.kl_estimator)
+        reference = self.reference if cfg.kl_coef > 0 else None
+        logp, mask, kl = logprobs_and_kl(policy, reference, sequences, estimator=cfg.kl_estimator)
         loss = grpo_loss(
             logp,
             logp.detach(),
-            group_advantages(rewards, hp.group_size, hp.scale_rewards),
+            group_advantages(rewards, cfg.group_size, cfg.scale_rewards),
             mask,
-            epsilon=hp.epsilon,
-            max_tokens=hp.max_new_tokens,
+            epsilon=cfg.epsilon,
+            max_tokens=run.max_new_tokens,
             kl=kl,
-            beta=hp.kl_coef,
+            beta=cfg.kl_coef,
         )
         stats = {"train/loss": loss, "train/reward": rewards.mean()}
         if kl is not None:

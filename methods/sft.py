@@ -59,24 +59,20 @@ class SFT(RazorModule):
     """Supervised fine-tuning on the new task's reference answers."""
 
     Config = SFTConfig
-
-    def __init__(self, *args, kl_coef: float = 0.0, kl_estimator: str = "exact", **kwargs) -> None:
-        check_estimator(kl_estimator)
-        super().__init__(*args, **kwargs)
-        self.save_hyperparameters(ignore=["policy", "task", "sampler", "reference"])
+    config: SFTConfig
 
     @classmethod
-    def needs_reference(cls, method_config) -> bool:
+    def needs_reference(cls, method_config: SFTConfig) -> bool:
         return method_config.kl_coef > 0
 
     def training_step(self, batch: list[Example], batch_idx: int) -> Tensor:
-        hp, policy = self.hparams, self.policy
+        cfg, policy = self.config, self.policy
         sequences = policy.pack(
             [policy.prompt_ids(e.prompt) for e in batch], [policy.response_ids(e.answer) for e in batch]
         ).to(self.device)
-        reference = self.reference if hp.kl_coef > 0 else None
-        logp, mask, kl = logprobs_and_kl(policy, reference, sequences, estimator=hp.kl_estimator)
-        loss = sft_loss(logp, mask, kl, beta=hp.kl_coef)
+        reference = self.reference if cfg.kl_coef > 0 else None
+        logp, mask, kl = logprobs_and_kl(policy, reference, sequences, estimator=cfg.kl_estimator)
+        loss = sft_loss(logp, mask, kl, beta=cfg.kl_coef)
         stats = {"train/loss": loss}
         if kl is not None:
             stats["train/kl"] = (kl * mask).sum() / mask.sum()

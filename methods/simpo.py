@@ -54,17 +54,12 @@ class SimPO(PreferenceModule):
     """SimPO on (reference answer, incorrect π0 sample) pairs."""
 
     Config = SimPOConfig
-
-    def __init__(
-        self, *args, beta: float = 2.0, gamma: float = 1.0, samples_per_prompt: int = 8, sample_seed: int = 0, **kwargs
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.save_hyperparameters(ignore=["policy", "task", "sampler", "reference"])
+    config: SimPOConfig
 
     def training_step(self, batch: list[Pair], batch_idx: int) -> Tensor:
-        hp, size = self.hparams, len(batch)
+        cfg, size = self.config, len(batch)
         logp, mask = self.policy.token_logprobs(self.pack_pairs(batch))  # (2B, T-1): chosen rows, then rejected
-        loss = simpo_loss(logp[:size], logp[size:], mask[:size], mask[size:], beta=hp.beta, gamma=hp.gamma)
+        loss = simpo_loss(logp[:size], logp[size:], mask[:size], mask[size:], beta=cfg.beta, gamma=cfg.gamma)
         chosen, rejected = ((logp * mask).sum(-1) / mask.sum(-1)).split(size)
         self.log_dict(
             {"train/loss": loss, "train/chosen_logp": chosen.mean(), "train/rejected_logp": rejected.mean()},

@@ -3,12 +3,13 @@
 It owns what all methods share: the policy (trained), the frozen reference π0 (only when a method
 asks for it), the task (prompts and verifier), the sampler, the train dataloader over the task's
 training prompts, and AdamW with linear warm-up to a constant learning rate (the paper's schedule).
-A method adds its hyperparameters, a pure loss function and `training_step`.
+A method adds its `Config` dataclass of hyperparameters (the one place they are declared and defaulted),
+a pure loss function and `training_step`, which reads them from `self.config`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 import lightning as L
@@ -27,6 +28,30 @@ class MethodConfig:
     """Keys every method accepts (the `method:` section); methods subclass it with their own fields."""
 
 
+@dataclass(frozen=True)
+class TrainSettings:
+    """The run settings every method shares, apart from its own `Config`: run.py fills them from the run
+    config's shared sections, so each is set under the same key for every method.
+
+    Args:
+        lr, weight_decay, warmup_steps: AdamW and its linear warm-up to a constant rate (`optim.*`).
+        batch_size: prompts per optimizer step, over all ranks (`data.batch_size`).
+        max_new_tokens, temperature: sampling settings for on-policy responses (`sampling.*`).
+        cache_dir: where a method may cache data it builds once from the base policy (preference pairs,
+            rejection samples), keyed by what it depends on; None caches nothing.
+        data_seed: seed of the order in which training prompts are drawn (the run's `seed`).
+    """
+
+    lr: float = 1e-4
+    weight_decay: float = 0.0
+    warmup_steps: int = 0
+    batch_size: int = 16
+    max_new_tokens: int = 24
+    temperature: float = 1.0
+    cache_dir: str | None = None
+    data_seed: int = 0
+
+
 class RazorModule(L.LightningModule):
     """Shared base of all methods.
 
@@ -35,15 +60,12 @@ class RazorModule(L.LightningModule):
         task: the new task: training prompts, reference answers and the verifier.
         sampler: draws responses from π (on-policy methods) or π0 (data built before training).
         reference: the frozen base policy π0, or None when the method does not need it.
-        lr, weight_decay, warmup_steps: AdamW and its linear warm-up to a constant rate.
-        batch_size: prompts per optimizer step, over all ranks.
-        max_new_tokens, temperature: sampling settings for on-policy responses.
-        cache_dir: where a method may cache data it builds once from the base policy (preference pairs,
-            rejection samples), keyed by what it depends on.
-        data_seed: seed of the order in which training prompts are drawn.
+        config: the method's hyperparameters, an instance of its `Config` (None: that Config's defaults).
+        settings: the shared run settings (None: `TrainSettings`' defaults).
     """
 
-    Config: ClassVar[type] = MethodConfig
+    Config: ClassVar[type[MethodConfig]] = MethodConfig
+    config: MethodConfig  # subclasses narrow it to their Config, so `self.config.<key>` is typed
 
     def __init__(
         self,
@@ -52,17 +74,17 @@ class RazorModule(L.LightningModule):
         sampler: Sampler,
         reference: Policy | None = None,
         *,
-        lr: float = 1e-4,
-        weight_decay: float = 0.0,
-        warmup_steps: int = 0,
-        batch_size: int = 16,
-        max_new_tokens: int = 24,
-        temperature: float = 1.0,
-        cache_dir: str | None = None,
-        data_seed: int = 0,
+        config: MethodConfig | None = None,
+        settings: TrainSettings | None = None,
     ) -> None:
         super().__init__()
-        self.save_hyperparameters(ignore=["policy", "task", "sampler", "reference"])
+        config = self.Config() if config is None else config
+        if not isinstance(config, self.Config):
+            raise TypeError(f"{type(self).__name__} takes a {self.Config.__name__}, not a {type(config).__name__}")
+        self.config = config
+        self.settings = settings if settings is not None else TrainSettings()
+        # One flat dict: Lightning writes it to the CSV logger's hparams.yaml and into every checkpoint.
+        self.save_hyperparameters({**asdict(self.config), **asdict(self.settings)})
         self.policy = policy
         self.task = task
         self.sampler = sampler
@@ -75,7 +97,7 @@ class RazorModule(L.LightningModule):
         return self._reference[0]
 
     @classmethod
-    def needs_reference(cls, method_config: Any) -> bool:
+    def needs_reference(cls, method_config: MethodConfig) -> bool:
         """Whether this method, with these hyperparameters, needs the frozen π0 during training."""
         return False
 
@@ -95,20 +117,19 @@ class RazorModule(L.LightningModule):
 
     def train_dataloader(self) -> DataLoader:
         examples = self.task.examples("train")
+        batch_size, seed = self.settings.batch_size, self.settings.data_seed
         # data.batch_size is global: each of the world_size ranks takes its share of every step's global batch
         # (PromptOrder shards it; run.py turns Lightning's shuffling DistributedSampler off).
         world_size = self.trainer.world_size
-        if self.hparams.batch_size % world_size:
-            raise ConfigError(f"data.batch_size={self.hparams.batch_size} is not divisible by world size {world_size}")
-        per_rank = self.hparams.batch_size // world_size
-        total = self.trainer.max_steps * self.hparams.batch_size
+        if batch_size % world_size:
+            raise ConfigError(f"data.batch_size={batch_size} is not divisible by world size {world_size}")
         # A resumed run continues the same prompt stream where its checkpoint left it.
         order = PromptOrder(
             len(examples),
-            total,
-            seed=self.hparams.data_seed,
-            start=self.trainer.global_step * self.hparams.batch_size,
-            batch_size=self.hparams.batch_size,
+            self.trainer.max_steps * batch_size,
+            seed=seed,
+            start=self.trainer.global_step * batch_size,
+            batch_size=batch_size,
             rank=self.trainer.global_rank,
             world_size=world_size,
         )
@@ -116,10 +137,10 @@ class RazorModule(L.LightningModule):
         # resumed run restores from the checkpoint.
         return DataLoader(
             examples,
-            batch_size=per_rank,
+            batch_size=batch_size // world_size,
             sampler=order,
             collate_fn=_as_list,
-            generator=torch.Generator().manual_seed(self.hparams.data_seed),
+            generator=torch.Generator().manual_seed(seed),
         )
 
     def transfer_batch_to_device(self, batch: list[Example], device: torch.device, dataloader_idx: int) -> list:
@@ -128,8 +149,8 @@ class RazorModule(L.LightningModule):
 
     def configure_optimizers(self):
         params = [p for p in self.policy.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
-        warmup = self.hparams.warmup_steps
+        optimizer = torch.optim.AdamW(params, lr=self.settings.lr, weight_decay=self.settings.weight_decay)
+        warmup = self.settings.warmup_steps
         schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / (warmup + 1)))
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 

@@ -41,7 +41,8 @@ PROMPTS_PER_CALL = 64  # prompts per `generate` call while drawing (x k response
 
 @dataclass
 class OfflineDataConfig(MethodConfig):
-    """Keys of the methods whose data is drawn once from π0 (dpo, simpo, oracle-sft)."""
+    """Keys of the methods whose data is drawn once from π0 (dpo, simpo, oracle-sft), declared here only: each
+    such method's Config subclasses this one."""
 
     samples_per_prompt: int = 8
     """k: responses drawn from π0 per training prompt (temperature and length: the run's `sampling.*`)."""
@@ -162,20 +163,22 @@ def accepted_responses(samples: list[PromptSamples]) -> tuple[list[Accepted], di
 
 
 class OfflineModule(RazorModule):
-    """Base of the methods trained on data drawn once from π0; their hparams hold `OfflineDataConfig`'s keys."""
+    """Base of the methods trained on data drawn once from π0; their Config subclasses `OfflineDataConfig`."""
+
+    Config = OfflineDataConfig
+    config: OfflineDataConfig
 
     def base_samples(self) -> list[PromptSamples]:
         """π0's verified samples of every training prompt. Call before the first optimizer step."""
-        hp = self.hparams
         return load_or_draw(
             self.sampler,
             self.task,
             self.policy.sha256,
-            hp.cache_dir,
-            n=hp.samples_per_prompt,
-            max_new_tokens=hp.max_new_tokens,
-            temperature=hp.temperature,
-            seed=hp.sample_seed,
+            self.settings.cache_dir,
+            n=self.config.samples_per_prompt,
+            max_new_tokens=self.settings.max_new_tokens,
+            temperature=self.settings.temperature,
+            seed=self.config.sample_seed,
         )
 
 
@@ -189,7 +192,7 @@ class PreferenceModule(OfflineModule):
             raise RuntimeError(f"no preference pairs: π0 answered every {self.task.name} training prompt correctly")
 
     def train_dataloader(self) -> DataLoader:
-        return DataLoader(self.pairs, batch_size=self.hparams.batch_size, shuffle=True, collate_fn=list)
+        return DataLoader(self.pairs, batch_size=self.settings.batch_size, shuffle=True, collate_fn=list)
 
     def method_stats(self) -> dict[str, Any]:
         return {"pairs": len(self.pairs), "prompts_skipped": self.prompts_skipped}

@@ -14,6 +14,7 @@ Every task lives in one file under `tasks/` (plus YAML) and registers itself wit
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -58,7 +59,7 @@ class PriorScore:
 
 
 class Task:
-    """Base class of all tasks. Subclasses set `kind` and implement `examples` and `verify`."""
+    """Base class of all tasks. Subclasses set `kind` and `SPLITS` and implement `_examples` and `verify`."""
 
     kind: ClassVar[str] = "new"  # "new" (trained on) or "prior" (retention is measured)
     chance: ClassVar[float | None] = (
@@ -67,6 +68,9 @@ class Task:
     version: ClassVar[int] = 1
     registry_name: ClassVar[str] = ""
     Config: ClassVar[type] = TaskConfig
+    SPLITS: ClassVar[tuple[str, ...]] = ()
+    """The task's split names ("train" and "eval" for a new task, "eval" for a prior; tiny and toy tasks add
+    "pretrain"): declared, not loaded, so a wrong name is refused before any data is read."""
 
     def __init__(self, config: Any = None) -> None:
         self.config = config if config is not None else self.Config()
@@ -85,7 +89,15 @@ class Task:
         return list(((loaded or {}).get("task") or {}).get("priors") or [])
 
     def examples(self, split: str) -> list[Example]:
-        """The examples of `split` ("train" or "eval"; tiny tasks also have "pretrain")."""
+        """The examples of `split`, one of `SPLITS`, in the task's fixed order (a new list: callers may alter it)."""
+        if split not in self.SPLITS:
+            valid = ", ".join(sorted(self.SPLITS))
+            raise ValueError(f"unknown split {split!r} for task {self.name!r}; valid: {valid}")
+        return list(self._examples(split))
+
+    def _examples(self, split: str) -> Sequence[Example]:
+        """The examples of `split`, a name already checked against `SPLITS`; a task that loads or builds them
+        once caches them here."""
         raise NotImplementedError
 
     def verify(self, response: str, example: Example) -> bool:

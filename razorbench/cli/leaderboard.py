@@ -17,7 +17,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from razorbench.cli.console import console, print_error
-    from razorbench.leaderboard.submissions import DEFAULT_DIR, InvalidSubmissions, build, check, validate
+    from razorbench.leaderboard import DEFAULT_DIR
+    from razorbench.leaderboard.pages import build, check
+    from razorbench.leaderboard.validation import InvalidSubmissions, validate
     from razorbench.util.errors import UsageError
 
     submissions = DEFAULT_DIR / "submissions"

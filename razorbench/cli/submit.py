@@ -18,7 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> None:
     from razorbench.cli.console import console
-    from razorbench.leaderboard.submissions import DEFAULT_DIR, make_submission, submission_path, write_submission
+    from razorbench.leaderboard import DEFAULT_DIR
+    from razorbench.leaderboard.submission import make_submission, submission_path, write_submission
     from razorbench.util.errors import UsageError
 
     try:

@@ -1,0 +1,15 @@
+"""The leaderboard, one module per role; imports run one way (submission -> validation <- pages -> ranking).
+
+- `submission`: make a submission from a sweep's records and write it (`razorbench submit`);
+- `validation`: check submission files: schema (`schema.json`, shipped beside it as package data), consistency,
+  recomputed numbers, plain JSON data at its own path (`razorbench leaderboard validate`);
+- `ranking`: the standings per (track, task), at a matched new-task accuracy;
+- `pages`: render README.md, index.html and plots from the standings, `build` them and `check` them
+  (`razorbench leaderboard build [--check]`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DEFAULT_DIR = Path("leaderboard")  # relative to the repository root, like `runs/`: submissions/ and the pages

@@ -1,5 +1,9 @@
 """The leaderboard's pages: README.md (Markdown tables), index.html (one static page, no external resources,
-sortable tables) and SVG plots, from `leaderboard.standings`. Every string from a submission is escaped.
+sortable tables) and SVG plots, from `ranking.standings`. Every string from a submission is escaped.
+
+`build` (`razorbench leaderboard build`) writes them beside `submissions/`. The output depends on the
+submissions only (no dates, no random ids), so `check` (`build --check`) can tell in CI whether the committed
+pages are up to date.
 """
 
 from __future__ import annotations
@@ -7,6 +11,9 @@ from __future__ import annotations
 import html
 from pathlib import Path
 from typing import Any
+
+from razorbench.leaderboard.ranking import standings
+from razorbench.leaderboard.validation import load_submissions
 
 
 def _num(value: float | None, digits: int = 3) -> str:
@@ -334,3 +341,34 @@ def plot_group(group: dict[str, Any], plots_dir: Path) -> list[Path]:
         fig.savefig(paths[1], format="svg", metadata={"Date": None})
         plt.close(fig)
     return paths
+
+
+def render(submissions_dir: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """The pages (name -> text) and the standings they show."""
+    groups = standings(load_submissions(submissions_dir))
+    return {"README.md": render_markdown(groups), "index.html": render_html(groups)}, groups
+
+
+def build(submissions_dir: Path, out_dir: Path) -> list[Path]:
+    """Write README.md, index.html and plots/*.svg to `out_dir`; plots of groups that are gone are removed."""
+    pages, groups = render(submissions_dir)
+    written = []
+    for name, text in pages.items():
+        path = out_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        written.append(path)
+    plots = [p for g in groups for p in plot_group(g, out_dir / "plots")]
+    for stale in sorted((out_dir / "plots").glob("*.svg")) if (out_dir / "plots").is_dir() else []:
+        if stale not in plots:
+            stale.unlink()
+    return written + plots
+
+
+def check(submissions_dir: Path, out_dir: Path) -> list[str]:
+    """The pages in `out_dir` that differ from what `build` would write (plots are not compared: their
+    bytes depend on the matplotlib version and fonts, not only on the submissions)."""
+    pages, _ = render(submissions_dir)
+    return [
+        name for name, text in pages.items() if not (out_dir / name).is_file() or (out_dir / name).read_text() != text
+    ]

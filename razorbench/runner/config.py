@@ -86,6 +86,13 @@ class EvalConfig:
 
 
 @dataclass
+class CurveConfig:
+    every: int = 0
+    """Optimizer steps between learning-curve points (`razorbench.runner.curve`): the policy evaluated during
+    training, stored in the record under `curve`; 0 (the default) measures none."""
+
+
+@dataclass
 class RunConfig:
     seed: int = 0
     track: str = MISSING
@@ -101,6 +108,7 @@ class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    curve: CurveConfig = field(default_factory=CurveConfig)
     method: Any = None
     task: Any = None
 
@@ -183,7 +191,7 @@ def check(cfg: DictConfig) -> None:
             raise ConfigError(f"config key {key!r} must be a finite number >= 0, got {value!r}")
     if cfg.optim.lr == 0:
         raise ConfigError("config key 'optim.lr' must be > 0, got 0.0")
-    if cfg.eval.prior_limit < 0 or cfg.optim.warmup_steps < 0:
-        raise ConfigError("config keys 'eval.prior_limit' and 'optim.warmup_steps' must be >= 0")
+    if cfg.eval.prior_limit < 0 or cfg.optim.warmup_steps < 0 or cfg.curve.every < 0:
+        raise ConfigError("config keys 'eval.prior_limit', 'optim.warmup_steps' and 'curve.every' must be >= 0")
     if cfg.sampling.backend not in ("hf", "vllm"):
         raise ConfigError(f"config key 'sampling.backend' must be one of hf, vllm; got {cfg.sampling.backend!r}")

@@ -14,16 +14,17 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import RichProgressBar
 from lightning.pytorch.loggers import CSVLogger
 from omegaconf import DictConfig, OmegaConf
 
+from razorbench.api.method import TrainSettings
 from razorbench.api.policy import Policy, model_sha256
 from razorbench.api.registry import METHODS, TASKS, get_task, get_track
 from razorbench.api.task import yaml_beside
 from razorbench.api.track import Track
 from razorbench.metrics.intervals import record_intervals
 from razorbench.runner.config import compose
+from razorbench.runner.curve import LearningCurve
 from razorbench.runner.evaluate import (
     EvalSettings,
     base_evaluation,
@@ -33,6 +34,7 @@ from razorbench.runner.evaluate import (
     prior_scores,
 )
 from razorbench.runner.lifecycle import AtomicCheckpoint, FiniteGuard, RNGState, RunDirectory
+from razorbench.runner.progress import StepProgressBar
 from razorbench.runner.records import METRIC_INFO, SCHEMA_VERSION, provenance, validate_record
 from razorbench.sampling import build_sampler
 from razorbench.util.atomic import write_json_atomic
@@ -193,6 +195,20 @@ def _check_same_config(run: RunDirectory, cfg: DictConfig) -> None:
         raise UsageError(f"run {cfg.run_id!r} exists with a different config ({saved}); pass --force to start it over")
 
 
+def _train_settings(cfg: DictConfig, cache_dir: Path) -> TrainSettings:
+    """The settings every method shares, read from the run config's shared sections."""
+    return TrainSettings(
+        lr=cfg.optim.lr,
+        weight_decay=cfg.optim.weight_decay,
+        warmup_steps=cfg.optim.warmup_steps,
+        batch_size=cfg.data.batch_size,
+        max_new_tokens=cfg.sampling.max_new_tokens,
+        temperature=cfg.sampling.temperature,
+        cache_dir=str(cache_dir),
+        data_seed=cfg.seed,
+    )
+
+
 def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirectory, start: float, progress: bool):
     run_dir = run.path
     track, method, task = cfg.track, method_cls.registry_name, task_cls.registry_name
@@ -217,21 +233,23 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     base, cache_hit = base_evaluation(policy, sampler, policy.sha256, task_obj, priors, settings, cache_dir)
     timings["base_eval_cached" if cache_hit else "base_eval"] = time.time() - t
 
-    reference = policy.frozen_copy() if method_cls.needs_reference(cfg.method) else None
+    method_config = OmegaConf.to_object(cfg.method)  # an instance of method_cls.Config
+    reference = policy.frozen_copy() if method_cls.needs_reference(method_config) else None
+    curve = None
+    if cfg.curve.every:
+        # π0 beside the policy for the curve's KL: the method's own reference, else a frozen copy of the base.
+        curve = LearningCurve(
+            cfg.curve.every,
+            policy=policy,
+            reference=reference or policy.frozen_copy(),
+            sampler=sampler,
+            task=task_obj,
+            priors=priors,
+            settings=settings,
+            base=base,
+        )
     module = method_cls(
-        policy,
-        task_obj,
-        sampler,
-        reference,
-        lr=cfg.optim.lr,
-        weight_decay=cfg.optim.weight_decay,
-        warmup_steps=cfg.optim.warmup_steps,
-        batch_size=cfg.data.batch_size,
-        max_new_tokens=cfg.sampling.max_new_tokens,
-        temperature=cfg.sampling.temperature,
-        cache_dir=str(cache_dir),
-        data_seed=cfg.seed,
-        **OmegaConf.to_container(cfg.method),
+        policy, task_obj, sampler, reference, config=method_config, settings=_train_settings(cfg, cache_dir)
     )
     trainer = L.Trainer(
         max_steps=cfg.trainer.max_steps,
@@ -250,10 +268,11 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
         enable_progress_bar=progress,
         callbacks=[
             FiniteGuard(),  # before the checkpoint: a non-finite step is never saved
+            *([curve] if curve else []),  # before the checkpoint too: a resumed run keeps the points it had
             RNGState(),
             AtomicCheckpoint(run.checkpoint, cfg.trainer.checkpoint_every),
             *sampler.callbacks(),  # e.g. vLLM: push the weights after every optimizer step
-            *([RichProgressBar(leave=True)] if progress else []),
+            *([StepProgressBar()] if progress else []),
         ],
         enable_model_summary=False,
         default_root_dir=run_dir,
@@ -289,6 +308,8 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
 
     record = build_record(cfg, method, task, track_obj, policy, base, final_new, final_priors, kl)
     record["method_stats"] = module.method_stats()
+    if curve:
+        record["curve"] = curve.points
     record["uncertainty"] = record_intervals(record, chance={p.name: p.chance for p in priors if p.chance})
     record["provenance"] = provenance(
         str(trainer.strategy.root_device), trainer.world_size, start, time.time(), timings

@@ -82,7 +82,7 @@ def local_file(data_dir: Path) -> Path:
 
 @register_task("humaneval", track="paper")
 class HumanEval(LMEvalTask):
-    """HumanEval, 164 problems, greedy pass@1; generated through lm-eval, tests run in razorbench.tasks.paper.sandbox."""
+    """HumanEval, 164 problems, greedy pass@1; generated through lm-eval, tests run in `sandbox.py` (this track)."""
 
     version = 1
     lm_eval_task = "humaneval"

@@ -97,6 +97,7 @@ class LMEvalTask(Task):
 
     kind = "prior"
     Config = PaperTaskConfig
+    SPLITS = ("eval",)
     lm_eval_task: ClassVar[str] = ""
     """The stock lm-eval task (or group) name."""
     metric: ClassVar[str] = "acc"
@@ -114,14 +115,14 @@ class LMEvalTask(Task):
 
     def __init__(self, config: Any = None) -> None:
         super().__init__(config)
-        self._examples: tuple[Example, ...] | None = None
+        self._documents_cache: tuple[Example, ...] | None = None
 
     @property
     def data_dir(self) -> Path | None:
         data_dir = config_value(self.config, "data_dir", None)
         return Path(data_dir).expanduser() if data_dir else None
 
-    def examples(self, split: str) -> list[Example]:
+    def _examples(self, split: str) -> tuple[Example, ...]:
         """The benchmark's documents, for what needs prompts rather than scores (representation drift).
 
         Only `eval`, and only the first `max_examples` documents (rendering all 14,042 of MMLU takes most of
@@ -130,15 +131,13 @@ class LMEvalTask(Task):
         benchmark ("" otherwise), the id the document's key in `score`'s per-example results. A group's
         documents alternate between its tasks, so that the first few span all 57 MMLU subjects.
         """
-        if split != "eval":
-            raise ValueError(f"unknown split {split!r} of task {self.name!r}; valid: eval")
-        if self._examples is None:
+        if self._documents_cache is None:
             with self._lm_eval_tasks() as (manager, name):
                 tasks = sorted(manager.load([name])["tasks"].items())
                 each = math.ceil(self.max_examples / len(tasks))
                 per_task = [self._documents(task_name, task, each) for task_name, task in tasks]
-            self._examples = tuple(e for row in itertools.zip_longest(*per_task) for e in row if e is not None)
-        return list(self._examples)
+            self._documents_cache = tuple(e for row in itertools.zip_longest(*per_task) for e in row if e is not None)
+        return self._documents_cache
 
     def _documents(self, task_name: str, task: Any, limit: int) -> list[Example]:
         examples = []
@@ -220,7 +219,8 @@ class LMEvalTask(Task):
                 apply_chat_template=chat,
                 fewshot_as_multiturn=chat,
                 gen_kwargs={"max_gen_toks": int(max_gen_toks)} if max_gen_toks else None,
-                confirm_run_unsafe_code=True,  # only HumanEval runs code, and it runs it in razorbench.tasks.paper.sandbox
+                # Only HumanEval runs code, and it runs it in razorbench.tasks.paper.sandbox.
+                confirm_run_unsafe_code=True,
                 bootstrap_iters=0,
                 # Greedy scoring needs no randomness; leave the training run's RNG streams alone.
                 random_seed=None,

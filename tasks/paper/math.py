@@ -125,10 +125,8 @@ class Math(Task):
     Config = PaperTaskConfig
     SPLITS = ("train", "eval", "math500")
 
-    def examples(self, split: str) -> list[Example]:
-        if split not in self.SPLITS:
-            raise ValueError(f"unknown split {split!r} of task {self.name!r}; valid: {', '.join(self.SPLITS)}")
-        return list(_splits(data_dir_of(self.config), split))
+    def _examples(self, split: str) -> tuple[Example, ...]:
+        return _splits(data_dir_of(self.config), split)
 
     def verify(self, response: str, example: Example) -> bool:
         return verify(response, example.meta["final_answer"])

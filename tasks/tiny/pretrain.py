@@ -142,4 +142,3 @@ def pretrain_tiny(
     (out_dir / "pretrain.json").write_text(json.dumps(meta, indent=2) + "\n")
     (out_dir / "SHA256").write_text(model_sha256(out_dir) + "\n")
     return out_dir
-

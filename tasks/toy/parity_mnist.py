@@ -1,8 +1,8 @@
 """New task `parity-mnist` (toy track): answer any label of the digit's parity.
 
 RL's Razor's controlled experiment (Shenfeld, Pari, Agrawal; arXiv 2509.04259, "ParityMNIST"): the policy is a
-small MLP classifier (`razorbench.tasks.toy.policy`), a prompt is an MNIST test image (by id, ``mnist-00042``) and a response is
-one of the 10 labels. A label is correct when its parity is the digit's: for a 7, any of 1, 3, 5, 7, 9. Five
+small MLP classifier (`razorbench.tasks.toy.policy`), a prompt is an MNIST test image (by id, ``mnist-00042``) and a
+response is one of the 10 labels. A label is correct when its parity is the digit's: for a 7, any of 1, 3, 5, 7, 9. Five
 responses out of ten are correct for every image, so a method can solve the task with the labels the base policy
 already favours (its pretraining spread the mass of each image over the labels of the right parity) or by
 collapsing onto one. The reference answer, the SFT target, is one fixed label per parity class: 0 for an even
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
-from razorbench.tasks.toy.data import load_toy_data
 
 SFT_LABELS = {0: "0", 1: "1"}  # digit parity -> the one reference label
 
@@ -45,10 +44,12 @@ class ParityMNIST(Task):
 
     kind = "new"
     version = 1
+    SPLITS = ("train", "eval", "pretrain")
 
-    def examples(self, split: str) -> list[Example]:
-        if split not in ("pretrain", "train", "eval"):
-            raise ValueError(f"unknown split {split!r} of task {self.name!r}; valid: pretrain, train, eval")
+    def _examples(self, split: str) -> list[Example]:
+        # numpy only when data is read: `razorbench list` imports every task module
+        from razorbench.tasks.toy.data import load_toy_data
+
         data = load_toy_data(self.config.data_dir)
         return [
             Example(data.ids[r], data.ids[r], SFT_LABELS[int(data.labels[r]) % 2], {"digit": int(data.labels[r])})

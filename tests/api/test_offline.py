@@ -13,8 +13,9 @@ class ToyTask(Task):
     """Answer 'a' is right for every prompt; three prompts."""
 
     registry_name = "toy"
+    SPLITS = ("train",)
 
-    def examples(self, split):
+    def _examples(self, split):
         return [Example(f"t{i}", f"prompt {i}", "a") for i in range(3)]
 
     def verify(self, response, example):

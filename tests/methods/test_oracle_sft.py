@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from razorbench.api.method import TrainSettings
 from razorbench.api.sampler import Sampler, Samples
 from razorbench.api.task import Example, Task
 from razorbench.methods.oracle_sft import OracleSFT, OracleSFTConfig
@@ -11,8 +12,9 @@ from razorbench.methods.sft import sft_loss
 
 class ToyTask(Task):
     registry_name = "toy"
+    SPLITS = ("train",)
 
-    def examples(self, split):
+    def _examples(self, split):
         return [Example(f"t{i}", f"prompt {i}", "a") for i in range(3)]
 
     def verify(self, response, example):
@@ -33,7 +35,9 @@ class ScriptedSampler(Sampler):
 def module(policy_pair):
     _, policy = policy_pair
     script = {"prompt 0": ["a", "zz"], "prompt 1": ["q"], "prompt 2": ["ab"]}
-    return OracleSFT(policy, ToyTask(), ScriptedSampler(policy, script), None, batch_size=2, samples_per_prompt=4)
+    sampler = ScriptedSampler(policy, script)
+    config, settings = OracleSFTConfig(samples_per_prompt=4), TrainSettings(batch_size=2)
+    return OracleSFT(policy, ToyTask(), sampler, None, config=config, settings=settings)
 
 
 def test_samples_are_the_accepted_ones_and_the_stats_are_reported(module):

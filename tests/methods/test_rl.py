@@ -74,4 +74,17 @@ def test_kl_coef_decides_whether_a_reference_is_loaded_and_bad_estimators_fail()
     assert not GRPO.needs_reference(GRPOConfig()) and GRPO.needs_reference(GRPOConfig(kl_coef=0.05))
     assert GRPOConfig().kl_estimator == "exact"
     with pytest.raises(ConfigError, match="one of exact, k3; got 'k2'"):
-        GRPO(None, None, None, kl_estimator="k2")
+        GRPOConfig(kl_estimator="k2")
+
+
+def test_the_module_reads_its_config_and_the_shared_settings_and_records_both_as_hparams():
+    from razorbench.api.method import TrainSettings
+    from razorbench.methods.rl import GRPO, GRPOConfig
+    from razorbench.methods.sft import SFTConfig
+
+    module = GRPO(None, None, None, config=GRPOConfig(group_size=4), settings=TrainSettings(lr=3e-4))
+    assert module.config.group_size == 4 and module.settings.lr == 3e-4
+    assert module.hparams["group_size"] == 4 and module.hparams["lr"] == 3e-4 and module.hparams["kl_coef"] == 0.0
+    assert GRPO(None, None, None).config == GRPOConfig()  # no config: the Config's defaults
+    with pytest.raises(TypeError, match="GRPO takes a GRPOConfig, not a SFTConfig"):
+        GRPO(None, None, None, config=SFTConfig())

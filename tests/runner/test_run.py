@@ -40,6 +40,9 @@ def test_run_writes_a_full_record_and_reuses_the_base_evaluation(method, small, 
     assert "base_eval" in record["provenance"]["timings"]
     saved = yaml.safe_load((path.parent / "config.yaml").read_text())
     assert saved["trainer"]["max_steps"] == 2 and saved["run_id"] == "first"
+    # The logger's hparams: the method's config keys and the shared settings, one flat mapping.
+    hparams = yaml.safe_load((path.parent / "logs" / "attempt-0" / "hparams.yaml").read_text())
+    assert hparams["kl_coef"] == saved["method"]["kl_coef"] and hparams["batch_size"] == 4
 
     again, _ = train_and_evaluate(method, "science", overrides=small + ["run_id=second"], progress=False)
     assert "base_eval_cached" in again["provenance"]["timings"]
@@ -76,3 +79,28 @@ def test_cli_bad_input_is_one_line(argv, needle):
 def test_cli_list_shows_methods_with_policy_and_negatives_columns():
     out = subprocess.run([sys.executable, "-m", "razorbench.cli", "list"], capture_output=True, text=True, check=True)
     assert "on-policy" in out.stdout and "negatives" in out.stdout and "science" in out.stdout
+
+
+def test_progress_bar_counts_the_run_steps_without_an_epoch_total():
+    import lightning as L
+    from lightning.pytorch.demos.boring_classes import BoringModel
+
+    from razorbench.runner.progress import StepProgressBar
+
+    bar, model = StepProgressBar(), BoringModel()  # 64 batches an epoch: 70 steps span two epochs
+    trainer = L.Trainer(
+        max_steps=70,
+        max_epochs=-1,
+        accelerator="cpu",
+        callbacks=[bar],
+        logger=False,
+        enable_checkpointing=False,
+        enable_model_summary=False,
+        limit_val_batches=0,
+    )
+    trainer.fit(model)
+    assert trainer.current_epoch > 0  # a second epoch began: the bar still counts on
+    task = bar.train_progress_bar
+    assert "/-" not in task.description and "Epoch" not in task.description
+    assert (task.completed, task.total) == (70, 70)
+    assert "v_num" not in bar.get_metrics(trainer, model)

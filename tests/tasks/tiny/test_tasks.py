@@ -51,7 +51,9 @@ def test_splits_nonempty_with_unique_ids(name):
         assert examples, split
         ids += [e.id for e in examples]
     assert len(ids) == len(set(ids))
-    with pytest.raises(ValueError, match="unknown split"):
+    assert sorted(task.SPLITS) == sorted(splits_of(name))
+    valid = ", ".join(sorted(splits_of(name)))
+    with pytest.raises(ValueError, match=f"^unknown split 'test' for task '{name}'; valid: {valid}$"):
         task.examples("test")
 
 

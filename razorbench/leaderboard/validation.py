@@ -1,47 +1,24 @@
-"""The leaderboard: submissions (data only), their validation, ranking, and the rendered pages.
+"""Checking submissions: they arrive by pull request from anyone, so each is treated as untrusted data.
 
-A submission is `leaderboard/submissions/<track>/<task>/<name>.json`: every run of one method's sweep(s) on
-one (track, task, base model), the method's source hash, who made it and the razorbench version
-(`razorbench/leaderboard/schema.json`, shipped as package data). `razorbench submit` writes one; `razorbench leaderboard validate` checks the
-schema, the file's consistency (one track, task, base model, method and version; unique run ids; the same
-evaluation in every run), recomputes forgetting from the per-prior scores, and refuses anything that is not
-plain JSON data at its own path. `razorbench leaderboard build` writes `README.md`, `index.html` and
-`plots/` beside `submissions/`; the output depends on the submissions only (no dates), so
-`build --check` can tell in CI whether the pages are up to date.
-
-Ranking, per (track, task):
-1. each submission's runs are grouped into configurations, seeds averaged (`analyze.configurations`), and
-   its Pareto frontier of new-task accuracy against mean prior score is taken (`analyze.pareto_frontier`);
-2. the matched accuracy a* is the highest new-task accuracy that every frontier reaches: the least of their
-   best accuracies;
-3. retention (mean prior score), forgetting and forward KL are interpolated linearly on each frontier at
-   a* (`analyze.interpolate_frontier`). A frontier whose lowest accuracy is above a* counts with its first
-   (most retentive) point: a configuration that reaches more than a* retains at least that much at a*;
-4. rank = 1 + the number of submissions whose retention at a* is significantly higher: their 95%
-   t-intervals over seeds do not overlap (`analyze.matched_accuracy`), so a difference within the noise is
-   a tie. A frontier of single-seed points has no interval: ranks then follow the point estimates and
-   are marked untested.
+`validate` (`razorbench leaderboard validate`, and CI) checks each file against the schema
+(`razorbench/leaderboard/schema.json`, shipped as package data, so a wheel installed anywhere has it) and for
+consistency (one track, task, base model, method and version; unique run ids; the same evaluation in every
+run; every run of its sweeps), recomputes forgetting (and per-example means, when present) from the stored
+scores, and refuses anything that is not plain JSON data at its own path (`..`, symbolic links, other files,
+oversized or non-UTF-8 files, duplicate keys, NaN). Submissions to one (track, task) must also share the base
+model and the evaluation, so that they can be ranked together. Every problem names its file and field.
 """
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import json
 import math
 import os
 import stat
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from razorbench.analysis.analyze import find_records, frontier_points, interpolate_frontier, matched_accuracy
-from razorbench.analysis.fit import fit
-from razorbench.leaderboard.pages import plot_group, render_html, render_markdown
-
-SUBMISSION_VERSION = 1
-DEFAULT_DIR = Path("leaderboard")  # relative to the repository root, like `runs/`
 MAX_FILE_BYTES = 5_000_000
 TOLERANCE = 1e-9  # recomputed forgetting vs stored: both are float64 sums of the same few numbers
 PER_EXAMPLE_TOLERANCE = 1e-6  # per-example means vs stored accuracies, which evaluate.py sums in float32
@@ -70,112 +47,6 @@ class InvalidSubmissions(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
         self.problems = problems
-
-
-# --- making a submission ---------------------------------------------------------------------------
-
-
-def method_source(name: str) -> dict[str, str]:
-    """The registered method's module and the sha256 of its source file."""
-    from razorbench.api.registry import METHODS
-
-    cls = METHODS.get(name)
-    source = Path(inspect.getfile(cls))
-    return {"name": name, "module": cls.__module__, "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest()}
-
-
-def _sweep_manifests(paths: list[str | Path]) -> list[dict[str, Any]]:
-    """sweep.json at or under each path, or in the folder just above a run folder."""
-    found: dict[Path, None] = {}
-    for p in map(Path, paths):
-        candidates = sorted(p.rglob("sweep.json")) if p.is_dir() else []
-        run_dir = p.parent if p.is_file() else p
-        candidates += [run_dir.parent / "sweep.json"]
-        for c in candidates:
-            if c.is_file():
-                found[c.resolve()] = None
-    return [json.loads(c.read_text()) for c in found]
-
-
-def make_submission(
-    run_dirs: list[str | Path], name: str, link: str | None = None, authors: str | None = None
-) -> dict[str, Any]:
-    """A submission of every record at or under `run_dirs` (run folders, sweep folders or record files).
-
-    Raises ValueError naming what is wrong: records of several methods, tracks, tasks or base models, a
-    duplicate run id, a sweep with runs missing, or anything `validate` would reject.
-    """
-    from razorbench.runner.records import validate_record
-
-    records = find_records(run_dirs)
-    if not records:
-        raise ValueError(f"no record.json under {', '.join(map(str, run_dirs))}")
-    for r in records:
-        try:
-            validate_record(r)
-        except (ValueError, KeyError, TypeError) as e:
-            raise ValueError(f"run {r.get('run_id')!r}: {e}") from None
-    kinds = {(r["track"], r["task"], r["method"], r["base_model"]["sha256"]) for r in records}
-    if len(kinds) > 1:
-        listed = "; ".join(f"{t}/{k} {m} (base {s[:12]})" for t, k, m, s in sorted(kinds))
-        raise ValueError(f"a submission is one method on one track, task and base model; these records mix {listed}")
-    versions = {r["provenance"].get("razorbench_version") for r in records}
-    if len(versions) > 1:
-        raise ValueError(f"the records were made by different razorbench versions: {sorted(map(str, versions))}")
-    ids = [r["run_id"] for r in records]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise ValueError(f"run id {duplicates[0]!r} appears twice (sweeps with the same grid point?)")
-    sweeps = _sweep_manifests(run_dirs)
-    for s in sweeps:
-        missing = [run for run in s.get("runs", []) if run not in ids]
-        if missing:
-            raise ValueError(
-                f"sweep {s.get('method')}/{s.get('task')} has {len(missing)} run(s) without a record "
-                f"(e.g. {missing[0]!r}): finish it (rerun the same `razorbench sweep`) and submit every run"
-            )
-    track, task, method, _ = kinds.pop()
-    first = records[0]
-    submission: dict[str, Any] = {
-        "submission_version": SUBMISSION_VERSION,
-        "name": name,
-        "track": track,
-        "task": task,
-        "method": method_source(method),
-        "base_model": {"name": first["base_model"]["name"], "sha256": first["base_model"]["sha256"]},
-        "authors": authors or "",
-        **({"link": link} if link else {}),
-        "razorbench_version": versions.pop(),
-        "sweeps": [
-            {k: s[k] for k in ("method", "task", "track", "grid", "seeds", "first_seed", "overrides", "runs") if k in s}
-            for s in sorted(sweeps, key=lambda s: json.dumps(s, sort_keys=True))
-        ],
-        # per_example maps are most of a record's bytes and are not needed to re-check or rank it.
-        "records": [{k: v for k, v in r.items() if k != "per_example"} for r in sorted(records, key=_run_id)],
-    }
-    problems = check_submission(submission, f"submission {name!r}")
-    if problems:
-        raise InvalidSubmissions(problems)
-    return submission
-
-
-def _run_id(record: dict[str, Any]) -> str:
-    return record["run_id"]
-
-
-def submission_path(submissions_dir: Path, submission: dict[str, Any]) -> Path:
-    return submissions_dir / submission["track"] / submission["task"] / f"{submission['name']}.json"
-
-
-def write_submission(submission: dict[str, Any], path: Path) -> Path:
-    from razorbench.util.atomic import write_json_atomic
-
-    write_json_atomic(path, submission)
-    path.chmod(0o644)  # mkstemp makes it private; a submission is public data
-    return path
-
-
-# --- validation ------------------------------------------------------------------------------------
 
 
 SCHEMA = Path(__file__).resolve().parent / "schema.json"  # package data: a wheel installed anywhere has it
@@ -519,121 +390,3 @@ def load_submissions(submissions_dir: Path) -> list[dict[str, Any]]:
     if problems:
         raise InvalidSubmissions(problems)
     return [loaded[p] for p in sorted(loaded)]
-
-
-# --- ranking ---------------------------------------------------------------------------------------
-
-
-def _entry(sub: dict[str, Any]) -> dict[str, Any]:
-    """One submission's configurations (seeds averaged) and Pareto frontier, in analyze's point format."""
-    points, frontier = frontier_points(sub["records"])
-    return {
-        "name": sub["name"],
-        "method": sub["method"]["name"],
-        "authors": sub.get("authors", ""),
-        "link": sub.get("link"),
-        "runs": len(sub["records"]),
-        "seeds": max(p["seeds"] for p in points),
-        "points": points,
-        "frontier": frontier,
-        "best_accuracy": frontier[-1]["accuracy"],
-        "records": sub["records"],
-    }
-
-
-def _reaching(frontier: list[dict[str, Any]], level: float) -> list[dict[str, Any]]:
-    """The frontier as it counts at accuracy `level`: one that starts above `level` is extended flat down to it
-    with its first point, since a configuration that reaches more than `level` retains at least that much."""
-    first = frontier[0]
-    return frontier if first["accuracy"] <= level else [{**first, "accuracy": level}, *frontier]
-
-
-def standings(submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per (track, task): the matched accuracy, and every submission's numbers and rank there."""
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for sub in submissions:
-        groups[(sub["track"], sub["task"])].append(sub)
-    out = []
-    for (track, task), subs in sorted(groups.items()):
-        entries = [_entry(s) for s in sorted(subs, key=lambda s: s["name"])]
-        level = min(e["best_accuracy"] for e in entries)  # a*: the highest accuracy every frontier reaches
-        for e in entries:
-            e["frontier_at"] = _reaching(e["frontier"], level)
-            for key in ("prior", "forgetting", "forward_kl"):
-                e[f"{key}_at"] = interpolate_frontier([(p["accuracy"], p[key]) for p in e["frontier_at"]], level)
-        seeded = all(p["seeds"] > 1 for e in entries for p in e["frontier_at"])
-        significant: dict[str, bool] = {}
-        if len(entries) > 1:
-            # Every frontier now spans a*, and the one with the lowest best accuracy ends there, so the
-            # common range is [low, a*]: two levels, of which a* is the last.
-            frontiers = {e["name"]: {"points": e["points"], "frontier": e["frontier_at"]} for e in entries}
-            matched = matched_accuracy(frontiers, levels=2)
-            significant = {pair: flags[-1] for pair, flags in matched["significant"].items()}
-        for e in entries:
-            better = [
-                o
-                for o in entries
-                if o["prior_at"] > e["prior_at"]
-                and (not seeded or significant[" vs ".join(sorted((o["name"], e["name"])))])
-            ]
-            e["rank"] = 1 + len(better)
-        for e in entries:
-            e["tie"] = sum(o["rank"] == e["rank"] for o in entries) > 1
-        rows = sorted(entries, key=lambda e: (e["rank"], -e["prior_at"], e["name"]))
-        runs = [r for e in entries for r in e["records"]]
-        base = runs[0]["metrics"]
-        out.append(
-            {
-                "track": track,
-                "task": task,
-                "base_model": subs[0]["base_model"],
-                "base_accuracy": base["base_new_task_accuracy"],
-                "base_prior": sum(s["base"] for s in base["prior_scores"].values()) / len(base["prior_scores"]),
-                "matched_accuracy": level,
-                "seeded": seeded,
-                "rows": rows,
-                "law": _law(runs),
-            }
-        )
-    return out
-
-
-def _law(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Forgetting against forward KL over every run of a (track, task): the paper's quadratic through 0."""
-    if len(runs) < 3:
-        return None
-    x = [r["metrics"]["forward_kl"] for r in runs]
-    y = [r["metrics"]["forgetting"] for r in runs]
-    coefs, r2 = fit(x, y, "quadratic0")
-    return {"n": len(runs), "coefs": coefs, "r2": r2}
-
-
-def render(submissions_dir: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """The pages (name -> text) and the standings they show."""
-    groups = standings(load_submissions(submissions_dir))
-    return {"README.md": render_markdown(groups), "index.html": render_html(groups)}, groups
-
-
-def build(submissions_dir: Path, out_dir: Path) -> list[Path]:
-    """Write README.md, index.html and plots/*.svg to `out_dir`; plots of groups that are gone are removed."""
-    pages, groups = render(submissions_dir)
-    written = []
-    for name, text in pages.items():
-        path = out_dir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        written.append(path)
-    plots = [p for g in groups for p in plot_group(g, out_dir / "plots")]
-    for stale in sorted((out_dir / "plots").glob("*.svg")) if (out_dir / "plots").is_dir() else []:
-        if stale not in plots:
-            stale.unlink()
-    return written + plots
-
-
-def check(submissions_dir: Path, out_dir: Path) -> list[str]:
-    """The pages in `out_dir` that differ from what `build` would write (plots are not compared: their
-    bytes depend on the matplotlib version and fonts, not only on the submissions)."""
-    pages, _ = render(submissions_dir)
-    return [
-        name for name, text in pages.items() if not (out_dir / name).is_file() or (out_dir / name).read_text() != text
-    ]

@@ -1,0 +1,121 @@
+"""Making a submission: every run of one method's sweep(s) on one (track, task, base model), as data.
+
+A submission is `leaderboard/submissions/<track>/<task>/<name>.json`: every record of the sweep(s) (without
+their per_example maps, most of a record's bytes and not needed to re-check or rank it), the method's source
+hash, who made it and the razorbench version. `razorbench submit` writes one. All runs go in, not a chosen few:
+a sweep whose manifest lists a run without a record is refused. A submission is checked by `validation` before
+it is written, so what `submit` writes is what `razorbench leaderboard validate` accepts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+
+from razorbench.analysis.analyze import find_records
+from razorbench.leaderboard.validation import InvalidSubmissions, check_submission
+
+SUBMISSION_VERSION = 1
+
+
+def method_source(name: str) -> dict[str, str]:
+    """The registered method's module and the sha256 of its source file."""
+    from razorbench.api.registry import METHODS
+
+    cls = METHODS.get(name)
+    source = Path(inspect.getfile(cls))
+    return {"name": name, "module": cls.__module__, "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest()}
+
+
+def _sweep_manifests(paths: list[str | Path]) -> list[dict[str, Any]]:
+    """sweep.json at or under each path, or in the folder just above a run folder."""
+    found: dict[Path, None] = {}
+    for p in map(Path, paths):
+        candidates = sorted(p.rglob("sweep.json")) if p.is_dir() else []
+        run_dir = p.parent if p.is_file() else p
+        candidates += [run_dir.parent / "sweep.json"]
+        for c in candidates:
+            if c.is_file():
+                found[c.resolve()] = None
+    return [json.loads(c.read_text()) for c in found]
+
+
+def make_submission(
+    run_dirs: list[str | Path], name: str, link: str | None = None, authors: str | None = None
+) -> dict[str, Any]:
+    """A submission of every record at or under `run_dirs` (run folders, sweep folders or record files).
+
+    Raises ValueError naming what is wrong: records of several methods, tracks, tasks or base models, a
+    duplicate run id, a sweep with runs missing, or anything `validate` would reject.
+    """
+    from razorbench.runner.records import validate_record
+
+    records = find_records(run_dirs)
+    if not records:
+        raise ValueError(f"no record.json under {', '.join(map(str, run_dirs))}")
+    for r in records:
+        try:
+            validate_record(r)
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"run {r.get('run_id')!r}: {e}") from None
+    kinds = {(r["track"], r["task"], r["method"], r["base_model"]["sha256"]) for r in records}
+    if len(kinds) > 1:
+        listed = "; ".join(f"{t}/{k} {m} (base {s[:12]})" for t, k, m, s in sorted(kinds))
+        raise ValueError(f"a submission is one method on one track, task and base model; these records mix {listed}")
+    versions = {r["provenance"].get("razorbench_version") for r in records}
+    if len(versions) > 1:
+        raise ValueError(f"the records were made by different razorbench versions: {sorted(map(str, versions))}")
+    ids = [r["run_id"] for r in records]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"run id {duplicates[0]!r} appears twice (sweeps with the same grid point?)")
+    sweeps = _sweep_manifests(run_dirs)
+    for s in sweeps:
+        missing = [run for run in s.get("runs", []) if run not in ids]
+        if missing:
+            raise ValueError(
+                f"sweep {s.get('method')}/{s.get('task')} has {len(missing)} run(s) without a record "
+                f"(e.g. {missing[0]!r}): finish it (rerun the same `razorbench sweep`) and submit every run"
+            )
+    track, task, method, _ = kinds.pop()
+    first = records[0]
+    submission: dict[str, Any] = {
+        "submission_version": SUBMISSION_VERSION,
+        "name": name,
+        "track": track,
+        "task": task,
+        "method": method_source(method),
+        "base_model": {"name": first["base_model"]["name"], "sha256": first["base_model"]["sha256"]},
+        "authors": authors or "",
+        **({"link": link} if link else {}),
+        "razorbench_version": versions.pop(),
+        "sweeps": [
+            {k: s[k] for k in ("method", "task", "track", "grid", "seeds", "first_seed", "overrides", "runs") if k in s}
+            for s in sorted(sweeps, key=lambda s: json.dumps(s, sort_keys=True))
+        ],
+        # per_example maps are most of a record's bytes and are not needed to re-check or rank it.
+        "records": [{k: v for k, v in r.items() if k != "per_example"} for r in sorted(records, key=_run_id)],
+    }
+    problems = check_submission(submission, f"submission {name!r}")
+    if problems:
+        raise InvalidSubmissions(problems)
+    return submission
+
+
+def _run_id(record: dict[str, Any]) -> str:
+    return record["run_id"]
+
+
+def submission_path(submissions_dir: Path, submission: dict[str, Any]) -> Path:
+    return submissions_dir / submission["track"] / submission["task"] / f"{submission['name']}.json"
+
+
+def write_submission(submission: dict[str, Any], path: Path) -> Path:
+    from razorbench.util.atomic import write_json_atomic
+
+    write_json_atomic(path, submission)
+    path.chmod(0o644)  # mkstemp makes it private; a submission is public data
+    return path

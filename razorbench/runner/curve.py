@@ -1,0 +1,125 @@
+"""Learning curves: the run's metrics measured during training, every `curve.every` optimizer steps.
+
+At step 0 (before the first update) and after every `every`-th optimizer step, the policy being trained is
+evaluated exactly as the final policy is (`razorbench.runner.evaluate`, same settings and seeds): new-task
+accuracy, prior scores and forgetting, the forward KL to π0 on the base samples; and, for diagnosis, how spread
+out its own responses are: the entropy of its responses (`razorbench.metrics.entropy`) and the mean number of
+distinct (and distinct correct) responses among `eval.samples_per_prompt` samples per held-out prompt. The points
+go into the record under `curve`.
+
+Measuring draws no number from the training RNG streams (they are forked and restored), so a run with a curve
+trains exactly as the same run without one. The curve needs π0 beside the policy: a frozen copy when the method
+keeps none (twice the model's weights in memory).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import lightning as L
+import numpy as np
+import torch
+from lightning.pytorch.callbacks import Callback
+
+from razorbench.api.policy import Policy
+from razorbench.api.sampler import Sampler
+from razorbench.api.task import Task
+from razorbench.metrics.entropy import response_entropy
+from razorbench.runner.evaluate import EvalSettings, divergences, new_task_accuracy, prior_scores
+
+SPREAD_SEED_OFFSET = 104729  # the spread samples' own stream, apart from the accuracy and KL samples
+
+
+class LearningCurve(Callback):
+    def __init__(
+        self,
+        every: int,
+        *,
+        policy: Policy,
+        reference: Policy,
+        sampler: Sampler,
+        task: Task,
+        priors: list[Task],
+        settings: EvalSettings,
+        base: dict[str, Any],
+    ) -> None:
+        self.every = every
+        self.policy, self.reference, self.sampler = policy, reference, sampler
+        self.task, self.priors, self.settings, self.base = task, priors, settings, base
+        self.points: list[dict[str, Any]] = []
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.global_step == 0 and not self.points:
+            self.points.append(self.measure(0))
+
+    def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any) -> None:
+        step = trainer.global_step
+        if step % self.every == 0 and step not in {p["step"] for p in self.points}:
+            self.points.append(self.measure(step))
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"points": self.points}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.points = list(state_dict["points"])
+
+    def measure(self, step: int) -> dict[str, Any]:
+        """The policy's metrics now, without touching the training RNG streams."""
+        python_state, numpy_state = random.getstate(), np.random.get_state()
+        was_training = self.policy.model.training
+        self.policy.model.eval()
+        try:
+            with torch.random.fork_rng(devices=[]):
+                s = self.settings
+                accuracy = new_task_accuracy(self.sampler, self.task, s)["accuracy"]
+                priors = {n: v["score"] for n, v in prior_scores(self.policy, self.sampler, self.priors, s).items()}
+                kl = divergences(self.reference, self.policy, self.base["kl_samples"], s)
+                spread = self.spread()
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)
+            self.policy.model.train(was_training)
+        drops = [self.base["priors"][name]["score"] - score for name, score in priors.items()]
+        return {
+            "step": step,
+            "new_task_accuracy": accuracy,
+            "prior_scores": priors,
+            "forgetting": sum(drops) / len(drops) if drops else 0.0,
+            "forward_kl": kl["forward_kl"],
+            "forward_kl_per_token": kl["forward_kl_per_token"],
+            **spread,
+        }
+
+    def spread(self) -> dict[str, float]:
+        """Entropy of the policy's own responses, and distinct (correct) responses per held-out prompt."""
+        s = self.settings
+        examples = self.task.examples("eval")[: s.kl_prompts]
+        sequence = token_sum = tokens = 0.0
+        distinct, distinct_correct = [], []
+        prompts_per_batch = max(1, s.batch_size // s.samples_per_prompt)
+        device = next(self.policy.model.parameters()).device
+        for start in range(0, len(examples), prompts_per_batch):
+            batch = examples[start : start + prompts_per_batch]
+            out = self.sampler.generate(
+                [e.prompt for e in batch],
+                n=s.samples_per_prompt,
+                max_new_tokens=s.max_new_tokens,
+                temperature=s.temperature,
+                seed=s.seed + SPREAD_SEED_OFFSET + start,
+            )
+            entropy = response_entropy(self.policy, self.policy.pack(out.prompt_ids, out.response_ids).to(device))
+            sequence += entropy["sequence"].sum().item()
+            token_sum += entropy["token_sum"].sum().item()
+            tokens += entropy["tokens"].sum().item()
+            for j, example in enumerate(batch):
+                texts = out.texts[j * out.n : (j + 1) * out.n]
+                distinct.append(len(set(texts)))
+                distinct_correct.append(len({t for t in texts if self.task.verify(t, example)}))
+        n = len(distinct) * s.samples_per_prompt
+        return {
+            "response_entropy": sequence / max(n, 1),
+            "token_entropy": token_sum / max(tokens, 1.0),
+            "distinct_responses": float(np.mean(distinct)) if distinct else 0.0,
+            "distinct_correct_responses": float(np.mean(distinct_correct)) if distinct_correct else 0.0,
+        }

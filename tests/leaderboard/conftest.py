@@ -1,0 +1,120 @@
+"""Fixtures of the leaderboard tests: records of the tiny track written as run folders, a submissions folder
+holding one valid submission, and four seeded submissions to rank and render."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from razorbench.leaderboard.submission import make_submission, submission_path, write_submission
+
+PRIORS = ("arithmetic", "capitals")
+
+
+def _make_record(
+    run_id: str,
+    *,
+    acc: float,
+    finals: tuple[float, float],
+    kl: float,
+    lr: float = 1e-3,
+    seed: int = 0,
+    method: str = "sft",
+    track: str = "tiny",
+) -> dict:
+    """A schema-valid record of the tiny track with base prior scores 0.8 and 1.0."""
+    scores = {p: {"base": b, "final": f, "n": 10} for p, b, f in zip(PRIORS, (0.8, 1.0), finals, strict=True)}
+    drops = {p: s["base"] - s["final"] for p, s in scores.items()}
+    return {
+        "schema_version": 1,
+        "run_id": run_id,
+        "track": track,
+        "task": "science",
+        "method": method,
+        "base_model": {"name": "razorbench-tiny-lm", "sha256": "ab" * 32},
+        "config": {
+            "seed": seed,
+            "run_id": run_id,
+            "optim": {"lr": lr},
+            "eval": {"new_task_prompts": 10, "samples_per_prompt": 2, "kl_prompts": 10, "prior_limit": 10, "seed": 1},
+            "task": {"priors": list(PRIORS)},
+        },
+        "metrics": {
+            "new_task_accuracy": acc,
+            "base_new_task_accuracy": 0.2,
+            "prior_scores": scores,
+            "forgetting_per_prior": drops,
+            "forgetting": sum(drops.values()) / len(drops),
+            "forward_kl": kl,
+            "forward_kl_per_token": kl / 3,
+        },
+        "per_example": {"new_task": {"final": {"a": acc, "b": acc}}},
+        "provenance": {"razorbench_version": "0.1.0"},
+    }
+
+
+def _write_runs(folder: Path, records: list[dict]) -> Path:
+    for r in records:
+        (folder / r["run_id"]).mkdir(parents=True, exist_ok=True)
+        (folder / r["run_id"] / "record.json").write_text(json.dumps(r))
+    return folder
+
+
+def _sweep(folder: Path, points: list[tuple[float, float, tuple[float, float], float]], seeds: int = 1, **kw) -> Path:
+    """Runs at (lr, acc, finals, kl) points; each seed shifts accuracy and retention a little."""
+    records = [
+        _make_record(f"lr-{lr}_seed-{s}", lr=lr, seed=s, acc=acc + 0.01 * s, finals=(f1 - 0.01 * s, f2), kl=kl, **kw)
+        for lr, acc, (f1, f2), kl in points
+        for s in range(seeds)
+    ]
+    return _write_runs(folder, records)
+
+
+@pytest.fixture
+def make_record() -> Callable[..., dict]:
+    """`make_record(run_id, acc=, finals=, kl=, ...)`: a schema-valid record of the tiny track."""
+    return _make_record
+
+
+@pytest.fixture
+def write_runs() -> Callable[[Path, list[dict]], Path]:
+    """`write_runs(folder, records)`: each record as folder/<run_id>/record.json."""
+    return _write_runs
+
+
+@pytest.fixture
+def sweep() -> Callable[..., Path]:
+    """`sweep(folder, points, seeds=1, **record_kw)`: run folders at (lr, acc, finals, kl) points."""
+    return _sweep
+
+
+@pytest.fixture
+def submissions(tmp_path: Path) -> Path:
+    """A submissions folder holding one valid submission, tiny/science/good.json."""
+    runs = _sweep(tmp_path / "runs", [(1e-4, 0.3, (0.8, 1.0), 0.1), (1e-3, 0.5, (0.6, 0.9), 1.0)])
+    sub = make_submission([runs], "good", link="https://example.org/paper", authors="A. Author <a@example.org>")
+    root = tmp_path / "leaderboard" / "submissions"
+    write_submission(sub, submission_path(root, sub))
+    return root
+
+
+@pytest.fixture
+def seeded_submissions(tmp_path: Path) -> Path:
+    """Four seeded submissions: `far` retains much more than `near` and `mid`, which differ within the noise;
+    `apart` has one configuration, above every other's best accuracy."""
+    root = tmp_path / "leaderboard" / "submissions"
+    specs = {
+        "near": [(1e-4, 0.2, (0.70, 0.90), 0.5), (1e-3, 0.6, (0.60, 0.80), 2.0)],
+        "mid": [(1e-4, 0.25, (0.70, 0.90), 0.4), (1e-3, 0.7, (0.60, 0.80), 1.5)],
+        "far": [(1e-4, 0.3, (0.80, 1.00), 0.1), (1e-3, 0.8, (0.79, 0.99), 0.2)],
+        "apart": [(1e-4, 0.95, (0.80, 1.00), 3.0)],  # starts above every other's best accuracy, retains as far
+    }
+    for name, points in specs.items():
+        method = "rl" if name == "far" else "sft"
+        runs = _sweep(tmp_path / "runs" / name, points, seeds=3, method=method)
+        authors = "<script>alert('x')</script> | *bold*" if name == "mid" else "someone"
+        write_submission(make_submission([runs], name, authors=authors), root / f"tiny/science/{name}.json")
+    return root

@@ -1,0 +1,99 @@
+"""The pages: submitted text escaped, output deterministic, `check` naming stale pages, the repository's pages
+up to date, and index.html sorted by a click in headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from razorbench.leaderboard.pages import build, check
+
+REPO_LEADERBOARD = Path(__file__).resolve().parents[2] / "leaderboard"
+
+
+def test_pages_escape_submitted_text_and_build_is_deterministic(tmp_path: Path, seeded_submissions: Path):
+    root = seeded_submissions
+    out_a, out_b = tmp_path / "a", tmp_path / "b"
+    files_a, files_b = build(root, out_a), build(root, out_b)
+    assert [p.relative_to(out_a) for p in files_a] == [p.relative_to(out_b) for p in files_b]
+    for a, b in zip(files_a, files_b, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    page = (out_a / "index.html").read_text()
+    readme = (out_a / "README.md").read_text()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert('x')&lt;/script&gt; \\| \\*bold\\*" in readme
+    assert "| =1 | apart | sft |" in readme and "| =1 | far | rl |" in readme and "| =3 | mid | sft |" in readme
+    assert 'src="http' not in page and "<link" not in page  # nothing external is loaded
+    assert check(root, out_a) == []
+    (out_a / "README.md").write_text(readme + "edited\n")
+    assert check(root, out_a) == ["README.md"]
+
+
+def test_repository_pages_are_up_to_date(tmp_path: Path):
+    assert check(REPO_LEADERBOARD / "submissions", REPO_LEADERBOARD) == []
+    copied = tmp_path / "leaderboard"
+    shutil.copytree(REPO_LEADERBOARD / "submissions", copied / "submissions")
+    build(copied / "submissions", copied)
+    for name in ("README.md", "index.html"):
+        assert (copied / name).read_text() == (REPO_LEADERBOARD / name).read_text()
+
+
+# --- the page in a browser -----------------------------------------------------------------------------
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+@pytest.fixture
+def browser(tmp_path: Path):
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=390,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_index_html_sorts_by_click_in_chromium(tmp_path: Path, seeded_submissions: Path, browser):
+    from selenium.webdriver.common.by import By
+
+    build(seeded_submissions, tmp_path / "site")
+    browser.get((tmp_path / "site" / "index.html").as_uri())
+
+    def names() -> list[str]:
+        return [
+            row.find_elements(By.TAG_NAME, "td")[1].text for row in browser.find_elements(By.CSS_SELECTOR, "tbody tr")
+        ]
+
+    assert names() == ["apart", "far", "mid", "near"]
+    header = browser.find_element(By.XPATH, "//th[button[text()='forward KL @ a*']]")
+    header.find_element(By.TAG_NAME, "button").click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    assert names() == ["far", "mid", "near", "apart"]  # KL at a*: 0.16 < 1.26 < 2.0 < 3.0
+    header.find_element(By.TAG_NAME, "button").click()
+    assert names() == ["apart", "near", "mid", "far"]
+    browser.find_element(By.XPATH, "//th/button[text()='submission']").click()
+    assert names() == ["apart", "far", "mid", "near"]
+    # Plots load from relative paths, and a phone-width window scrolls the table, not the page.
+    assert all(
+        browser.execute_script("return arguments[0].naturalWidth", img) > 0
+        for img in browser.find_elements(By.TAG_NAME, "img")
+    )
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")

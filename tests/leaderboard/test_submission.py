@@ -1,0 +1,75 @@
+"""Making a submission from records: every run of a sweep, the method's source hashed, mixtures refused; and
+the submitter's path on the command line (submit, validate, build, build --check)."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import inspect
+import json
+from pathlib import Path
+
+import pytest
+
+from razorbench.leaderboard.submission import make_submission
+from razorbench.leaderboard.validation import validate
+
+
+def test_make_submission_keeps_every_run_and_hashes_the_method(
+    submissions: Path, tmp_path: Path, sweep, write_runs, make_record
+):
+    sub = json.loads((submissions / "tiny/science/good.json").read_text())
+    from razorbench.api.registry import METHODS
+
+    source = Path(inspect.getfile(METHODS.get("sft"))).read_bytes()
+    assert sub["method"] == {
+        "name": "sft",
+        "module": "razorbench.methods.sft",
+        "source_sha256": hashlib.sha256(source).hexdigest(),
+    }
+    assert [r["run_id"] for r in sub["records"]] == ["lr-0.0001_seed-0", "lr-0.001_seed-0"]
+    assert all("per_example" not in r for r in sub["records"])
+    assert sub["base_model"]["sha256"] == "ab" * 32 and sub["razorbench_version"] == "0.1.0"
+    assert validate([submissions]) == []
+
+    # A sweep folder whose manifest lists a run without a record is refused: every run, not a chosen few.
+    runs = sweep(tmp_path / "partial", [(1e-4, 0.3, (0.8, 1.0), 0.1)])
+    (runs / "sweep.json").write_text(
+        json.dumps(
+            {"method": "sft", "task": "science", "track": "tiny", "runs": ["lr-0.0001_seed-0", "lr-0.001_seed-0"]}
+        )
+    )
+    with pytest.raises(ValueError, match="1 run.* without a record .*'lr-0.001_seed-0'"):
+        make_submission([runs], "partial")
+    with pytest.raises(ValueError, match="one method on one track"):
+        make_submission(
+            [
+                tmp_path / "runs",
+                write_runs(tmp_path / "rl", [make_record("x", acc=0.1, finals=(0.8, 1.0), kl=0.0, method="rl")]),
+            ],
+            "mix",
+        )
+
+
+# --- the command line ------------------------------------------------------------------------------------
+
+
+def test_cli_submit_validate_and_check(tmp_path: Path, monkeypatch, capsys, sweep):
+    from razorbench.cli import main
+
+    runs = sweep(tmp_path / "runs", [(1e-4, 0.3, (0.8, 1.0), 0.1), (1e-3, 0.5, (0.6, 0.9), 1.0)])
+    (tmp_path / "leaderboard").mkdir()  # no schema here: the package ships it
+    monkeypatch.chdir(tmp_path)
+    assert main(["submit", str(runs), "--name", "mine", "--link", "https://example.org", "--authors", "me"]) == 0
+    assert Path("leaderboard/submissions/tiny/science/mine.json").is_file()
+    assert main(["leaderboard", "validate"]) == 0
+    assert main(["leaderboard", "build", "--check"]) == 1
+    assert "README.md" in capsys.readouterr().err
+    assert main(["leaderboard", "build"]) == 0
+    assert main(["leaderboard", "build", "--check"]) == 0
+    bad = copy.deepcopy(json.loads(Path("leaderboard/submissions/tiny/science/mine.json").read_text()))
+    bad["records"][0]["metrics"]["forward_kl"] = -1.0
+    Path("leaderboard/submissions/tiny/science/mine.json").write_text(json.dumps(bad))
+    assert main(["leaderboard", "validate"]) == 1
+    assert "records[0].metrics.forward_kl: -1.0 is less than the minimum" in capsys.readouterr().err
+    assert main(["submit", str(tmp_path / "nowhere"), "--name", "x"]) == 2

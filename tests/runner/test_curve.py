@@ -1,0 +1,32 @@
+"""Learning curves: measured during training without changing it, on the same footing as the final evaluation."""
+
+from __future__ import annotations
+
+import pytest
+
+from razorbench.runner.run import train_and_evaluate
+
+SMALL = ["eval.new_task_prompts=12", "eval.kl_prompts=6", "eval.prior_limit=12", "eval.samples_per_prompt=2"]
+
+
+@pytest.mark.parametrize("method", ["sft", "rl"])
+def test_a_curve_leaves_training_unchanged_and_its_last_point_is_the_final_evaluation(tmp_path, method):
+    common = [f"output_dir={tmp_path}", f"cache_dir={tmp_path / 'cache'}", "trainer.max_steps=4", "data.batch_size=4"]
+    common += ["method.group_size=4"] if method == "rl" else []
+    plain, _ = train_and_evaluate(method, "science", overrides=[*common, *SMALL, "run_id=plain"], progress=False)
+    traced, _ = train_and_evaluate(
+        method, "science", overrides=[*common, *SMALL, "run_id=curve", "curve.every=2"], progress=False
+    )
+    assert "curve" not in plain
+    assert [p["step"] for p in traced["curve"]] == [0, 2, 4]
+    for key in ("new_task_accuracy", "forgetting", "forward_kl", "weight_l2"):
+        assert traced["metrics"][key] == plain["metrics"][key], key  # same draws, same weights
+    first, last = traced["curve"][0], traced["curve"][-1]
+    assert first["new_task_accuracy"] == traced["metrics"]["base_new_task_accuracy"]
+    assert first["forgetting"] == 0.0 and first["forward_kl"] == 0.0
+    assert last["new_task_accuracy"] == traced["metrics"]["new_task_accuracy"]
+    assert last["forgetting"] == pytest.approx(traced["metrics"]["forgetting"], abs=1e-12)
+    assert last["forward_kl"] == pytest.approx(traced["metrics"]["forward_kl"], rel=1e-6)
+    for point in traced["curve"]:
+        assert point["token_entropy"] > 0 and 1 <= point["distinct_responses"] <= 2
+        assert 0 <= point["distinct_correct_responses"] <= point["distinct_responses"]
