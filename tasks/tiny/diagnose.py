@@ -92,7 +92,39 @@ def plot(task: str, records: dict[str, dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
-def render(records: dict[str, dict[str, dict[str, Any]]], args: argparse.Namespace, seconds: float) -> str:
+# The pairs RL's Razor compares (better, worse); a pair is testable where both curves cover the same accuracies.
+PAIRS = (("rl", "sft"), ("reinforce", "sft"), ("oracle-sft", "rl"), ("rl", "simpo"), ("reinforce", "simpo"))
+
+
+def conditions(by_method: dict[str, dict[str, Any]]) -> list[str]:
+    """The design conditions of docs/TINY-TRACK.md that one task's curves measure."""
+    curves = {m: r["curve"] for m, r in by_method.items()}
+    lines = []
+    for method, curve in curves.items():
+        tail = [p for p in curve if p["step"] >= 0.8 * curve[-1]["step"]]
+        gain = curve[-1]["new_task_accuracy"] - tail[0]["new_task_accuracy"]
+        best = max(curve, key=lambda p: p["new_task_accuracy"])
+        lines.append(
+            f"- {method}: accuracy gain over the last 20% of steps {gain:+.3f}; most accurate point step"
+            f" {best['step']} (accuracy {best['new_task_accuracy']:.3f}, forgetting {best['forgetting']:+.3f})"
+        )
+    spans = {
+        m: (min(p["new_task_accuracy"] for p in c), max(p["new_task_accuracy"] for p in c)) for m, c in curves.items()
+    }
+    for better, worse in PAIRS:
+        if better in spans and worse in spans:
+            overlap = min(spans[better][1], spans[worse][1]) - max(spans[better][0], spans[worse][0])
+            lines.append(f"- accuracy overlap of {better} and {worse} over their curves: {max(overlap, 0.0):.3f}")
+    return lines
+
+
+def span_minutes(records: dict[str, dict[str, dict[str, Any]]]) -> float:
+    """From the first run's start to the last run's end, in minutes (the records' provenance)."""
+    runs = [r["provenance"] for by_method in records.values() for r in by_method.values()]
+    return (max(p["end"] for p in runs) - min(p["start"] for p in runs)) / 60
+
+
+def render(records: dict[str, dict[str, dict[str, Any]]], args: argparse.Namespace) -> str:
     lines = [
         "# Tiny track: learning curves (generated)",
         "",
@@ -100,8 +132,9 @@ def render(records: dict[str, dict[str, dict[str, Any]]], args: argparse.Namespa
         " run records; rerunning the command rewrites this file. Interpretation: docs/TINY-TRACK.md.",
         "",
         f"Design: seed 0, each method at its YAML defaults, `trainer.max_steps={args.steps}`, a curve point at step 0"
-        f" and every {args.every} optimizer steps, evaluated with the run's own settings. Wall time of the runs"
-        f" that were made by this invocation: {seconds / 60:.1f} min ({args.jobs} at once, one torch thread each).",
+        f" and every {args.every} optimizer steps, evaluated with the run's own settings. Wall-clock span of the runs,"
+        f" from their records' start and end: {span_minutes(records):.1f} min ({args.jobs} at once, one torch thread"
+        " each).",
         "",
         "Columns: acc = new-task accuracy; forg = forgetting (mean prior drop from the base); per-prior scores;"
         " fKL = forward KL to π0 (nats/sequence); H = entropy of the policy's own responses (nats/token);"
@@ -120,6 +153,7 @@ def render(records: dict[str, dict[str, dict[str, Any]]], args: argparse.Namespa
             f" {counts['mean']:.1f} on average (min {counts['min']}, max {counts['max']});"
             f" {settings['samples_per_prompt']} samples per prompt.",
             f"- ![{task}](tiny-track/{task}.png)",
+            *conditions(by_method),
         ]
         for method, record in by_method.items():
             curve = record["curve"]
@@ -155,11 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = Path(args.out)
     methods, tasks = args.methods.split(","), args.tasks.split(",")
     jobs = [(t, m) for t in tasks for m in methods]
-    began = time.time()
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each job is a process; threads only wait on them
         for rid, seconds in pool.map(lambda j: run_one(*j, args.steps, args.every, out_dir, args.overrides), jobs):
             print(f"{rid}: {seconds:.0f}s" if seconds else f"{rid}: done before")
-    seconds = time.time() - began
     records: dict[str, dict[str, dict[str, Any]]] = {}
     for task, method in jobs:
         record = json.loads((out_dir / run_id(task, method) / "record.json").read_text())
@@ -167,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     doc = Path(args.doc)
     for task, by_method in records.items():
         plot(task, by_method, doc.parent / "tiny-track" / f"{task}.png")
-    doc.write_text(render(records, args, seconds))
+    doc.write_text(render(records, args))
     print(f"wrote {doc}")
     return 0
 
