@@ -1,5 +1,6 @@
-"""Metrics as torchmetrics Metrics, so they accumulate over batches and sync across ranks."""
-
-from razorbench.metrics.kl import SequenceDivergence, sequence_divergences, sequence_forward_kl
-
-__all__ = ["SequenceDivergence", "sequence_divergences", "sequence_forward_kl"]
+"""What is measured on policies and runs: the exact forward/reverse KL and total variation in chunks (`kl`), the
+other forgetting predictors (`predictors`: weight change, update rank, representation drift), the KL penalties
+of the losses (`penalties`), the entropy of a policy's own responses (`entropy`), and the statistics of a record
+(`stats`: intervals and paired tests; `intervals`: a record's own intervals). Sums accumulate as torchmetrics
+Metrics, so they add up over batches and sync across ranks. Import the module you need: this package imports
+nothing, so that `stats` costs no torch import."""
