@@ -21,23 +21,25 @@ from typing import Any
 import numpy as np
 
 from razorbench.analysis.analyze import predictor_fits
-from razorbench.analysis.reproduction import (
-    Plan,
-    analyze_sweeps,
-    best_predictor,
+from razorbench.analysis.report import (
     data_notes,
     fit_table,
     fmt,
     frontier_table,
     generated_line,
     grid_text,
-    judge,
     law_notes,
-    law_verdict,
     outputs_line,
     pair_table,
-    run_sweeps,
     verdict,
+)
+from razorbench.analysis.reproduction import (
+    Plan,
+    analyze_sweeps,
+    best_predictor,
+    judge,
+    law_verdict,
+    run_sweeps,
     write_findings,
     write_report,
 )

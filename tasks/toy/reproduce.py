@@ -13,22 +13,24 @@ from typing import Any
 import numpy as np
 
 from razorbench.analysis.analyze import PREDICTORS
-from razorbench.analysis.reproduction import (
-    Plan,
-    analyze_sweeps,
+from razorbench.analysis.report import (
     data_notes,
     fit_table,
     fmt,
     frontier_table,
     generated_line,
     grid_text,
-    judge,
     law_notes,
     outputs_line,
     pair_table,
+    verdict,
+)
+from razorbench.analysis.reproduction import (
+    Plan,
+    analyze_sweeps,
+    judge,
     run_sweeps,
     tied_with_forward_kl,
-    verdict,
     write_findings,
     write_report,
 )

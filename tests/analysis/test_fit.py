@@ -9,7 +9,7 @@ from rich.console import Console
 
 from razorbench.analysis.analyze import analyze, summary_tables
 from razorbench.analysis.fit import FORMS, fit, fit_with_interval
-from razorbench.analysis.reproduction import r2_cell
+from razorbench.analysis.report import r2_cell
 
 
 def reference(x: np.ndarray, y: np.ndarray, form: str) -> tuple[np.ndarray, float]:

@@ -1,25 +1,14 @@
 """razorbench.analysis.reproduction: what every track's reproduction shares (verdicts, report tables), and that
 it stays track-independent."""
 
-import ast
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-import razorbench.analysis.reproduction as reproduction
 from razorbench.analysis.analyze import predictor_fits
-from razorbench.analysis.reproduction import (
-    Plan,
-    best_predictor,
-    fit_table,
-    frontier_table,
-    grid_text,
-    law_verdict,
-    outputs_line,
-)
-from razorbench.api.registry import TASKS, TRACKS
+from razorbench.analysis.report import fit_table, frontier_table, grid_text, outputs_line
+from razorbench.analysis.reproduction import Plan, best_predictor, law_verdict
 
 
 def _fit(r2: float, low: float, high: float) -> dict:
@@ -104,23 +93,3 @@ def test_report_tables_are_pinned():
     assert outputs_line(Path("runs/r"), plots) == (
         "Records, `analysis.json`, `findings.json` and plots: `runs/r` (t-k.png)."
     )
-
-
-def test_names_no_track_and_no_task_outside_docstrings():
-    tree = ast.parse(Path(reproduction.__file__).read_text())
-    docstrings = {
-        id(node.body[0].value)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
-        and node.body
-        and isinstance(node.body[0], ast.Expr)
-        and isinstance(node.body[0].value, ast.Constant)
-    }
-    strings = [
-        node.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
-    ]
-    names = set(TRACKS.names()) | {e.info["task_name"] for e in TASKS.entries()}
-    named = {n for n in names for s in strings if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", s)}
-    assert not named, f"reproduction.py names {sorted(named)} outside its docstrings"
