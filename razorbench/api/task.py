@@ -8,7 +8,8 @@ A *prior* task is a capability the base model already has; razorbench scores it 
 training. On the tiny track a prior is scored by greedy generation checked with `verify`; tracks
 with other scorers (lm-eval on the paper track) override `score`.
 
-Every task lives in one file under `tasks/` (plus YAML) and registers itself with `@register_task`.
+Every task lives in one file under its track's folder `tasks/<track>/` (plus YAML) and registers itself with
+`@register_task(name, track=...)`.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from razorbench.api.policy import Policy
 from razorbench.api.sampler import Sampler
 from razorbench.api.task import Task
 from razorbench.metrics.entropy import response_entropy
-from razorbench.runner.evaluate import EvalSettings, divergences, new_task_accuracy, prior_scores
+from razorbench.runner.evaluate import EvalSettings, divergences, new_task_accuracy, prior_scores, sampled_batches
 
 SPREAD_SEED_OFFSET = 104729  # the spread samples' own stream, apart from the accuracy and KL samples
 
@@ -97,17 +97,8 @@ class LearningCurve(Callback):
         examples = self.task.examples("eval")[: s.kl_prompts]
         sequence = token_sum = tokens = 0.0
         distinct, distinct_correct = [], []
-        prompts_per_batch = max(1, s.batch_size // s.samples_per_prompt)
         device = next(self.policy.model.parameters()).device
-        for start in range(0, len(examples), prompts_per_batch):
-            batch = examples[start : start + prompts_per_batch]
-            out = self.sampler.generate(
-                [e.prompt for e in batch],
-                n=s.samples_per_prompt,
-                max_new_tokens=s.max_new_tokens,
-                temperature=s.temperature,
-                seed=s.seed + SPREAD_SEED_OFFSET + start,
-            )
+        for batch, out in sampled_batches(self.sampler, examples, s, SPREAD_SEED_OFFSET):
             entropy = response_entropy(self.policy, self.policy.pack(out.prompt_ids, out.response_ids).to(device))
             sequence += entropy["sequence"].sum().item()
             token_sum += entropy["token_sum"].sum().item()

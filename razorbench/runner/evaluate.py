@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,8 @@ from omegaconf import OmegaConf
 from torchmetrics.aggregation import MeanMetric
 
 from razorbench.api.policy import Policy
-from razorbench.api.sampler import Sampler
-from razorbench.api.task import Task
+from razorbench.api.sampler import Sampler, Samples
+from razorbench.api.task import Example, Task
 from razorbench.metrics.kl import DIVERGENCES, SequenceDivergence, sequence_divergences
 from razorbench.metrics.predictors import linear_cka, mean_hidden_state, weight_change
 from razorbench.util.atomic import write_json_atomic
@@ -62,11 +63,12 @@ class EvalSettings:
         )
 
 
-def new_task_accuracy(sampler: Sampler, task: Task, s: EvalSettings) -> dict[str, Any]:
-    """Fraction of sampled responses on held-out prompts that verify, with the per-prompt means."""
-    examples = task.examples("eval")[: s.new_task_prompts]
-    accuracy = MeanMetric()
-    per_prompt: dict[str, float] = {}
+def sampled_batches(
+    sampler: Sampler, examples: Sequence[Example], s: EvalSettings, seed_offset: int = 0
+) -> Iterator[tuple[Sequence[Example], Samples]]:
+    """`s.samples_per_prompt` responses to each example at the run's temperature, about `s.batch_size` responses a
+    call; each call seeded by its position (`s.seed + seed_offset + start`), so the draws are reproducible
+    whatever ran before and every run of a sweep is scored on the same ones."""
     prompts_per_batch = max(1, s.batch_size // s.samples_per_prompt)
     for start in range(0, len(examples), prompts_per_batch):
         batch = examples[start : start + prompts_per_batch]
@@ -75,8 +77,17 @@ def new_task_accuracy(sampler: Sampler, task: Task, s: EvalSettings) -> dict[str
             n=s.samples_per_prompt,
             max_new_tokens=s.max_new_tokens,
             temperature=s.temperature,
-            seed=s.seed + start,  # seeded per batch: reproducible whatever ran before
+            seed=s.seed + seed_offset + start,
         )
+        yield batch, out
+
+
+def new_task_accuracy(sampler: Sampler, task: Task, s: EvalSettings) -> dict[str, Any]:
+    """Fraction of sampled responses on held-out prompts that verify, with the per-prompt means."""
+    examples = task.examples("eval")[: s.new_task_prompts]
+    accuracy = MeanMetric()
+    per_prompt: dict[str, float] = {}
+    for batch, out in sampled_batches(sampler, examples, s):
         rewards = torch.tensor([task.reward(t, batch[out.prompt_index(i)]) for i, t in enumerate(out.texts)])
         accuracy.update(rewards)
         for j, e in enumerate(batch):
