@@ -7,14 +7,13 @@ out its own responses are: the entropy of its responses (`razorbench.metrics.ent
 distinct (and distinct correct) responses among `eval.samples_per_prompt` samples per held-out prompt. The points
 go into the record under `curve`.
 
-Measuring draws no number from the training RNG streams (they are forked and restored), so a run with a curve
+Measuring draws no number from the training RNG stream (it is forked and restored), so a run with a curve
 trains exactly as the same run without one. The curve needs π0 beside the policy: a frozen copy when the method
 keeps none (twice the model's weights in memory).
 """
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import lightning as L
@@ -65,11 +64,12 @@ class LearningCurve(Callback):
         self.points = list(state_dict["points"])
 
     def measure(self, step: int) -> dict[str, Any]:
-        """The policy's metrics now, without touching the training RNG streams."""
-        python_state, numpy_state = random.getstate(), np.random.get_state()
+        """The policy's metrics now, without touching the training RNG stream."""
         was_training = self.policy.model.training
         self.policy.model.eval()
         try:
+            # The evaluation samplers seed each call; the fork also keeps a sampler that draws unseeded from
+            # torch's global generator off the training stream.
             with torch.random.fork_rng(devices=[]):
                 s = self.settings
                 accuracy = new_task_accuracy(self.sampler, self.task, s)["accuracy"]
@@ -77,8 +77,6 @@ class LearningCurve(Callback):
                 kl = divergences(self.reference, self.policy, self.base["kl_samples"], s)
                 spread = self.spread()
         finally:
-            random.setstate(python_state)
-            np.random.set_state(numpy_state)
             self.policy.model.train(was_training)
         drops = [self.base["priors"][name]["score"] - score for name, score in priors.items()]
         return {
