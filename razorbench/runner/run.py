@@ -120,13 +120,13 @@ def train_and_evaluate(
 ) -> tuple[dict[str, Any], Path]:
     """Run one (method, task) on `track` (None: the default track) and return (record, record path)."""
     start = time.time()
-    track = get_track(track).name
+    track_obj = get_track(track)
+    track = track_obj.name
     method_cls, task_cls, cfg = resolve(method, task, track, config_file, list(overrides or []))
     # Lightning's DDP launcher re-executes this command once per extra rank: they inherit the id through the
     # environment, so every rank writes into the same run folder.
     run_id = cfg.run_id or os.environ.get(RUN_ID_ENV)
     run_id = run_id or f"{track}-{task}-{method}-s{cfg.seed}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-    track_obj = get_track(track)
     check_model(track_obj, cfg.model or track_obj.model)
     run = RunDirectory(Path(cfg.output_dir) / run_id)
     cfg.run_id = run_id
