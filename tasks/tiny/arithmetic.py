@@ -1,12 +1,15 @@
-"""Prior task `arithmetic` (tiny track): add or subtract two integers from 0 to 99.
+"""Prior task `arithmetic` (tiny track): the addition and subtraction table of the integers 0 to 20.
 
-Prompts are ``add A B`` (answer A+B) and ``sub A B`` with A >= B (answer A-B, so never negative). The
-instance space is generated, not sourced: all 10,000 additions and 5,050 subtractions, listed in a fixed
-order and shuffled with a fixed seed. The first 200 instances are `eval`; all the others are `pretrain`.
-The two splits are disjoint, so the score measures the retained *skill* on sums the base model never saw,
-not recall of memorised lines. Exactly one response is correct: the decimal result, as `str(int)` writes it.
+Prompts are ``add A B`` (answer A+B) and ``sub A B`` with A >= B (answer A-B, so never negative), for A and B
+from 0 to 20: all 441 additions and 231 subtractions, listed in a fixed order and shuffled with a fixed seed.
+The prior capability is the table itself, as the `elements` and `capitals` priors are their facts: `pretrain`
+holds all 672 lines and `eval` the first 200 of the shuffled order, so the score measures retention of
+arithmetic the base model has, which the `math` task (sums within this table) builds on. Exactly one
+response is correct: the decimal result, as `str(int)` writes it.
 
-Changelog: v1, first version.
+Changelog: v1, operands 0 to 99 with `eval` disjoint from `pretrain` (a skill on unseen sums): the base
+model scored 0.175, so the prior measured a capability it barely had (docs/TINY-TRACK.md). v2, the table of
+0 to 20, memorised.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from razorbench.api.task import Example, Task
 
 SEED = 1729
 EVAL_SIZE = 200
+LARGEST = 20
 
 
 def verify(response: str, answer: str) -> bool:
@@ -36,10 +40,10 @@ def verify(response: str, answer: str) -> bool:
 
 @functools.cache
 def _splits() -> dict[str, tuple[Example, ...]]:
-    instances = [(f"add {a} {b}", str(a + b), "add") for a in range(100) for b in range(100)]
-    instances += [(f"sub {a} {b}", str(a - b), "sub") for a in range(100) for b in range(a + 1)]
+    instances = [(f"add {a} {b}", str(a + b), "add") for a in range(LARGEST + 1) for b in range(LARGEST + 1)]
+    instances += [(f"sub {a} {b}", str(a - b), "sub") for a in range(LARGEST + 1) for b in range(a + 1)]
     random.Random(SEED).shuffle(instances)
-    parts = {"eval": instances[:EVAL_SIZE], "pretrain": instances[EVAL_SIZE:]}
+    parts = {"eval": instances[:EVAL_SIZE], "pretrain": instances}
     return {
         split: tuple(Example(f"{split}-{i:05d}", p, a, {"op": op}) for i, (p, a, op) in enumerate(rows))
         for split, rows in parts.items()
@@ -48,13 +52,13 @@ def _splits() -> dict[str, tuple[Example, ...]]:
 
 @register_task("arithmetic", track="tiny")
 class Arithmetic(Task):
-    """Two-operand integer addition and subtraction; a prior capability whose retention is measured.
+    """The addition and subtraction table of 0 to 20; a prior capability whose retention is measured.
 
-    Splits: `eval` (200 instances) and `pretrain` (the other 14,850), disjoint. One correct answer each.
+    Splits: `pretrain` (all 672 lines) and `eval` (200 of them). One correct answer each.
     """
 
     kind = "prior"
-    version = 1
+    version = 2
     SPLITS = ("eval", "pretrain")
 
     def _examples(self, split: str) -> tuple[Example, ...]:

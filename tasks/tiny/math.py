@@ -1,146 +1,123 @@
-"""New task `math` (tiny track): write a number as a sum or a product of positive integers.
+"""New task `math` (tiny track): write a number as a sum of two terms from a given range.
 
 The tiny stand-in for the Open-Reasoner-Zero math task of RL's Razor (arXiv 2509.04259): generated integer
-problems that build on the `arithmetic` prior (adding, and by extension multiplying, small numbers). Prompt
-forms:
+problems that build on the `arithmetic` prior (the addition table of 0 to 20). The prompt
+``split 23 into 2 terms from 5 to 15`` asks for ``a+b`` with integers a, b in [5, 15] and a + b = 23 (terms
+from 1 to 20, so every correct answer is a line of the addition table the base model knows).
 
-- ``split 37 into 2 positive terms`` -> ``a+b`` with positive integers a + b = 37 (N from 3 to 500);
-- ``split 37 into 3 positive terms`` -> ``a+b+c`` with positive integers summing to N (N from 4 to 200);
-- ``split 36 into 2 factors above 1`` -> ``a*b`` with integers a, b >= 2 and a * b = 36 (N composite, up to
-  500, squares of primes left out because their only answer is p*p).
+Many responses are correct: every ordered pair in range (``8+15``, ``9+14``, ..., ``15+8``), from 2 to 20 per
+prompt, so a method can reach a correct answer near the base model's preferred split or far from it. The
+verifier accepts the terms in any order and whitespace around ``+`` and around the whole response; it rejects
+anything else (``a + b = N``, leading zeros, a term out of range, a wrong number of terms).
 
-Many responses are correct: N - 1 ordered pairs for a two-term sum, (N-1)(N-2)/2 triples for a three-term
-sum, and every ordered factor pair for a product, so a method can reach a correct answer near the base
-model's preferred split or far from it. The verifier accepts the terms in any order and whitespace around
-``+`` / ``*`` and around the whole response; it rejects anything else (``a + b = N``, ``x`` for ``*``,
-leading zeros, zero terms, a wrong number of terms).
+Splits: the prompts (every N and range with at least two correct answers) are listed in a fixed order,
+shuffled with a fixed seed, and cut into disjoint `eval` (200), `pretrain` (300) and `train` (the rest) sets.
+In `train` and `eval` the reference answer is the correct answer with the smallest first term (the fixed SFT
+label); each `pretrain` prompt has several noisy answers (a random correct pair, or a pair with one term
+moved by 1 to 3 so the sum is wrong, or a pair with the right sum and a term out of range), see `splits.py`.
 
-Splits: the 1,091 prompts are listed in a fixed order, shuffled with a fixed seed, and cut into disjoint
-`eval` (200), `pretrain` (300) and `train` (the other 591) sets. In `train` and `eval` the reference answer
-is the correct answer with the smallest terms, compared left to right (``1+36``, ``1+1+35``, ``2*18``), the fixed
-SFT label; `pretrain` answers are noisy, see `PRETRAIN_CORRECT`.
-
-Changelog: v1, first version.
+Changelog: v1, sums of 2 or 3 positive terms up to 500 and products: the base model solved 0.5% and
+on-policy methods had nothing to learn from (docs/TINY-TRACK.md). v2, two terms from a range within the
+addition table, and four noisy pretraining answers per prompt.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import random
 import re
 
 from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
 
+from .splits import new_task_splits
+
 SEED = 3737
 NOISE_SEED = 3738
-EVAL_SIZE = 200
-PRETRAIN_SIZE = 300
-# Half of the pretraining answers are right (a uniformly random correct split), half wrong (a correct split
-# with one term off by 1-3, same format): the base model then "solves a little" of the task with diverse
-# answers, the paper's starting point for comparing methods, while leaving plenty to learn.
-PRETRAIN_CORRECT = 0.5
+LARGEST_TERM = 20  # the `arithmetic` prior's largest operand
 
-_SUM = re.compile(r"split (\d+) into ([23]) positive terms")
-_PRODUCT = re.compile(r"split (\d+) into 2 factors above 1")
-_NUMBER = re.compile(r"[1-9]\d*", re.ASCII)  # ASCII: int() would also read other scripts' digits
+_PROMPT = re.compile(r"split (\d+) into 2 terms from (\d+) to (\d+)")
+_TERM = re.compile(r"[1-9]\d?", re.ASCII)  # ASCII: int() would also read other scripts' digits
 
 
-def _problem(prompt: str) -> tuple[int, str, int, int]:
-    """(N, operator, number of terms, smallest term) asked for by `prompt`."""
-    if match := _SUM.fullmatch(prompt):
-        return int(match[1]), "+", int(match[2]), 1
-    if match := _PRODUCT.fullmatch(prompt):
-        return int(match[1]), "*", 2, 2
+def _problem(prompt: str) -> tuple[int, int, int]:
+    """(N, smallest term, largest term) asked for by `prompt`."""
+    if match := _PROMPT.fullmatch(prompt):
+        return int(match[1]), int(match[2]), int(match[3])
     raise ValueError(f"not a math prompt: {prompt!r}")
 
 
 def verify(response: str, prompt: str) -> bool:
-    """True iff `response` writes the N of `prompt` as the sum or product it asks for.
+    """True iff `response` is ``a+b`` with a + b = N and both terms in the range `prompt` gives.
 
-    >>> verify(" 30 + 7\\n", "split 37 into 2 positive terms")
+    >>> verify(" 8 + 15\\n", "split 23 into 2 terms from 5 to 15")
     True
-    >>> verify("30+7=37", "split 37 into 2 positive terms")  # wrongly formatted
+    >>> verify("8+15=23", "split 23 into 2 terms from 5 to 15")  # wrongly formatted
     False
-    >>> verify("30+8", "split 37 into 2 positive terms")
+    >>> verify("3+20", "split 23 into 2 terms from 5 to 15")  # right sum, terms out of range
     False
-    >>> verify("4*9", "split 36 into 2 factors above 1"), verify("1*36", "split 36 into 2 factors above 1")
-    (True, False)
     """
-    n, op, count, smallest = _problem(prompt)
-    terms = [t.strip() for t in response.strip().split(op)]
-    # The length cap keeps int() cheap on junk: no correct term has more digits than N.
-    if len(terms) != count or not all(_NUMBER.fullmatch(t) and len(t) <= len(str(n)) for t in terms):
+    n, low, high = _problem(prompt)
+    terms = [t.strip() for t in response.strip().split("+")]
+    if len(terms) != 2 or not all(_TERM.fullmatch(t) for t in terms):
         return False
-    values = [int(t) for t in terms]
-    total = sum(values) if op == "+" else math.prod(values)
-    return total == n and min(values) >= smallest
+    a, b = (int(t) for t in terms)
+    return a + b == n and low <= a <= high and low <= b <= high
 
 
 def correct_answers(prompt: str) -> list[str]:
-    """Every correct response to `prompt` without spaces, ordered by their terms, compared left to right.
+    """Every correct response to `prompt` without spaces, by first term.
 
-    >>> correct_answers("split 12 into 2 factors above 1")
-    ['2*6', '3*4', '4*3', '6*2']
+    >>> correct_answers("split 23 into 2 terms from 10 to 13")
+    ['10+13', '11+12', '12+11', '13+10']
     """
-    n, op, count, _ = _problem(prompt)
-    if op == "*":
-        return [f"{a}*{n // a}" for a in range(2, n // 2 + 1) if n % a == 0]
-    if count == 2:
-        return [f"{a}+{n - a}" for a in range(1, n)]
-    return [f"{a}+{b}+{n - a - b}" for a in range(1, n - 1) for b in range(1, n - a)]
+    n, low, high = _problem(prompt)
+    return [f"{a}+{n - a}" for a in range(max(low, n - high), min(high, n - low) + 1)]
 
 
 def _wrong_answer(prompt: str, rng: random.Random) -> str:
-    """A same-format wrong answer: a correct one with one term moved by 1 to 3 (staying in range)."""
-    _, op, _, smallest = _problem(prompt)
-    terms = [int(t) for t in rng.choice(correct_answers(prompt)).split(op)]
-    i = rng.randrange(len(terms))
-    steps = [d for d in (-3, -2, -1, 1, 2, 3) if terms[i] + d >= smallest]
-    terms[i] += rng.choice(steps)
-    return op.join(map(str, terms))
+    """A same-format wrong answer: a sum off by 1 to 3, or the right sum with a term out of range."""
+    n, low, high = _problem(prompt)
+    outside = [f"{a}+{n - a}" for a in range(1, n) if not (low <= a <= high and low <= n - a <= high)]
+    outside = [w for w in outside if all(1 <= int(t) <= LARGEST_TERM for t in w.split("+"))]
+    if outside and rng.random() < 0.5:
+        return rng.choice(outside)
+    a, b = (int(t) for t in rng.choice(correct_answers(prompt)).split("+"))
+    moved = [d for d in (-3, -2, -1, 1, 2, 3) if 1 <= b + d <= LARGEST_TERM]
+    return f"{a}+{b + rng.choice(moved)}"
 
 
 def _prompts() -> list[str]:
-    sums = [f"split {n} into 2 positive terms" for n in range(3, 501)]
-    sums += [f"split {n} into 3 positive terms" for n in range(4, 201)]
-    products = [f"split {n} into 2 factors above 1" for n in range(4, 501)]
-    return sums + [p for p in products if len(correct_answers(p)) >= 2]  # primes have 0, prime squares 1
+    prompts = [
+        f"split {n} into 2 terms from {low} to {high}"
+        for low in range(1, LARGEST_TERM)
+        for high in range(low + 1, LARGEST_TERM + 1)
+        for n in range(2 * low, 2 * high + 1)
+    ]
+    return [p for p in prompts if len(correct_answers(p)) >= 2]
 
 
 @functools.cache
 def _splits() -> dict[str, tuple[Example, ...]]:
-    prompts = _prompts()
-    random.Random(SEED).shuffle(prompts)
-    parts = {
-        "eval": prompts[:EVAL_SIZE],
-        "pretrain": prompts[EVAL_SIZE : EVAL_SIZE + PRETRAIN_SIZE],
-        "train": prompts[EVAL_SIZE + PRETRAIN_SIZE :],
-    }
-    noise = random.Random(NOISE_SEED)
-    splits = {}
-    for split, rows in parts.items():
-        examples = []
-        for i, prompt in enumerate(rows):
-            answer, correct = correct_answers(prompt)[0], True
-            if split == "pretrain":
-                correct = noise.random() < PRETRAIN_CORRECT
-                answer = noise.choice(correct_answers(prompt)) if correct else _wrong_answer(prompt, noise)
-            examples.append(Example(f"{split}-{i:05d}", prompt, answer, {"correct": correct}))
-        splits[split] = tuple(examples)
-    return splits
+    return new_task_splits(
+        _prompts(),
+        seed=SEED,
+        noise_seed=NOISE_SEED,
+        reference=lambda p: correct_answers(p)[0],
+        correct_answers=correct_answers,
+        wrong_answer=_wrong_answer,
+    )
 
 
 @register_task("math", track="tiny")
 class Math(Task):
-    """Write N as a sum of 2 or 3 positive integers, or a product of 2 factors above 1; many answers fit.
+    """Write N as a sum of two terms from a given range (within the addition table); many answers fit.
 
-    Splits: `train`, `eval` (reference = the answer with the smallest leading terms) and noisy `pretrain`, disjoint.
+    Splits: `train`, `eval` (reference = the answer with the smallest first term) and noisy `pretrain`, disjoint.
     """
 
     kind = "new"
-    version = 1
+    version = 2
     SPLITS = ("train", "eval", "pretrain")
 
     def _examples(self, split: str) -> tuple[Example, ...]:

@@ -20,10 +20,11 @@ surrounding whitespace: a name would double the answer formats without adding an
 
 Splits: the 1,216 prompts are listed in a fixed order, shuffled with a fixed seed, and cut into disjoint
 `eval` (200), `pretrain` (300) and `train` (the other 716) sets. In `train` and `eval` the reference answer
-is the fitting element of lowest atomic number (the fixed SFT label); `pretrain` answers are noisy, see
-`PRETRAIN_CORRECT`.
+is the fitting element of lowest atomic number (the fixed SFT label); each `pretrain` prompt has several noisy
+answers (a random fitting element or a random non-fitting one), see `splits.py`.
 
-Changelog: v1, first version.
+Changelog: v1, first version. v2, four noisy pretraining answers per prompt instead of one (`splits.py`);
+`train` and `eval` unchanged.
 """
 
 from __future__ import annotations
@@ -36,15 +37,11 @@ from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
 
 from .facts import ELEMENTS
+from .splits import new_task_splits
 
 SEED = 4242
+PRETRAIN_CORRECT = 0.6  # the share of right pretraining answers (splits.py says why not 0.5)
 NOISE_SEED = 4243
-EVAL_SIZE = 200
-PRETRAIN_SIZE = 300
-# Half of the pretraining answers are right (a uniformly random fitting element), half wrong (a random
-# element that does not fit): the base model then "solves a little" of the task with diverse answers, the
-# paper's starting point for comparing methods, while leaving plenty to learn.
-PRETRAIN_CORRECT = 0.5
 
 _BY_SYMBOL = {e.symbol: e for e in ELEMENTS}
 _SYM = "[A-Z][a-z]?"
@@ -104,29 +101,23 @@ def _prompts() -> list[str]:
     return ranges + between + below + periods + groups
 
 
+def _wrong_answer(prompt: str, rng: random.Random) -> str:
+    """A uniformly drawn element (of the first 54) that does not fit `prompt`."""
+    right = correct_answers(prompt)
+    return rng.choice([e.symbol for e in ELEMENTS if e.symbol not in right])
+
+
 @functools.cache
 def _splits() -> dict[str, tuple[Example, ...]]:
-    prompts = _prompts()
-    random.Random(SEED).shuffle(prompts)
-    parts = {
-        "eval": prompts[:EVAL_SIZE],
-        "pretrain": prompts[EVAL_SIZE : EVAL_SIZE + PRETRAIN_SIZE],
-        "train": prompts[EVAL_SIZE + PRETRAIN_SIZE :],
-    }
-    noise = random.Random(NOISE_SEED)
-    splits = {}
-    for split, rows in parts.items():
-        examples = []
-        for i, prompt in enumerate(rows):
-            right = correct_answers(prompt)
-            answer, correct = right[0], True
-            if split == "pretrain":
-                correct = noise.random() < PRETRAIN_CORRECT
-                wrong = [e.symbol for e in ELEMENTS if e.symbol not in right]
-                answer = noise.choice(right if correct else wrong)
-            examples.append(Example(f"{split}-{i:05d}", prompt, answer, {"correct": correct}))
-        splits[split] = tuple(examples)
-    return splits
+    return new_task_splits(
+        _prompts(),
+        seed=SEED,
+        noise_seed=NOISE_SEED,
+        reference=lambda p: correct_answers(p)[0],
+        correct_answers=correct_answers,
+        wrong_answer=_wrong_answer,
+        correct_share=PRETRAIN_CORRECT,
+    )
 
 
 @register_task("science", track="tiny")
@@ -137,7 +128,7 @@ class Science(Task):
     """
 
     kind = "new"
-    version = 1
+    version = 2
     SPLITS = ("train", "eval", "pretrain")
 
     def _examples(self, split: str) -> tuple[Example, ...]:

@@ -23,10 +23,12 @@ further spacing.
 Splits: the 1,020 prompts (400 additions and 300 subtractions of operands 0-99 drawn with a fixed seed,
 then every word, country and element) are listed in a fixed order, shuffled with a fixed seed, and cut into
 disjoint `eval` (200), `pretrain` (300) and `train` (the other 520) sets. In `train` and `eval` the
-reference answer is the call as written above (the fixed SFT label); `pretrain` answers are noisy, see
-`PRETRAIN_CORRECT`.
+reference answer is the call as written above (the fixed SFT label); each `pretrain` prompt has several noisy
+answers (a random correct spelling, or a call of the same format with a wrong value, function or keyword),
+see `splits.py`.
 
-Changelog: v1, first version.
+Changelog: v1, first version. v2, four noisy pretraining answers per prompt instead of one (`splits.py`);
+`train` and `eval` unchanged.
 """
 
 from __future__ import annotations
@@ -40,18 +42,14 @@ from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
 
 from .facts import CAPITALS, ELEMENTS, WORDS
+from .splits import new_task_splits
 
 SEED = 5151
+PRETRAIN_CORRECT = 0.7  # the share of right pretraining answers (splits.py says why not 0.5)
 NOISE_SEED = 5152
-EVAL_SIZE = 200
-PRETRAIN_SIZE = 300
 N_ADD, N_SUB = 400, 300
 MAX_ANSWER = 24  # the tiny track's answer limit (a character-level model with a short context)
 MAX_COUNTRY = MAX_ANSWER - len('capital(of="")')
-# Half of the pretraining answers are right (a random correct spelling), half wrong (a call of the same
-# format with a wrong value, function or keyword): the base model then "solves a little" of the task with
-# diverse answers, the paper's starting point for comparing methods, while leaving plenty to learn.
-PRETRAIN_CORRECT = 0.5
 
 _CALL = re.compile(r"\s*([A-Za-z_]\w*)\s*\((.*)\)\s*", re.ASCII | re.DOTALL)
 _ARG = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|(-?(?:0|[1-9]\d*)))\s*", re.ASCII)
@@ -209,25 +207,15 @@ def _prompts() -> list[str]:
 
 @functools.cache
 def _splits() -> dict[str, tuple[Example, ...]]:
-    prompts = _prompts()
-    random.Random(SEED).shuffle(prompts)
-    parts = {
-        "eval": prompts[:EVAL_SIZE],
-        "pretrain": prompts[EVAL_SIZE : EVAL_SIZE + PRETRAIN_SIZE],
-        "train": prompts[EVAL_SIZE + PRETRAIN_SIZE :],
-    }
-    noise = random.Random(NOISE_SEED)
-    splits = {}
-    for split, rows in parts.items():
-        examples = []
-        for i, prompt in enumerate(rows):
-            answer, correct = reference_call(prompt), True
-            if split == "pretrain":
-                correct = noise.random() < PRETRAIN_CORRECT
-                answer = noise.choice(correct_answers(prompt)) if correct else _wrong_answer(prompt, noise)
-            examples.append(Example(f"{split}-{i:05d}", prompt, answer, {"correct": correct}))
-        splits[split] = tuple(examples)
-    return splits
+    return new_task_splits(
+        _prompts(),
+        seed=SEED,
+        noise_seed=NOISE_SEED,
+        reference=reference_call,
+        correct_answers=correct_answers,
+        wrong_answer=_wrong_answer,
+        correct_share=PRETRAIN_CORRECT,
+    )
 
 
 @register_task("tool", track="tiny")
@@ -238,7 +226,7 @@ class Tool(Task):
     """
 
     kind = "new"
-    version = 1
+    version = 2
     SPLITS = ("train", "eval", "pretrain")
 
     def _examples(self, split: str) -> tuple[Example, ...]:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from razorbench.api.task import Example, Task
-from razorbench.tasks.tiny import arithmetic, capitals, elements, math, reverse, science, tool
+from razorbench.tasks.tiny import arithmetic, capitals, elements, math, reverse, science, splits, tool
 from razorbench.tasks.tiny import facts as _facts
 
 PRIORS = {"arithmetic": arithmetic, "reverse": reverse, "elements": elements, "capitals": capitals}
@@ -38,7 +38,9 @@ def test_registered_with_kind_and_version(name):
     cls = task_class(ALL[name])
     assert cls.registry_name == name
     assert cls.kind == ("new" if name in NEW else "prior")
-    assert cls.version == 1
+    # v2 (docs/TINY-TRACK.md): several noisy pretraining answers per new-task prompt, math within the addition
+    # table, arithmetic the memorised table of 0-20.
+    assert cls.version == (2 if name in {"arithmetic", "science", "math", "tool"} else 1)
     assert cls.__doc__ and ALL[name].__doc__
 
 
@@ -62,19 +64,39 @@ def test_new_task_splits_are_disjoint_by_prompt(name):
     task = task_class(NEW[name])()
     prompts = {split: [e.prompt for e in task.examples(split)] for split in splits_of(name)}
     for split, listed in prompts.items():
-        assert len(listed) == len(set(listed)), split
+        # Each pretraining prompt comes with PRETRAIN_ANSWERS answers; the other splits list a prompt once.
+        assert len(listed) == len(set(listed)) * (splits.PRETRAIN_ANSWERS if split == "pretrain" else 1), split
     for a, b in itertools.combinations(prompts, 2):
         assert not set(prompts[a]) & set(prompts[b]), (a, b)
     assert len(prompts["eval"]) == 200
-    assert len(prompts["train"]) >= 300 and len(prompts["pretrain"]) >= 300
+    assert len(prompts["train"]) >= 300 and len(set(prompts["pretrain"])) == 300
+
+
+def test_pretraining_prompts_have_several_answers():
+    for name, module in NEW.items():
+        rows = task_class(module)().examples("pretrain")
+        by_prompt: dict[str, list[str]] = {}
+        for e in rows:
+            by_prompt.setdefault(e.prompt, []).append(e.answer)
+        assert {len(a) for a in by_prompt.values()} == {splits.PRETRAIN_ANSWERS}, name
+        distinct = sum(len(set(a)) for a in by_prompt.values()) / len(by_prompt)
+        assert distinct >= 2.5, (name, distinct)
 
 
 def test_generative_priors_hold_out_eval():
-    for module in (arithmetic, reverse):
-        task = task_class(module)()
-        eval_prompts = {e.prompt for e in task.examples("eval")}
-        assert len(eval_prompts) == 200
-        assert not eval_prompts & {e.prompt for e in task.examples("pretrain")}
+    task = task_class(reverse)()
+    eval_prompts = {e.prompt for e in task.examples("eval")}
+    assert len(eval_prompts) == 200
+    assert not eval_prompts & {e.prompt for e in task.examples("pretrain")}
+
+
+def test_arithmetic_is_the_table_of_0_to_20():
+    task = task_class(arithmetic)()
+    pretrain = task.examples("pretrain")
+    assert len(pretrain) == 21 * 21 + 21 * 22 // 2
+    assert {(e.prompt, e.answer) for e in task.examples("eval")} <= {(e.prompt, e.answer) for e in pretrain}
+    assert len(task.examples("eval")) == 200
+    assert all(0 <= int(x) <= 20 for e in pretrain for x in e.prompt.split()[1:])
 
 
 def test_fact_priors_evaluate_the_pretrained_facts():
@@ -101,7 +123,8 @@ def test_pretrain_answers_are_a_mix(name):
     task = task_class(NEW[name])()
     examples = task.examples("pretrain")
     verdicts = [task.verify(e.answer, e) for e in examples]
-    assert 0.3 <= sum(verdicts) / len(verdicts) <= 0.7
+    share = getattr(NEW[name], "PRETRAIN_CORRECT", splits.PRETRAIN_CORRECT)
+    assert abs(sum(verdicts) / len(verdicts) - share) <= 0.05
     assert verdicts == [e.meta["correct"] for e in examples]
     # Correct pretraining answers are diverse, not just the SFT reference.
     right = [e for e, ok in zip(examples, verdicts, strict=True) if ok]
@@ -136,9 +159,9 @@ WRONG = {
         ("element numbered below Li", "", ["Li", "Be", "h"]),
     ],
     "math": [
-        ("split 37 into 2 positive terms", "", ["30+8", "37+0", "0+37", "37", "30+7=37", "07+30", "30 7", "1+1+35"]),
-        ("split 37 into 3 positive terms", "", ["30+7", "30+6+2", "0+30+7", "10+10+10+7", "-1+30+8"]),
-        ("split 36 into 2 factors above 1", "", ["1*36", "36*1", "4x9", "4*8", "2*2*9", "4+32", "6*6*1"]),
+        ("split 23 into 2 terms from 5 to 15", "", ["8+14", "3+20", "20+3", "23+0", "23", "8+15=23", "08+15", "8 15"]),
+        ("split 23 into 2 terms from 5 to 15", "", ["8*15", "1+7+15", "-1+24", "8+15+0", "+8+15", "8++15", "٨+15"]),
+        ("split 20 into 2 terms from 1 to 10", "", ["10+10+0", "11+9", "0+20", "10.0+10", "1e1+10", " "]),
     ],
     "tool": [
         ("tool: add 3 and 4", "", ["add(a=3, b=5)", "add(3, 4)", 'add(a="3", b=4)', "add(a=3, b=4,)", "add(a=3 b=4)"]),
@@ -163,10 +186,9 @@ def test_wrong_and_malformed_answers_fail(name):
 
 def test_verifiers_accept_the_many_spellings():
     assert science.verify("Ar", "element numbered 12 to 18") and science.verify("Mg", "element numbered 12 to 18")
-    for response in ["18+19", "19+18", " 18 + 19\n", "1+36"]:
-        assert math.verify(response, "split 37 into 2 positive terms"), response
-    assert math.verify("1 + 2 + 34", "split 37 into 3 positive terms")
-    assert math.verify("36*1", "split 37 into 2 factors above 1") is False
+    for response in ["8+15", "15+8", " 11 + 12\n", "12+11"]:
+        assert math.verify(response, "split 23 into 2 terms from 5 to 15"), response
+    assert math.verify("10+10", "split 20 into 2 terms from 1 to 10")
     for response in ["add(a=3, b=4)", "add(b=4,a=3)", " add ( a = 3 , b = 4 ) ", "add(\n  b=4,\n  a=3\n)"]:
         assert tool.verify(response, "tool: add 3 and 4"), response
     for response in ['capital(of="Peru")', "capital(of='Peru')", "capital( of = 'Peru' )"]:

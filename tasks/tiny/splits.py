@@ -1,0 +1,69 @@
+"""The splits every tiny new task shares: disjoint `eval`, `pretrain` and `train` prompts, and the noisy,
+many-answer `pretrain` rows the base model learns the task from.
+
+The pretraining rows are what makes the tiny track a setting where RL's Razor's premise holds (arXiv
+2509.04259; docs/TINY-TRACK.md): the base policy must already spread its probability over *several*
+correct answers, some wrong ones too, so that a method can become accurate close to it or far from it. v1
+pretrained each prompt on one answer; the base then committed to one answer per prompt (0.33 distinct
+correct responses among 4 samples on science) and every method had to move its mode. From v2 each
+pretraining prompt appears `PRETRAIN_ANSWERS` times, each row independently a uniformly drawn correct
+answer (with probability `PRETRAIN_CORRECT`, or the task's own share) or a same-format wrong one, so the base
+model learns a spread, partly wrong answer distribution per prompt.
+
+The shares were set from the base model's step-0 measurements only (docs/TINY-TRACK.md, "v2"): at 0.5 everywhere
+π0's correct samples were 80% distinct on every task, but science and tool were too rarely right for four
+samples to hold one distinct correct answer on average (0.97 and 0.71), so their shares were raised.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+
+from razorbench.api.task import Example
+
+EVAL_SIZE = 200
+PRETRAIN_SIZE = 300
+PRETRAIN_ANSWERS = 4
+PRETRAIN_CORRECT = 0.5  # the default share of right pretraining answers; a task may set its own
+
+
+def new_task_splits(
+    prompts: list[str],
+    *,
+    seed: int,
+    noise_seed: int,
+    reference: Callable[[str], str],
+    correct_answers: Callable[[str], Sequence[str]],
+    wrong_answer: Callable[[str, random.Random], str],
+    correct_share: float = PRETRAIN_CORRECT,
+) -> dict[str, tuple[Example, ...]]:
+    """`prompts` shuffled with `seed` and cut into `eval` (200), `pretrain` (300) and `train` (the rest).
+
+    `train` and `eval` rows carry the fixed reference answer (the SFT label); each `pretrain` prompt gives
+    `PRETRAIN_ANSWERS` rows (ids ``pretrain-PPPPP-K``), each right with probability `correct_share`
+    (a uniformly drawn correct answer) and otherwise `wrong_answer`; `meta["correct"]` says which.
+    """
+    prompts = list(prompts)
+    random.Random(seed).shuffle(prompts)
+    parts = {
+        "eval": prompts[:EVAL_SIZE],
+        "pretrain": prompts[EVAL_SIZE : EVAL_SIZE + PRETRAIN_SIZE],
+        "train": prompts[EVAL_SIZE + PRETRAIN_SIZE :],
+    }
+    noise = random.Random(noise_seed)
+    splits: dict[str, tuple[Example, ...]] = {}
+    for split, rows in parts.items():
+        if split != "pretrain":
+            splits[split] = tuple(
+                Example(f"{split}-{i:05d}", p, reference(p), {"correct": True}) for i, p in enumerate(rows)
+            )
+            continue
+        examples = []
+        for i, prompt in enumerate(rows):
+            for k in range(PRETRAIN_ANSWERS):
+                correct = noise.random() < correct_share
+                answer = noise.choice(list(correct_answers(prompt))) if correct else wrong_answer(prompt, noise)
+                examples.append(Example(f"pretrain-{i:05d}-{k}", prompt, answer, {"correct": correct}))
+        splits[split] = tuple(examples)
+    return splits
