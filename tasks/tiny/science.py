@@ -40,7 +40,6 @@ from .facts import ELEMENTS
 from .splits import new_task_splits
 
 SEED = 4242
-PRETRAIN_CORRECT = 0.6  # the share of right pretraining answers (splits.py says why not 0.5)
 NOISE_SEED = 4243
 
 _BY_SYMBOL = {e.symbol: e for e in ELEMENTS}
@@ -116,7 +115,6 @@ def _splits() -> dict[str, tuple[Example, ...]]:
         reference=lambda p: correct_answers(p)[0],
         correct_answers=correct_answers,
         wrong_answer=_wrong_answer,
-        correct_share=PRETRAIN_CORRECT,
     )
 
 

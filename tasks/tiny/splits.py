@@ -7,12 +7,9 @@ correct answers, some wrong ones too, so that a method can become accurate close
 pretrained each prompt on one answer; the base then committed to one answer per prompt (0.33 distinct
 correct responses among 4 samples on science) and every method had to move its mode. From v2 each
 pretraining prompt appears `PRETRAIN_ANSWERS` times, each row independently a uniformly drawn correct
-answer (with probability `PRETRAIN_CORRECT`, or the task's own share) or a same-format wrong one, so the base
-model learns a spread, partly wrong answer distribution per prompt.
-
-The shares were set from the base model's step-0 measurements only (docs/TINY-TRACK.md, "v2"): at 0.5 everywhere
-π0's correct samples were 80% distinct on every task, but science and tool were too rarely right for four
-samples to hold one distinct correct answer on average (0.97 and 0.71), so their shares were raised.
+answer (with probability `PRETRAIN_CORRECT`) or a same-format wrong one, so the base model learns a spread,
+partly wrong answer distribution per prompt. (Raising the share for science and tool to 0.6 and 0.7 was tried
+and dropped: it did not raise tool's base accuracy; docs/TINY-TRACK.md, "Track v2".)
 """
 
 from __future__ import annotations
@@ -25,7 +22,7 @@ from razorbench.api.task import Example
 EVAL_SIZE = 200
 PRETRAIN_SIZE = 300
 PRETRAIN_ANSWERS = 4
-PRETRAIN_CORRECT = 0.5  # the default share of right pretraining answers; a task may set its own
+PRETRAIN_CORRECT = 0.5
 
 
 def new_task_splits(
@@ -36,12 +33,11 @@ def new_task_splits(
     reference: Callable[[str], str],
     correct_answers: Callable[[str], Sequence[str]],
     wrong_answer: Callable[[str, random.Random], str],
-    correct_share: float = PRETRAIN_CORRECT,
 ) -> dict[str, tuple[Example, ...]]:
     """`prompts` shuffled with `seed` and cut into `eval` (200), `pretrain` (300) and `train` (the rest).
 
     `train` and `eval` rows carry the fixed reference answer (the SFT label); each `pretrain` prompt gives
-    `PRETRAIN_ANSWERS` rows (ids ``pretrain-PPPPP-K``), each right with probability `correct_share`
+    `PRETRAIN_ANSWERS` rows (ids ``pretrain-PPPPP-K``), each right with probability `PRETRAIN_CORRECT`
     (a uniformly drawn correct answer) and otherwise `wrong_answer`; `meta["correct"]` says which.
     """
     prompts = list(prompts)
@@ -62,7 +58,7 @@ def new_task_splits(
         examples = []
         for i, prompt in enumerate(rows):
             for k in range(PRETRAIN_ANSWERS):
-                correct = noise.random() < correct_share
+                correct = noise.random() < PRETRAIN_CORRECT
                 answer = noise.choice(list(correct_answers(prompt))) if correct else wrong_answer(prompt, noise)
                 examples.append(Example(f"pretrain-{i:05d}-{k}", prompt, answer, {"correct": correct}))
         splits[split] = tuple(examples)

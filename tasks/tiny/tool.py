@@ -45,7 +45,6 @@ from .facts import CAPITALS, ELEMENTS, WORDS
 from .splits import new_task_splits
 
 SEED = 5151
-PRETRAIN_CORRECT = 0.7  # the share of right pretraining answers (splits.py says why not 0.5)
 NOISE_SEED = 5152
 N_ADD, N_SUB = 400, 300
 MAX_ANSWER = 24  # the tiny track's answer limit (a character-level model with a short context)
@@ -214,7 +213,6 @@ def _splits() -> dict[str, tuple[Example, ...]]:
         reference=reference_call,
         correct_answers=correct_answers,
         wrong_answer=_wrong_answer,
-        correct_share=PRETRAIN_CORRECT,
     )
 
 

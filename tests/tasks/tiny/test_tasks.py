@@ -123,8 +123,7 @@ def test_pretrain_answers_are_a_mix(name):
     task = task_class(NEW[name])()
     examples = task.examples("pretrain")
     verdicts = [task.verify(e.answer, e) for e in examples]
-    share = getattr(NEW[name], "PRETRAIN_CORRECT", splits.PRETRAIN_CORRECT)
-    assert abs(sum(verdicts) / len(verdicts) - share) <= 0.05
+    assert abs(sum(verdicts) / len(verdicts) - splits.PRETRAIN_CORRECT) <= 0.05
     assert verdicts == [e.meta["correct"] for e in examples]
     # Correct pretraining answers are diverse, not just the SFT reference.
     right = [e for e, ok in zip(examples, verdicts, strict=True) if ok]
