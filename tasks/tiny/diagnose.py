@@ -13,7 +13,8 @@ resumable: a finished run is not run again.
 The report gives, per task: the base model's accuracy and the number of correct responses per held-out prompt
 (what the task admits), and per method and curve point: new-task accuracy, forgetting (and per prior), the forward
 KL (nats per sequence), the entropy of the policy's own responses and the distinct correct responses it gives
-among `eval.samples_per_prompt` samples; plus one figure per task (in a folder named after the doc: docs/TINY-TRACK-curves/<task>.png).
+among `eval.samples_per_prompt` samples; plus one figure per task, in a folder named after the doc
+(docs/TINY-TRACK-curves/<task>.png).
 """
 
 from __future__ import annotations
@@ -116,11 +117,17 @@ def plateau_budget(curve: list[dict[str, Any]]) -> int:
 def conditions(by_method: dict[str, dict[str, Any]]) -> list[str]:
     """The design conditions of docs/TINY-TRACK.md that one task's curves measure."""
     curves = {m: r["curve"] for m, r in by_method.items()}
-    start = next(iter(curves.values()))[0]
+    first = next(iter(by_method.values()))
+    start, samples = first["curve"][0], first["config"]["eval"]["samples_per_prompt"]
+    # Distinct correct responses per correct sample drawn (samples x accuracy of them): 1 when no correct
+    # answer repeats, 1/samples when the policy always gives the same correct answer.
+    correct_drawn = samples * start["new_task_accuracy"]
+    share = start["distinct_correct_responses"] / correct_drawn if correct_drawn else float("nan")
     lines = [
         f"- π0 (step 0): accuracy {start['new_task_accuracy']:.3f}; distinct responses"
         f" {start['distinct_responses']:.2f} and distinct correct responses {start['distinct_correct_responses']:.2f}"
-        f" among the samples of one prompt; token entropy {start['token_entropy']:.3f};"
+        f" among the {samples} samples of one prompt ({share:.2f} per correct sample drawn);"
+        f" token entropy {start['token_entropy']:.3f};"
         " priors " + ", ".join(f"{n} {v:.3f}" for n, v in start["prior_scores"].items())
     ]
     for method, curve in curves.items():
@@ -140,6 +147,20 @@ def conditions(by_method: dict[str, dict[str, Any]]) -> list[str]:
             overlap = min(spans[better][1], spans[worse][1]) - max(spans[better][0], spans[worse][0])
             lines.append(f"- accuracy overlap of {better} and {worse} over their curves: {max(overlap, 0.0):.3f}")
     return lines
+
+
+def sweep_minutes(records: dict[str, dict[str, dict[str, Any]]], runs_per_budget: int = 9, jobs: int = 2) -> float:
+    """Upper estimate of the pre-registered sweep's wall time (docs/TINY-TRACK.md): per task and method,
+    `runs_per_budget` runs (3 learning rates x 3 seeds) as long as this run scaled to its plateau budget (the whole
+    curve where the budget is 0, i.e. unknown), `jobs` at once. An upper estimate: these runs include a curve
+    evaluation every `every` steps."""
+    total = 0.0
+    for by_method in records.values():
+        for record in by_method.values():
+            steps = record["config"]["trainer"]["max_steps"]
+            budget = plateau_budget(record["curve"]) or steps
+            total += record["provenance"]["wall_seconds"] * budget / steps * runs_per_budget
+    return total / jobs / 60
 
 
 def span_minutes(records: dict[str, dict[str, dict[str, Any]]]) -> float:
@@ -170,6 +191,10 @@ def render(records: dict[str, dict[str, dict[str, Any]]], args: argparse.Namespa
         f" and every {args.every} optimizer steps, evaluated with the run's own settings. Wall-clock span of the runs,"
         f" from their records' start and end: {span_minutes(records):.1f} min ({args.jobs} at once, one torch thread"
         " each).",
+        "",
+        f"Upper estimate of the reproduction sweep fixed in docs/TINY-TRACK.md (3 learning rates x 3 seeds at each"
+        f" method's plateau budget, two runs at once), scaled from these runs' wall times: {sweep_minutes(records):.0f}"
+        " min.",
         "",
         "Columns: acc = new-task accuracy; forg = forgetting (mean prior drop from the base); per-prior scores;"
         " fKL = forward KL to π0 (nats/sequence); H = entropy of the policy's own responses (nats/token);"
