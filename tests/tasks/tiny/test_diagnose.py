@@ -17,4 +17,6 @@ def test_curves_report_and_figures(tmp_path):
     text = doc.read_text()
     assert "### science / sft" in text and "### science / rl" in text
     assert "| 2 |" in text and "accuracy overlap of rl and sft" in text
-    assert (tmp_path / "docs" / "tiny-track" / "science.png").stat().st_size > 0
+    assert "](CURVES/science.png)" in text and "per correct sample drawn" in text
+    assert "step budget by the plateau rule" in text
+    assert (tmp_path / "docs" / "CURVES" / "science.png").stat().st_size > 0
