@@ -1,6 +1,6 @@
 """`razorbench reproduce toy|tiny`: RL's Razor's experiments end to end, and what the two reproductions share.
 
-1. Sweep (`razorbench.runner.sweep.run_sweep`): for each task and method, the plan's grid × seeds; resumable, as
+1. Sweep (`razorbench.launch.sweep.run_sweep`): for each task and method, the plan's grid × seeds; resumable, as
    every sweep is; independent sweeps may run in several processes (`jobs`), or every run of every sweep goes to
    one launcher at once (`razorbench reproduce TRACK --launcher local|slurm|ray`, `razorbench.launch`).
 2. Analyze (`razorbench.analysis.analyze.analyze`): Pareto frontiers, forgetting fitted against every predictor
@@ -151,7 +151,7 @@ def _launch_sweeps(
     """Every run of every (task, method) sweep of `plan` handed to `launcher` at once."""
     from dataclasses import replace
 
-    from razorbench.runner.sweep import launch_sweeps, prepare_sweep
+    from razorbench.launch.sweep import launch_sweeps, prepare_sweep
 
     if launcher.threads_per_run == 0:
         launcher = replace(launcher, threads_per_run=threads)  # the reproduction's threads, as its report states
@@ -179,7 +179,7 @@ def _launch_sweeps(
 
 def _run_sweeps_here(plan: Plan, data_dir: str | None, out_dir: Path, log) -> dict[str, float]:
     """Every (task, method) sweep of `plan`, one after another in this process."""
-    from razorbench.runner.sweep import run_sweep
+    from razorbench.launch.sweep import run_sweep
 
     seconds = {}
     for task in plan.tasks:

@@ -37,7 +37,7 @@ def main(args: argparse.Namespace) -> int:
     from razorbench.api.registry import get_track
     from razorbench.cli.console import console
     from razorbench.launch.config import config_file_launcher, launcher_config, split_launcher_overrides
-    from razorbench.runner.sweep import parse_grid, run_sweep
+    from razorbench.launch.sweep import parse_grid, run_sweep
 
     run_overrides, launcher_overrides = split_launcher_overrides(list(args.overrides))
     launcher = launcher_config(args.launcher, config_file_launcher(args.config), launcher_overrides)

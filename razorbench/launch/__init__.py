@@ -1,3 +1,5 @@
-"""Where a sweep's runs execute: one after another here, several at once on this machine, as a SLURM job array
-(submitit) or as Ray tasks. A launcher only starts runs; the sweep folder (`razorbench.launch.state`) says which
-are done, running, failed or pending, so any launcher can collect what another one started."""
+"""Sweeps: a grid of runs (`sweep`) and where they execute: one after another in this process, several at once on
+this machine (`local`), a SLURM job array through submitit (`slurm`) or Ray tasks (`ray_tasks`), each run one call
+of `worker`. A launcher only starts runs; the sweep folder (`state`) says which are done, running, failed or
+pending, so a rerun collects what any launcher started and never duplicates a run. This layer sits above the run
+(`razorbench.runner`), which knows nothing of sweeps."""

@@ -1,14 +1,18 @@
 """The local launcher: `launcher.parallel` runs at once on this machine, the CPU threads divided among them.
 
-Each run is its own process (`python -m razorbench.launch.worker`), so a run that crashes or is killed ends that
-process only: the others go on, and the sweep folder records it as failed, to be resumed on the next collect.
-Runs do not share torch's thread pool: each gets `launcher.threads_per_run` threads (default: the cores this
+Runs execute in `parallel` worker processes (`python -m razorbench.launch.worker --serve`), each taking the next
+point when its run ends, so the stack's start-up (seconds: torch, transformers, Lightning) is paid once per
+worker, not per run. A run that crashes or is killed ends its worker only: the point is recorded failed in the
+sweep folder (to be resumed on the next collect), a fresh worker takes the next point, and the others go on.
+Workers do not share torch's thread pool: each gets `launcher.threads_per_run` threads (default: the cores this
 process may use, divided by `parallel`), set before torch starts (OMP_NUM_THREADS) and again by the worker.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import queue
 import signal
 import socket
 import subprocess
@@ -46,24 +50,36 @@ def _exit_reason(code: int, log: Path) -> str:
     return f"worker process exited with status {code}: {lines[-1] if lines else 'no output'} (log: {log})"
 
 
-def _run_one(spec: RunSpec, sweep_dir: Path, threads: int) -> str | None:
-    """One point in its own process; None when it wrote its record, else why not."""
-    folder = sweep_dir / LAUNCH_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    spec_file = folder / f"{spec.run_id}.spec.json"
-    spec_file.write_text(spec.to_json())
-    log = folder / f"{spec.run_id}.log"
-    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-    command = [sys.executable, "-m", "razorbench.launch.worker", str(spec_file), "--threads", str(threads)]
-    with open(log, "a") as out:
-        out.write(f"--- attempt at {time.strftime('%Y-%m-%d %H:%M:%S')}: {' '.join(command)}\n")
-        out.flush()
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=spec.cwd)
-        write_launch_entry(sweep_dir, spec.run_id, pid=process.pid, host=socket.gethostname(), log=str(log))
-        code = process.wait()
-    if code == 0 and spec.record.exists():
-        return None
-    return _exit_reason(code, log) if code else f"worker process ended without a record (log: {log})"
+class _Worker:
+    """One serving worker process; started again when the previous one died."""
+
+    def __init__(self, threads: int, cwd: str) -> None:
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+        command = [sys.executable, "-m", "razorbench.launch.worker", "--serve", "--threads", str(threads)]
+        # stderr before a run's log is opened (import errors) goes to the sweep's own stderr.
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=cwd
+        )
+
+    def run(self, spec: RunSpec, log: Path) -> str | None:
+        """Send one point and wait for its answer: None when its record was written, else why not."""
+        try:
+            self.process.stdin.write(json.dumps({"spec": spec.to_json(), "log": str(log)}) + "\n")
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()
+        except BrokenPipeError:
+            line = ""
+        if line:
+            return json.loads(line)["reason"]
+        return _exit_reason(self.process.wait(), log)  # the worker died during the run
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        if self.alive():
+            self.process.stdin.close()
+            self.process.wait()
 
 
 def launch_local(
@@ -85,17 +101,36 @@ def launch_local(
             evaluate_base(spec)
     finally:
         torch.set_num_threads(before)
+    todo: queue.SimpleQueue[RunSpec] = queue.SimpleQueue()
     for spec in specs:
+        todo.put(spec)
         write_launch_entry(
             sweep_dir_of(spec), spec.run_id, launcher="local", job=None, submitted=time.time(), ended=None, reason=None
         )
 
-    def one(spec: RunSpec) -> None:
-        sweep_dir = sweep_dir_of(spec)
-        reason = _run_one(spec, sweep_dir, threads)
-        write_launch_entry(sweep_dir, spec.run_id, ended=time.time(), reason=reason)
-        on_end(spec, reason)
+    def serve_queue() -> None:
+        worker: _Worker | None = None
+        try:
+            while True:
+                try:
+                    spec = todo.get_nowait()
+                except queue.Empty:
+                    return
+                sweep_dir = sweep_dir_of(spec)
+                log = sweep_dir / LAUNCH_DIR / f"{spec.run_id}.log"
+                if worker is None or not worker.alive():
+                    worker = _Worker(threads, spec.cwd)
+                pid = worker.process.pid
+                write_launch_entry(sweep_dir, spec.run_id, pid=pid, host=socket.gethostname(), log=str(log))
+                reason = worker.run(spec, log)
+                write_launch_entry(sweep_dir, spec.run_id, ended=time.time(), reason=reason)
+                on_end(spec, reason)
+        finally:
+            if worker is not None:
+                worker.close()
 
-    with ThreadPoolExecutor(max_workers=cfg.parallel) as pool:  # threads only wait on the run processes
-        for future in [pool.submit(one, s) for s in specs]:
+    for spec in specs:
+        (sweep_dir_of(spec) / LAUNCH_DIR).mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=cfg.parallel) as pool:  # threads only feed and wait on the workers
+        for future in [pool.submit(serve_queue) for _ in range(min(cfg.parallel, len(specs)))]:
             future.result()

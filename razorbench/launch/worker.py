@@ -3,7 +3,11 @@
 A `RunSpec` is plain data (picklable for submitit and Ray, JSON for a local subprocess). Run in a fresh process,
 a point is one `train_and_evaluate` call; one that already has its record is collected, never run again.
 
-    python -m razorbench.launch.worker SPEC.json [--threads N] [--base]   (the local launcher's subprocesses)
+    python -m razorbench.launch.worker --serve [--threads N]   (the local launcher's worker processes)
+
+A serving worker runs the points it is sent, one JSON line each on stdin ({"spec", "log"}), one after another in
+one process (the stack is imported once, as in a sequential sweep), and answers each with one JSON line
+({"reason": null} when the record was written, else why not). A run's output goes to its own log file.
 """
 
 from __future__ import annotations
@@ -93,23 +97,35 @@ def evaluate_base(spec: RunSpec, threads: int = 0) -> bool:
     )
 
 
+def serve(threads: int) -> None:
+    """Answer point requests on stdin until it closes; replies go to the original stdout, everything else to logs."""
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    for line in iter(sys.stdin.readline, ""):
+        request = json.loads(line)
+        spec = RunSpec.from_json(request["spec"])
+        sys.stdout.flush()
+        sys.stderr.flush()
+        with open(request["log"], "a") as log:
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+            try:
+                run_point(spec, threads)
+                reason = None if spec.record.exists() else "the run ended without a record"
+            except Exception as e:  # a failed run is this point's failure, never the worker's: it serves the next
+                first = str(e).splitlines()[0] if str(e) else ""
+                reason = first if type(e).__name__ in ("RunFailure", "RunBusy") else f"{type(e).__name__}: {first}"
+                print(f"razorbench: {reason}", file=sys.stderr)
+            sys.stdout.flush()
+            sys.stderr.flush()
+        replies.write(json.dumps({"reason": reason}) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m razorbench.launch.worker")
-    parser.add_argument("spec", help="a RunSpec as JSON, in a file")
+    parser.add_argument("--serve", action="store_true", help="run the points sent on stdin (JSON lines)")
     parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--base", action="store_true", help="only the base evaluation, into the cache")
     args = parser.parse_args(argv)
-    spec = RunSpec.from_json(Path(args.spec).read_text())
-    from razorbench.util.errors import ConfigError, RunBusy, RunFailure, UsageError
-
-    try:
-        if args.base:
-            evaluate_base(spec, args.threads)
-        else:
-            run_point(spec, args.threads)
-    except (ConfigError, UsageError, RunBusy, RunFailure) as e:
-        print(f"razorbench: {e}", file=sys.stderr)
-        return 1
+    serve(args.threads)
     return 0
 
 

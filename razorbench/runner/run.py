@@ -106,6 +106,8 @@ def _quiet_lightning() -> None:
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     warnings.filterwarnings("ignore", message=".*`max_epochs` was not set.*")
     warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\)` is deprecated.*")
+    # On a machine with SLURM installed (a login node, a sweep's worker), a run not started by srun is intended.
+    warnings.filterwarnings("ignore", message=".*The `srun` command is available on your system but is not used.*")
 
 
 def train_and_evaluate(

@@ -24,6 +24,12 @@ SMALL = [
 DAEMONS = ("munged", "slurmctld", "slurmd")
 
 
+@pytest.fixture
+def small() -> list[str]:
+    """Run overrides that keep a tiny-track run to seconds."""
+    return list(SMALL)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
