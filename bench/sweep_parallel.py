@@ -32,8 +32,8 @@ CONFIGS = {
 }
 
 
-def one_sweep(args: argparse.Namespace, name: str, extra: list[str], env: dict[str, str], repeat: int) -> dict:
-    out = Path(args.out) / f"{repeat}-{name.split(',')[0].split()[0].strip('-')}-{len(extra)}"
+def one_sweep(args: argparse.Namespace, index: int, extra: list[str], env: dict[str, str], repeat: int) -> dict:
+    out = Path(args.out) / f"repeat-{repeat}-config-{index}"
     shutil.rmtree(out, ignore_errors=True)
     command = [
         sys.executable, "-m", "razorbench.cli", "sweep", "--method", args.method, "--task", args.task,
@@ -62,8 +62,8 @@ def main() -> None:
     print(f"{cpu_name()}, {os.cpu_count()} CPUs; {args.method} on {args.task}, --grid {args.grid}")
     results: dict[str, list[dict]] = {name: [] for name in CONFIGS}
     for repeat in range(args.repeats):
-        for name, (extra, env) in CONFIGS.items():
-            result = one_sweep(args, name, extra, env, repeat)
+        for index, (name, (extra, env)) in enumerate(CONFIGS.items()):
+            result = one_sweep(args, index, extra, env, repeat)
             results[name].append(result)
             print(f"{name}: {result['wall']:.1f}s wall, load {result['load'][0]:.1f} -> {result['load'][1]:.1f}")
     base = statistics.median(r["wall"] for r in results["sequential, default threads"])
