@@ -105,7 +105,14 @@ def launch_local(
     for spec in specs:
         todo.put(spec)
         write_launch_entry(
-            sweep_dir_of(spec), spec.run_id, launcher="local", job=None, submitted=time.time(), ended=None, reason=None
+            sweep_dir_of(spec),
+            spec.run_id,
+            launcher="local",
+            job=None,
+            pid=None,
+            submitted=time.time(),
+            ended=None,
+            reason=None,
         )
 
     def serve_queue() -> None:

@@ -186,12 +186,16 @@ def launch_sweeps(sweeps: list[Sweep], launcher: LauncherConfig | None = None) -
     where = {s.run_dir: sweep for sweep in sweeps for s in sweep.specs}
     todo: list[RunSpec] = []
     base: dict[str, RunSpec] = {}
+    cached: set[str] = set()  # a finished run of the same base key: its base evaluation is in the cache
     for sweep in sweeps:
         states = sweep_state(sweep.sweep_dir, [s.run_id for s in sweep.specs])
         for spec, key, state in zip(sweep.specs, sweep.base_keys, states, strict=True):
-            if state.state != "done" and not state.active:
+            if state.state == "done":
+                cached.add(key)
+            elif not state.active:
                 todo.append(spec)
                 base.setdefault(key, spec)
+    base = {key: spec for key, spec in base.items() if key not in cached}
     began = time.time()
     ended: dict[str, float] = {}
     failures: list[tuple[RunSpec, str]] = []
