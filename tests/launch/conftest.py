@@ -107,6 +107,14 @@ def slurm_cluster(tmp_path_factory):
         os.environ["SLURM_CONF"] = str(conf)  # sbatch, squeue and scancel (called by submitit and razorbench) read it
         yield conf
     finally:
+        # Jobs first: slurmd ends their processes on scancel; stopping the daemons would leave them running.
+        subprocess.run(["scancel", "--me"], env=env, capture_output=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            queue = subprocess.run(["squeue", "--me", "-h"], env=env, capture_output=True, text=True)
+            if queue.returncode != 0 or not queue.stdout.strip():
+                break
+            time.sleep(1)
         for daemon in reversed(DAEMONS):
             pid_file = root / "run" / f"{daemon}.pid"
             if pid_file.exists():

@@ -12,9 +12,9 @@ from razorbench.launch.sweep import run_sweep
 
 @pytest.mark.slow
 def test_a_two_run_job_array(tmp_path, slurm_cluster, small):
-    launcher = launcher_config(
-        "slurm", {"poll_seconds": 1, "slurm": {"time_min": 20, "cpus_per_task": 1, "sbatch": {"comment": "razorbench"}}}
-    )
+    # The time limit leaves room for a loaded machine; an element that runs out of it fails the test by its reason.
+    slurm = {"time_min": 120, "cpus_per_task": 1, "sbatch": {"comment": "razorbench"}}
+    launcher = launcher_config("slurm", {"poll_seconds": 1, "slurm": slurm})
     sweep = tmp_path / "s"
     grid = {"optim.lr": ["1e-4", "1e-3"]}
     overrides = [*small, f"cache_dir={tmp_path / 'cache'}"]
