@@ -125,7 +125,9 @@ def _ended_reason(job: Any) -> str | None:
         return f"slurm job {job.job_id} failed: {lines[-1] if lines else outcome} (log: {job.paths.stderr})"
     log = job.paths.stderr
     lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()] if log.exists() else []
-    last = lines[-1] if lines else "no log"
+    # submitit logs the signal SLURM sent ("... this job is timed-out", "... preempted"): the likeliest cause.
+    signalled = [ln for ln in lines if "Caught signal" in ln]
+    last = signalled[-1] if signalled else lines[-1] if lines else "no log yet"
     return f"slurm job {job.job_id} ended without a result (killed, cancelled or out of time): {last} (log: {log})"
 
 
