@@ -21,34 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from razorbench.launch.config import LauncherConfig
+from razorbench.launch.squeue import slurm_queue
 from razorbench.launch.state import write_launch_entry
 from razorbench.launch.worker import RunSpec, evaluate_base, run_point
 from razorbench.util.errors import ConfigError, RunFailure, UsageError
-
-# squeue states of a job that is still the scheduler's (anything else: it has left, done or not).
-IN_QUEUE = {"PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "REQUEUED", "REQUEUE_HOLD", "RESIZING", "SUSPENDED"}
-
-
-def slurm_queue(jobs: list[str]) -> dict[str, tuple[str, str]] | None:
-    """{job id: (state, reason)} for those of `jobs` (ids like 1234_5) still in this user's queue; None when the
-    queue cannot be read (no squeue here, or the controller did not answer)."""
-    if shutil.which("squeue") is None:
-        return None
-    try:
-        out = subprocess.run(
-            ["squeue", "--me", "--noheader", "--array", "--format=%i|%T|%r"], capture_output=True, text=True, timeout=60
-        )
-    except subprocess.TimeoutExpired:
-        return None
-    if out.returncode != 0:
-        return None
-    wanted, queue = set(jobs), {}
-    for line in out.stdout.splitlines():
-        job, _, rest = line.strip().partition("|")
-        state, _, reason = rest.partition("|")
-        if job in wanted and state in IN_QUEUE:
-            queue[job] = (state, reason)
-    return queue
 
 
 def check_slurm_run_config(cfg: Any, slurm_nodes: int, tasks_per_node: int) -> None:

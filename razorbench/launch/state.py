@@ -22,6 +22,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from razorbench.launch.squeue import slurm_queue
 from razorbench.util.atomic import write_json_atomic
 
 LAUNCH_DIR = ".launch"
@@ -137,6 +138,4 @@ def scheduler_queue(entries: list[dict[str, Any]]) -> dict[str, tuple[str, str]]
     jobs = sorted({e["job"] for e in entries if e.get("launcher") == "slurm" and e.get("job")})
     if not jobs:
         return {}
-    from razorbench.launch.slurm import slurm_queue
-
     return slurm_queue(jobs)
