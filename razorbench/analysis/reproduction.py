@@ -1,7 +1,8 @@
 """`razorbench reproduce toy|tiny`: RL's Razor's experiments end to end, and what the two reproductions share.
 
-1. Sweep (`razorbench.runner.sweep.run_sweep`): for each task and method, the plan's grid × seeds; resumable, as
-   every sweep is; independent sweeps may run in several processes.
+1. Sweep (`razorbench.launch.sweep.run_sweep`): for each task and method, the plan's grid × seeds; resumable, as
+   every sweep is; independent sweeps may run in several processes (`jobs`), or every run of every sweep goes to
+   one launcher at once (`razorbench reproduce TRACK --launcher local|slurm|ray`, `razorbench.launch`).
 2. Analyze (`razorbench.analysis.analyze.analyze`): Pareto frontiers, forgetting fitted against every predictor
    (R²), and methods compared at matched new-task accuracy on their frontiers.
 3. Judge the paper's claims from those numbers, as they come out (no seed is picked, no run dropped):
@@ -29,6 +30,7 @@ import multiprocessing
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,11 +39,16 @@ import numpy as np
 import torch
 
 from razorbench.analysis.analyze import analyze, find_records, matched_accuracy, plot, write
+from razorbench.launch.config import LauncherConfig
 
 ON_POLICY, OFFLINE = ("rl", "reinforce"), ("sft", "simpo")
 # Narrower common accuracy ranges are not compared: about three standard errors of a sampled accuracy on ~1,000
 # images x 16 samples, so a "match" there is a match of noise.
 MIN_RANGE = 0.01
+
+# The launcher `razorbench reproduce --launcher` chose, for `run_sweeps`: a track's reproduce hook passes its plan,
+# never where the runs execute, so the launcher reaches the sweeps without every hook taking it as an argument.
+LAUNCHER: ContextVar[LauncherConfig | None] = ContextVar("razorbench_reproduce_launcher", default=None)
 
 
 @dataclass(frozen=True)
@@ -78,10 +85,25 @@ def sweep_dir(plan: Plan, out_dir: Path, task: str, method: str) -> Path:
 
 
 def run_sweeps(
-    plan: Plan, data_dir: str | None, out_dir: Path, log=print, *, jobs: int = 1, threads: int = 1
+    plan: Plan,
+    data_dir: str | None,
+    out_dir: Path,
+    log=print,
+    *,
+    jobs: int = 1,
+    threads: int = 1,
+    launcher: LauncherConfig | None = None,
 ) -> dict[str, float]:
     """Every (task, method) sweep of `plan`, `jobs` at a time, each run with `threads` torch threads; returns the
-    wall seconds each took here (~0 when already on disk), by method (one-task plans) or task/method."""
+    wall seconds each took here (~0 when already on disk), by method (one-task plans) or task/method. With a
+    `launcher` (default: the one `reproduce` was given, if any) every run of every sweep goes to it at once."""
+    launcher = launcher or LAUNCHER.get()
+    if launcher is not None:
+        from razorbench.util.errors import ConfigError
+
+        if jobs > 1:
+            raise ConfigError(f"--jobs {jobs} with --launcher {launcher.name}: the launcher runs the sweeps; use one")
+        return _launch_sweeps(plan, data_dir, out_dir, log, launcher, threads)
     if jobs > 1 and len(plan.tasks) > 1:
         return _run_sweeps_in_processes(plan, data_dir, out_dir, log, jobs, threads)
     torch.set_num_threads(threads)
@@ -116,16 +138,53 @@ def _one_sweep(plan: Plan, task: str, method: str, data_dir: str | None, out_dir
     return {f"{task}/{method}": seconds[method]}
 
 
+def _sweep_overrides(plan: Plan, data_dir: str | None, out_dir: Path, method: str) -> list[str]:
+    overrides = [*plan.common, *_no_checkpoints(), *plan.methods[method], f"cache_dir={out_dir / 'cache'}"]
+    if data_dir:
+        overrides.append(f"task.data_dir={Path(data_dir).expanduser().resolve()}")
+    return overrides
+
+
+def _launch_sweeps(
+    plan: Plan, data_dir: str | None, out_dir: Path, log, launcher: LauncherConfig, threads: int
+) -> dict[str, float]:
+    """Every run of every (task, method) sweep of `plan` handed to `launcher` at once."""
+    from dataclasses import replace
+
+    from razorbench.launch.sweep import launch_sweeps, prepare_sweep
+
+    if launcher.threads_per_run == 0:
+        launcher = replace(launcher, threads_per_run=threads)  # the reproduction's threads, as its report states
+    torch.set_num_threads(threads)
+    sweeps, names = [], {}
+    for task in plan.tasks:
+        for method in plan.methods:
+            where = sweep_dir(plan, out_dir, task, method)
+            sweep = prepare_sweep(
+                method,
+                task,
+                plan.grid_for(method),
+                seeds=plan.seeds,
+                sweep_dir=where,
+                track=plan.track,
+                overrides=_sweep_overrides(plan, data_dir, out_dir, method),
+            )
+            sweeps.append(sweep)
+            names[sweep.name] = method if len(plan.tasks) == 1 else f"{task}/{method}"
+    seconds = {names[name]: s for name, s in launch_sweeps(sweeps, launcher).items()}
+    for name, s in seconds.items():
+        log(f"{name}: {s:.0f}s")
+    return seconds
+
+
 def _run_sweeps_here(plan: Plan, data_dir: str | None, out_dir: Path, log) -> dict[str, float]:
     """Every (task, method) sweep of `plan`, one after another in this process."""
-    from razorbench.runner.sweep import run_sweep
+    from razorbench.launch.sweep import run_sweep
 
     seconds = {}
     for task in plan.tasks:
-        for method, extra in plan.methods.items():
-            overrides = [*plan.common, *_no_checkpoints(), *extra, f"cache_dir={out_dir / 'cache'}"]
-            if data_dir:
-                overrides.append(f"task.data_dir={Path(data_dir).expanduser().resolve()}")
+        for method in plan.methods:
+            overrides = _sweep_overrides(plan, data_dir, out_dir, method)
             began = time.time()
             where = sweep_dir(plan, out_dir, task, method)
             grid = plan.grid_for(method)
@@ -254,9 +313,17 @@ def best_predictor(fits: dict[str, Any]) -> dict[str, Any]:
 
 
 def reproduce(
-    track_name: str, *, data_dir: str | None, out_dir: str | None, doc: str | None, reduced: bool, jobs: int
+    track_name: str,
+    *,
+    data_dir: str | None,
+    out_dir: str | None,
+    doc: str | None,
+    reduced: bool,
+    jobs: int,
+    launcher: LauncherConfig | None = None,
 ) -> dict[str, Any]:
-    """Run the named track's reproduction (its `reproduce` hook): `razorbench reproduce TRACK`."""
+    """Run the named track's reproduction (its `reproduce` hook): `razorbench reproduce TRACK`; with a
+    `launcher`, its sweeps run there (`run_sweeps`)."""
     from razorbench.api.registry import get_track
     from razorbench.util.errors import ConfigError
 
@@ -266,4 +333,9 @@ def reproduce(
     if track.reproduce is None:
         raise ConfigError(f"track {track.name!r} has no reproduction plan")
     out = out_dir or f"runs/reproduce-{track.name}"
-    return track.hook("reproduce")(data_dir=data_dir, out_dir=out, doc=doc, reduced=reduced, jobs=jobs)
+    hook = track.hook("reproduce")
+    token = LAUNCHER.set(launcher)
+    try:
+        return hook(data_dir=data_dir, out_dir=out, doc=doc, reduced=reduced, jobs=jobs)
+    finally:
+        LAUNCHER.reset(token)

@@ -2,7 +2,9 @@
 
     razorbench run --method rl --task science [--track NAME] [--model PATH] [--seed N]
                    [--output-dir DIR] [--config FILE] [key=value ...]
-    razorbench sweep --method M --task T --grid key=v1,v2 [--grid ...] [--seeds N] [key=value ...]
+    razorbench sweep --method M --task T --grid key=v1,v2 [--grid ...] [--seeds N] [--launcher local|slurm|ray]
+                     [key=value ...] [launcher.key=value ...]
+    razorbench sweep --status SWEEP_DIR
     razorbench analyze RUN_DIR... [--out DIR]
     razorbench compare RUN_A RUN_B [--json PATH] [--alpha A] [--seed N]
     razorbench list [tracks|tasks|methods]
@@ -11,6 +13,7 @@
     razorbench leaderboard build [--check]
     razorbench pretrain TRACK [track's options]
     razorbench reproduce TRACK [--data-dir DIR] [--out DIR] [--doc FILE] [--reduced] [--jobs N]
+                         [--launcher local|slurm|ray] [--set launcher.key=value ...]
 
 A command module imports what is heavy (torch, Lightning, transformers) inside its function, so `razorbench --help`,
 `razorbench list` and `razorbench <command> --help` answer at once. Bad input (an unknown method, task or config

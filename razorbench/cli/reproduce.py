@@ -14,10 +14,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--doc", help="the report to write (default: the track's, under docs/)")
     parser.add_argument("--reduced", action="store_true", help="GRPO vs SFT on a small grid (a quick check)")
     parser.add_argument("--jobs", type=int, default=1, help="sweeps run in this many processes at once")
+    parser.add_argument(
+        "--launcher", choices=("local", "slurm", "ray"), help="every run to one launcher (as razorbench sweep)"
+    )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="launcher.key=value", help="a launcher setting (repeatable)"
+    )
     parser.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> None:
     from razorbench.analysis.reproduction import reproduce
+    from razorbench.launch.config import launcher_config
 
-    reproduce(args.track, data_dir=args.data_dir, out_dir=args.out, doc=args.doc, reduced=args.reduced, jobs=args.jobs)
+    launcher = None
+    if args.launcher or args.set:
+        launcher = launcher_config(args.launcher, None, list(args.set))
+    reproduce(
+        args.track,
+        data_dir=args.data_dir,
+        out_dir=args.out,
+        doc=args.doc,
+        reduced=args.reduced,
+        jobs=args.jobs,
+        launcher=launcher,
+    )

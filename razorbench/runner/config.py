@@ -149,7 +149,10 @@ def compose(
     layers = []
     for path, what in ((task_yaml, "task YAML"), (method_yaml, "method YAML"), (config_file, "--config file")):
         if path is not None:
-            layers.append(_yaml(path, what))
+            layer = _yaml(path, what)
+            if path is config_file:
+                layer.pop("launcher", None)  # a sweep's launcher settings (razorbench.launch.config), not run keys
+            layers.append(layer)
     for item in overrides:
         if "=" not in item or item.startswith("="):
             raise ConfigError(f"override {item!r} is not of the form key=value")

@@ -106,6 +106,8 @@ def _quiet_lightning() -> None:
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     warnings.filterwarnings("ignore", message=".*`max_epochs` was not set.*")
     warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\)` is deprecated.*")
+    # On a machine with SLURM installed (a login node, a sweep's worker), a run not started by srun is intended.
+    warnings.filterwarnings("ignore", message=".*The `srun` command is available on your system but is not used.*")
 
 
 def train_and_evaluate(
@@ -163,6 +165,39 @@ def train_and_evaluate(
         return record, path
     finally:
         run.release()
+
+
+def evaluate_base_model(
+    method: str,
+    task: str,
+    *,
+    track: str | None = None,
+    config_file: str | None = None,
+    overrides: list[str] | None = None,
+) -> bool:
+    """The base evaluation a run of this config starts with, into the cache and nothing else: a sweep does it once
+    before its runs fan out, so that they all read it instead of waiting on each other's lock. Returns whether
+    the cache already held it."""
+    track_obj = get_track(track)
+    _, task_cls, cfg = resolve(method, task, track_obj.name, config_file, list(overrides or []))
+    check_model(track_obj, cfg.model or track_obj.model)
+    task_obj = task_cls(cfg.task)
+    priors = [get_task(name, track_obj.name)(cfg.task) for name in cfg.task.priors]
+    _quiet_lightning()
+    L.seed_everything(cfg.seed, workers=True, verbose=False)  # as a run does before its base evaluation
+    policy = track_obj.load_policy(cfg.model or track_obj.model, data_dir=cfg.task.data_dir)
+    sampler = build_sampler(cfg.sampling.backend, policy)
+    try:
+        _, hit = base_evaluation(
+            policy, sampler, policy.sha256, task_obj, priors, EvalSettings.from_config(cfg), _cache_dir(cfg)
+        )
+    finally:
+        sampler.close()
+    return hit
+
+
+def _cache_dir(cfg: DictConfig) -> Path:
+    return Path(cfg.cache_dir).expanduser() if cfg.cache_dir else Path.home() / ".cache" / "razorbench"
 
 
 def _strategy(trainer_cfg: DictConfig) -> Any:
@@ -228,7 +263,7 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     t = time.time()
     sampler = build_sampler(cfg.sampling.backend, policy)
     timings["sampler_start"] = time.time() - t  # a vLLM engine's start-up; ~0 for hf
-    cache_dir = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else Path.home() / ".cache" / "razorbench"
+    cache_dir = _cache_dir(cfg)
     t = time.time()
     base, cache_hit = base_evaluation(policy, sampler, policy.sha256, task_obj, priors, settings, cache_dir)
     timings["base_eval_cached" if cache_hit else "base_eval"] = time.time() - t

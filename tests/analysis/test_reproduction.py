@@ -93,3 +93,42 @@ def test_report_tables_are_pinned():
     assert outputs_line(Path("runs/r"), plots) == (
         "Records, `analysis.json`, `findings.json` and plots: `runs/r` (t-k.png)."
     )
+
+
+def test_the_launcher_given_to_reproduce_reaches_the_sweeps():
+    from razorbench.analysis.reproduction import LAUNCHER, run_sweeps
+    from razorbench.launch.config import launcher_config
+    from razorbench.util.errors import ConfigError
+
+    plan = Plan(methods={"sft": []}, grid={"optim.lr": ["1e-4"]}, seeds=1, track="t", tasks=("k",))
+    token = LAUNCHER.set(launcher_config("local", None, ["launcher.parallel=2"]))
+    try:
+        with pytest.raises(ConfigError, match="--jobs 2 with --launcher local: the launcher runs the sweeps; use one"):
+            run_sweeps(plan, None, Path("unused"), jobs=2)
+    finally:
+        LAUNCHER.reset(token)
+
+
+@pytest.mark.slow
+def test_every_run_of_every_sweep_goes_to_the_launcher(tmp_path):
+    from razorbench.analysis.analyze import find_records
+    from razorbench.analysis.reproduction import run_sweeps
+    from razorbench.launch.config import launcher_config
+    from razorbench.launch.state import read_launch_entry
+
+    small = ["eval.new_task_prompts=8", "eval.samples_per_prompt=2", "eval.kl_prompts=8", "eval.prior_limit=8"]
+    plan = Plan(
+        methods={"sft": ["trainer.max_steps=2"], "rl": ["trainer.max_steps=2", "method.group_size=2"]},
+        grid={"optim.lr": ["1e-4"]},
+        seeds=1,
+        common=[*small, "data.batch_size=4"],
+        track="tiny",
+        tasks=("science",),
+    )
+    launcher = launcher_config("local", None, ["launcher.parallel=2"])
+    seconds = run_sweeps(plan, None, tmp_path, log=lambda _: None, launcher=launcher)
+    assert set(seconds) == {"sft", "rl"} and all(s > 0 for s in seconds.values())
+    records = find_records([tmp_path / "sft", tmp_path / "rl"])
+    assert sorted(r["method"] for r in records) == ["rl", "sft"]
+    assert all(read_launch_entry(tmp_path / m, "optim.lr-1e-4_seed-0")["launcher"] == "local" for m in ("sft", "rl"))
+    assert all(r["provenance"]["timings"].get("base_eval_cached") is not None for r in records)  # one base, first

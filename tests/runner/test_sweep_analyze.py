@@ -7,7 +7,7 @@ import pytest
 
 from razorbench.analysis.analyze import analyze, find_records, pareto_frontier, plot, write
 from razorbench.cli import main
-from razorbench.runner.sweep import parse_grid, run_sweep
+from razorbench.launch.sweep import parse_grid, run_sweep
 from razorbench.util.errors import ConfigError
 
 SMALL = [

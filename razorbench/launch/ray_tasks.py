@@ -1,0 +1,74 @@
+"""The Ray launcher: a sweep's runs as Ray tasks on an existing cluster (`ray.init(address=launcher.ray.address)`).
+
+Each run is one task asking for `launcher.ray.num_cpus`, `num_gpus` and custom `resources`; Ray places them. The
+base evaluation is one task before them. Tasks are not retried by Ray (max_retries=0): a worker that dies leaves
+its run failed in the sweep folder, and the next collect submits it again (it resumes from its checkpoint).
+The driver (this sweep command) stays until every task has ended.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from razorbench.launch.config import LauncherConfig
+from razorbench.launch.state import write_launch_entry
+from razorbench.launch.worker import RunSpec, evaluate_base, run_point
+from razorbench.util.errors import RunFailure
+
+
+def _one_line(error: BaseException) -> str:
+    lines = [ln.strip() for ln in str(error).splitlines() if ln.strip()]
+    return f"{type(error).__name__}: {lines[-1] if lines else ''}"
+
+
+def launch_ray(
+    specs: list[RunSpec],
+    base: list[RunSpec],
+    cfg: LauncherConfig,
+    sweep_dir_of: Callable[[RunSpec], Path],
+    on_end: Callable[[RunSpec, str | None], None],
+) -> None:
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=cfg.ray.address, log_to_driver=False)
+    options = {
+        "num_cpus": cfg.ray.num_cpus,
+        "num_gpus": cfg.ray.num_gpus,
+        "resources": dict(cfg.ray.resources) or None,
+        "max_retries": 0,
+    }
+    options = {k: v for k, v in options.items() if v is not None}
+    threads = max(1, int(cfg.ray.num_cpus))
+    try:
+        ray.get([ray.remote(evaluate_base).options(**options).remote(s, threads) for s in base])
+    except (ray.exceptions.RayError, OSError) as e:
+        raise RunFailure(f"base evaluation failed on Ray: {_one_line(e)}") from e
+    remote_run = ray.remote(run_point).options(**options)
+    pending = {}
+    for spec in specs:
+        ref = remote_run.remote(spec, threads)
+        pending[ref] = spec
+        write_launch_entry(
+            sweep_dir_of(spec),
+            spec.run_id,
+            launcher="ray",
+            job=ref.task_id().hex(),
+            submitted=time.time(),
+            ended=None,
+            reason=None,
+            pid=None,
+        )
+    while pending:
+        done, _ = ray.wait(list(pending), num_returns=1)
+        for ref in done:
+            spec = pending.pop(ref)
+            try:
+                ray.get(ref)
+                reason = None if spec.record.exists() else "the Ray task returned without a record"
+            except ray.exceptions.RayError as e:
+                reason = f"Ray task failed: {_one_line(e)}"
+            write_launch_entry(sweep_dir_of(spec), spec.run_id, ended=time.time(), reason=reason)
+            on_end(spec, reason)

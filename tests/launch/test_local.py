@@ -1,0 +1,73 @@
+"""The local launcher: two runs at once give the records one-after-another gives, the base evaluated once before
+the fan-out; a worker killed mid-run is resubmitted on the next collect, and each point ends with one record."""
+
+import json
+
+import pytest
+
+from razorbench.launch.config import launcher_config
+from razorbench.launch.state import sweep_state
+from razorbench.launch.sweep import run_sweep
+from razorbench.util.errors import RunFailure
+from razorbench.util.faults import FAULT_ENV
+
+GRID = {"optim.lr": ["1e-4", "1e-3"]}
+# Everything a run's record holds that does not say where or when it ran.
+MEASURED = ("metrics", "per_example", "uncertainty", "method_stats", "base_model")
+
+
+def _records(paths):
+    return [json.loads(p.read_text()) for p in paths]
+
+
+def _same_run(a: dict, b: dict) -> None:
+    for key in MEASURED:
+        assert a[key] == b[key], key
+    where = ("output_dir", "run_id", "cache_dir")
+    assert {k: v for k, v in a["config"].items() if k not in where} == {
+        k: v for k, v in b["config"].items() if k not in where
+    }
+
+
+@pytest.mark.slow
+def test_two_at_once_gives_the_sequential_records(tmp_path, small):
+    sequential = run_sweep(
+        "sft", "science", GRID, seeds=1, sweep_dir=tmp_path / "seq", overrides=[*small, f"cache_dir={tmp_path / 'c1'}"]
+    )
+    parallel = run_sweep(
+        "sft",
+        "science",
+        GRID,
+        seeds=1,
+        sweep_dir=tmp_path / "par",
+        overrides=[*small, f"cache_dir={tmp_path / 'c2'}"],
+        launcher=launcher_config("local", None, ["launcher.parallel=2", "launcher.threads_per_run=1"]),
+    )
+    for a, b in zip(_records(sequential), _records(parallel), strict=True):
+        _same_run(a, b)
+        # The sweep evaluated the base before the fan-out: no worker evaluated it again.
+        assert "base_eval_cached" in b["provenance"]["timings"]
+    assert len(list((tmp_path / "c2" / "base").glob("*.json"))) == 1
+    assert [s.state for s in sweep_state(tmp_path / "par")] == ["done", "done"]
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_resubmitted_once(tmp_path, monkeypatch, small):
+    overrides = [*small, "trainer.max_steps=4", "trainer.checkpoint_every=1", f"cache_dir={tmp_path / 'cache'}"]
+    launcher = launcher_config("local", None, ["launcher.parallel=2", "launcher.threads_per_run=1"])
+    sweep = tmp_path / "s"
+    monkeypatch.setenv(FAULT_ENV, "training")  # the workers kill themselves after their step-2 checkpoint
+    with pytest.raises(RunFailure, match="2 of 2 runs failed: .*killed by SIGKILL.*Rerun the same command"):
+        run_sweep("sft", "science", GRID, seeds=1, sweep_dir=sweep, overrides=overrides, launcher=launcher)
+    states = sweep_state(sweep)
+    assert [s.state for s in states] == ["failed", "failed"]
+    assert all(s.reason.startswith("interrupted: worker process killed by SIGKILL") for s in states)
+    monkeypatch.delenv(FAULT_ENV)
+    paths = run_sweep("sft", "science", GRID, seeds=1, sweep_dir=sweep, overrides=overrides, launcher=launcher)
+    records = _records(paths)
+    assert all("resumed_from_checkpoint" in r["provenance"]["timings"] for r in records)
+    assert sorted(p.parent.name for p in sweep.glob("*/record.json")) == sorted(p.parent.name for p in paths)
+    assert len({p.parent for p in sweep.glob("*/record.json")}) == 2
+    before = {p: p.stat().st_mtime_ns for p in paths}
+    run_sweep("sft", "science", GRID, seeds=1, sweep_dir=sweep, overrides=overrides, launcher=launcher)  # collects only
+    assert {p: p.stat().st_mtime_ns for p in paths} == before
