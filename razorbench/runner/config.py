@@ -103,6 +103,9 @@ class RunConfig:
     run_id: str | None = None
     cache_dir: str | None = None
     """Base-model evaluation cache; None means ~/.cache/razorbench."""
+    save_model: bool = False
+    """Write the fine-tuned policy as standard HF files to `runs/<run-id>/model/` (a LoRA run: its PEFT adapter), for
+    `razorbench eval` or any other tool."""
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     data: DataConfig = field(default_factory=DataConfig)
@@ -111,6 +114,11 @@ class RunConfig:
     curve: CurveConfig = field(default_factory=CurveConfig)
     method: Any = None
     task: Any = None
+
+
+def cache_root(cfg: DictConfig) -> Path:
+    """The base-evaluation cache of a run or an eval: `cache_dir`, else ~/.cache/razorbench."""
+    return Path(cfg.cache_dir).expanduser() if cfg.cache_dir else Path.home() / ".cache" / "razorbench"
 
 
 def _yaml(path: Path | str, what: str) -> DictConfig:

@@ -23,7 +23,7 @@ from razorbench.api.registry import METHODS, TASKS, get_task, get_track
 from razorbench.api.task import yaml_beside
 from razorbench.api.track import Track
 from razorbench.metrics.intervals import record_intervals
-from razorbench.runner.config import compose
+from razorbench.runner.config import cache_root, compose
 from razorbench.runner.curve import LearningCurve
 from razorbench.runner.evaluate import (
     EvalSettings,
@@ -33,6 +33,7 @@ from razorbench.runner.evaluate import (
     new_task_accuracy,
     prior_scores,
 )
+from razorbench.runner.export import save_policy
 from razorbench.runner.lifecycle import AtomicCheckpoint, FiniteGuard, RNGState, RunDirectory
 from razorbench.runner.progress import StepProgressBar
 from razorbench.runner.records import METRIC_INFO, SCHEMA_VERSION, provenance, validate_record
@@ -223,12 +224,17 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     model_path = cfg.model or track_obj.model
     policy = track_obj.load_policy(model_path, data_dir=cfg.task.data_dir)
     timings["model_load"] = time.time() - t
+    if cfg.save_model and not callable(getattr(policy.model, "save_pretrained", None)):
+        raise ConfigError(
+            f"save_model=true needs a transformers model; track {track!r}'s {type(policy.model).__name__} cannot be "
+            "saved as HF files"
+        )
 
     settings = EvalSettings.from_config(cfg)
     t = time.time()
     sampler = build_sampler(cfg.sampling.backend, policy)
     timings["sampler_start"] = time.time() - t  # a vLLM engine's start-up; ~0 for hf
-    cache_dir = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else Path.home() / ".cache" / "razorbench"
+    cache_dir = cache_root(cfg)
     t = time.time()
     base, cache_hit = base_evaluation(policy, sampler, policy.sha256, task_obj, priors, settings, cache_dir)
     timings["base_eval_cached" if cache_hit else "base_eval"] = time.time() - t
@@ -289,6 +295,11 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     timings["sampling"] = sampler.seconds
     timings["weight_sync"] = sampler.sync_seconds
     timings["training"] = time.time() - t - sampler.seconds - sampler.sync_seconds
+    saved = None
+    if cfg.save_model:
+        t = time.time()
+        saved = save_policy(policy, run_dir / "model", write=trainer.is_global_zero)
+        timings["save_model"] = time.time() - t
 
     t = time.time()
     policy.model.eval()
@@ -308,6 +319,9 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
 
     record = build_record(cfg, method, task, track_obj, policy, base, final_new, final_priors, kl)
     record["method_stats"] = module.method_stats()
+    if saved is not None:
+        # What `razorbench eval --model <run>/model` records as its checkpoint's sha256.
+        record["saved_model"] = {"path": str(saved), "sha256": model_sha256(saved)}
     if curve:
         record["curve"] = curve.points
     record["uncertainty"] = record_intervals(record, chance={p.name: p.chance for p in priors if p.chance})
