@@ -23,6 +23,7 @@ from razorbench.api.registry import METHODS, TASKS, get_task, get_track
 from razorbench.api.task import yaml_beside
 from razorbench.api.track import Track
 from razorbench.metrics.intervals import record_intervals
+from razorbench.metrics.kl_estimators import ESTIMATORS
 from razorbench.runner.config import cache_root, compose
 from razorbench.runner.curve import LearningCurve
 from razorbench.runner.evaluate import (
@@ -379,6 +380,8 @@ def build_record(
             "reverse_kl": kl["reverse_kl"],
             "reverse_kl_per_token": kl["reverse_kl_per_token"],
             "total_variation_per_token": kl["total_variation_per_token"],
+            # The sampled-token estimates trainers log, on the same base samples (razorbench.metrics.kl_estimators).
+            **{key: kl[key] for name in ESTIMATORS for key in (name, f"{name}_per_token")},
             **kl["drift"],
             "n_new_task_prompts": len(final_new["per_prompt"]),
             "n_kl_prompts": len(kl["per_prompt"]),
