@@ -21,6 +21,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
+from razorbench.api.gguf_models import resolve_model
 from razorbench.api.method import MethodConfig
 from razorbench.api.policy import Policy
 from razorbench.api.registry import get_task, get_track
@@ -65,6 +66,11 @@ def resolve_eval(
     loads. The base: `--base`, else the adapters' own base (`adapter_config.json`), else the track's model."""
     track_obj = get_track(track)
     task_cls = get_task(task, track_obj.name)
+    if base is not None:  # a named GGUF model or a .gguf file: its converted folder in the cache
+        cache = cache_root(
+            compose(MethodConfig, task_cls.Config, None, None, config_file, [f"track={track_obj.name}", *overrides])
+        )
+        base = resolve_model(base, cache)
     if task_cls.kind != "new":
         raise UsageError(
             f"task {task!r} is a prior task; valid: {', '.join(new_tasks(track_obj.name))} (its priors are scored too)"

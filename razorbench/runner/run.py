@@ -14,9 +14,9 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.loggers import CSVLogger
 from omegaconf import DictConfig, OmegaConf
 
+from razorbench.api.gguf_models import resolve_model
 from razorbench.api.method import TrainSettings
 from razorbench.api.policy import Policy, model_sha256
 from razorbench.api.registry import METHODS, TASKS, get_task, get_track
@@ -36,6 +36,8 @@ from razorbench.runner.evaluate import (
 )
 from razorbench.runner.export import save_policy
 from razorbench.runner.lifecycle import AtomicCheckpoint, FiniteGuard, RNGState, RunDirectory
+from razorbench.runner.loggers import build_loggers
+from razorbench.runner.lora import apply_lora, check_lora, lora_summary, merge_lora
 from razorbench.runner.progress import StepProgressBar
 from razorbench.runner.records import METRIC_INFO, SCHEMA_VERSION, provenance, validate_record
 from razorbench.sampling import build_sampler
@@ -63,6 +65,7 @@ def resolve(method: str, task: str, track: str, config_file: str | None, overrid
         [f"track={track}", *overrides],
     )
     _check_strategy(cfg.trainer)
+    check_lora(cfg)
     return method_cls, task_cls, cfg
 
 
@@ -129,6 +132,8 @@ def train_and_evaluate(
     # environment, so every rank writes into the same run folder.
     run_id = cfg.run_id or os.environ.get(RUN_ID_ENV)
     run_id = run_id or f"{track}-{task}-{method}-s{cfg.seed}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    if cfg.model:  # a named GGUF model or a .gguf file: its converted folder in the cache
+        cfg.model = resolve_model(cfg.model, cache_root(cfg))
     check_model(track_obj, cfg.model or track_obj.model)
     run = RunDirectory(Path(cfg.output_dir) / run_id)
     cfg.run_id = run_id
@@ -255,6 +260,8 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
             settings=settings,
             base=base,
         )
+    # After the copies of π0 above: LoRA goes into the policy's own model, in place.
+    adapter = apply_lora(policy, cfg.peft.lora) if cfg.peft.lora.r else None
     module = method_cls(
         policy, task_obj, sampler, reference, config=method_config, settings=_train_settings(cfg, cache_dir)
     )
@@ -269,7 +276,7 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
         gradient_clip_val=cfg.trainer.gradient_clip_val,
         log_every_n_steps=cfg.trainer.log_every_n_steps,
         # One log folder per attempt: a resumed run keeps the logs of the attempt that was killed.
-        logger=CSVLogger(run_dir, name="logs", version=f"attempt-{len(list(run_dir.glob('logs/attempt-*')))}"),
+        logger=build_loggers(cfg.logger, run_dir, cfg.run_id),
         use_distributed_sampler=False,  # PromptOrder shards each global batch itself, in a fixed order
         enable_checkpointing=False,  # AtomicCheckpoint below writes the one checkpoint a resume needs
         enable_progress_bar=progress,
@@ -299,8 +306,11 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     saved = None
     if cfg.save_model:
         t = time.time()
-        saved = save_policy(policy, run_dir / "model", write=trainer.is_global_zero)
+        saved = save_policy(policy, run_dir / "model", write=trainer.is_global_zero, adapter=adapter)
         timings["save_model"] = time.time() - t
+    if adapter is not None:
+        peft_summary = lora_summary(adapter)
+        merge_lora(policy, adapter)  # everything below measures the merged weights
 
     t = time.time()
     policy.model.eval()
@@ -320,6 +330,8 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
 
     record = build_record(cfg, method, task, track_obj, policy, base, final_new, final_priors, kl)
     record["method_stats"] = module.method_stats()
+    if adapter is not None:
+        record["peft"] = peft_summary
     if saved is not None:
         # What `razorbench eval --model <run>/model` records as its checkpoint's sha256.
         record["saved_model"] = {"path": str(saved), "sha256": model_sha256(saved)}
