@@ -48,6 +48,10 @@ def build_loggers(name: str, run_dir: Path, run_id: str) -> list[Logger]:
     elif name == "mlflow":
         from lightning.pytorch.loggers import MLFlowLogger
 
-        uri = os.environ.get("MLFLOW_TRACKING_URI") or (run_dir / "mlruns").resolve().as_uri()
+        uri = os.environ.get("MLFLOW_TRACKING_URI")
+        if not uri:
+            uri = (run_dir / "mlruns").resolve().as_uri()
+            # MLflow >= 3.10 refuses its file store unless asked: a file in the run folder is what is wanted here.
+            os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
         loggers.append(MLFlowLogger(experiment_name="razorbench", run_name=run_id, tracking_uri=uri))
     return loggers
