@@ -108,13 +108,13 @@ def sequence_divergences(
     reference: Policy, policy: Policy, batch: SequenceBatch, chunk_size: int = 4096
 ) -> dict[str, Tensor]:
     """Per-sequence sums (B,) over response positions of the three divergences of `token_divergences` (float32) and
-of the six sampled-token estimates of `kl_estimates` at the sampled response tokens (float64).
+    of the six sampled-token estimates of `kl_estimates` at the sampled response tokens (float64).
 
-    `batch` holds responses sampled from `reference` (π0). The logits at position t-1 predict token t,
-    so the positions scored are those whose *next* token is a response token. The bodies run a group of
-    sequences at a time (see the module docstring), up to the group's longest sequence, not over the padding
-    past it. The final hidden states of scored positions wait until they fill a chunk: every chunk but the
-    last is full, and at most two chunks' hidden states are held at once.
+        `batch` holds responses sampled from `reference` (π0). The logits at position t-1 predict token t,
+        so the positions scored are those whose *next* token is a response token. The bodies run a group of
+        sequences at a time (see the module docstring), up to the group's longest sequence, not over the padding
+        past it. The final hidden states of scored positions wait until they fill a chunk: every chunk but the
+        last is full, and at most two chunks' hidden states are held at once.
     """
     ref_head, head = reference.model.get_output_embeddings(), policy.model.get_output_embeddings()
     positions = chunk_positions(chunk_size, head.weight.shape[0])
