@@ -8,7 +8,9 @@ Per (track, task):
    the paper's quadratic through the origin), with R² and bootstrap intervals; R² is None when forgetting
    does not vary, shown as "n/a";
 3. methods compared at matched new-task accuracy: each frontier is interpolated linearly at common
-   accuracy levels inside every compared frontier's range.
+   accuracy levels inside every compared frontier's range;
+4. the sampled-token KL estimates (k1, k2, k3 of both KLs) against the exact KL: their bias
+   (`razorbench.analysis.kl_estimates`), and their R² as forgetting predictors among the fits of 2.
 Writes `analysis.json` and PNG + SVG plots to the output folder.
 """
 
@@ -22,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from razorbench.analysis.fit import FORMS, fit_with_interval
+from razorbench.analysis.kl_estimates import estimator_bias, estimator_table
+from razorbench.metrics.kl_estimators import ESTIMATORS
 from razorbench.metrics.stats import mean_t_interval
 from razorbench.runner.records import load_record
 
@@ -34,9 +38,11 @@ PREDICTORS = (
     "weight_relative_l2",
     "update_effective_rank",
     "representation_drift",  # 1 − linear CKA
+    *ESTIMATORS,  # the sampled-token estimates trainers log, per sequence
 )
 
-_NOT_CONFIG = ("seed", "run_id", "output_dir", "cache_dir")
+# Keys that do not change what a run trains: runs differing only in these are seeds of one configuration.
+_NOT_CONFIG = ("seed", "run_id", "output_dir", "cache_dir", "save_model", "logger")
 
 
 def configurations(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -44,6 +50,8 @@ def configurations(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in runs:
         config = {k: v for k, v in r["config"].items() if k not in _NOT_CONFIG}
+        if "model" in r:  # `razorbench eval` records: one configuration per checkpoint evaluated
+            config["checkpoint"] = r["model"]["sha256"]
         groups[json.dumps(config, sort_keys=True)].append(r)
     points = []
     for rs in groups.values():
@@ -160,6 +168,7 @@ def analyze(records: list[dict[str, Any]], levels: int = 5) -> dict[str, Any]:
             "methods": frontiers,
             "fits": predictor_fits(runs),
             "matched": matched_accuracy(frontiers, levels),
+            "kl_estimates": estimator_bias(runs),
         }
     return out
 
@@ -275,6 +284,8 @@ def summary_tables(result: dict[str, Any]) -> list[Any]:
             out.append(_fits_table(key, group))
         else:
             out.append(f"{key}: {group['runs']} run(s); a forgetting-law fit needs at least 3")
+        if group.get("kl_estimates"):
+            out.append(estimator_table(key, group))
         matched = group["matched"]
         if matched["levels"]:
             table = Table(title=f"{key}: mean prior score at matched new-task accuracy (on each Pareto frontier)")

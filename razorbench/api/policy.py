@@ -19,8 +19,23 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-# Files whose bytes define a model (weights, architecture, tokenizer, chat template).
-_MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja")
+# Files whose bytes define a model (weights, architecture, tokenizer, chat template), or a PEFT adapter (its config
+# and weights), as glob patterns: sharded weights are several files. A trainer's checkpoint folder also holds files
+# that do not define the model (optimizer.pt, trainer_state.json, training_args.bin): they are left out.
+_MODEL_FILES = (
+    "config.json",
+    "model.safetensors",
+    "model-*-of-*.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model-*-of-*.bin",
+    "adapter_config.json",
+    "adapter_model.safetensors",
+    "adapter_model.bin",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "chat_template.jinja",
+)
 
 
 @functools.cache
@@ -39,8 +54,10 @@ def model_sha256(path: str | Path) -> str:
     if not path.is_dir():
         return hashlib.sha256(str(path).encode()).hexdigest()
     outer = hashlib.sha256()
-    for name in sorted(n for n in _MODEL_FILES if (path / n).exists()):
-        outer.update(name.encode() + b"\0" + hashlib.sha256((path / name).read_bytes()).hexdigest().encode())
+    for name in sorted({f.name for pattern in _MODEL_FILES for f in path.glob(pattern) if f.is_file()}):
+        with open(path / name, "rb") as f:  # in blocks: a model's weights can be larger than memory allows twice
+            digest = hashlib.file_digest(f, "sha256")
+        outer.update(name.encode() + b"\0" + digest.hexdigest().encode())
     return outer.hexdigest()
 
 
@@ -122,6 +139,16 @@ class Policy(torch.nn.Module):
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
         return cls(model, tokenizer, name=str(path), sha256=model_sha256(path))
+
+    def save(self, folder: str | Path, weights: dict[str, Tensor] | None = None) -> None:
+        """Write the policy as standard HF files into `folder`: config, safetensors weights, tokenizer and chat
+        template, loadable with `from_pretrained` (and by `Policy.load`). `weights`: a full state dict to write instead
+        of the model's own parameters (gathered from FSDP shards)."""
+        if not callable(getattr(self.model, "save_pretrained", None)):
+            raise TypeError(f"{type(self.model).__name__} is not a transformers model: it has no save_pretrained")
+        self.model.save_pretrained(folder, state_dict=weights, safe_serialization=True)
+        if self.tokenizer is not None:
+            self.tokenizer.save_pretrained(folder)
 
     def frozen_copy(self) -> Policy:
         """A deep copy with gradients off and eval mode: the reference policy π0."""

@@ -2,6 +2,7 @@
 
     razorbench run --method rl --task science [--track NAME] [--model PATH] [--seed N]
                    [--output-dir DIR] [--config FILE] [key=value ...]
+    razorbench eval --model PATH [PATH ...] --task T [--base PATH] [--track NAME] [key=value ...]
     razorbench sweep --method M --task T --grid key=v1,v2 [--grid ...] [--seeds N] [--launcher local|slurm|ray]
                      [key=value ...] [launcher.key=value ...]
     razorbench sweep --status SWEEP_DIR
@@ -31,7 +32,7 @@ from razorbench.cli.console import print_error
 from razorbench.util.errors import ConfigError, RunBusy, RunFailure, UsageError
 
 # Command modules in the order `--help` lists them; each has `add_parser(subparsers)`.
-COMMANDS = ("run", "sweep", "analyze", "compare", "listing", "submit", "leaderboard", "pretrain", "reproduce")
+COMMANDS = ("run", "eval", "sweep", "analyze", "compare", "listing", "submit", "leaderboard", "pretrain", "reproduce")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,7 +17,8 @@ forward instead.
 
 The same pass also gives two predictors the paper compared against (at the same base-sampled prefixes):
 the reverse KL Σ_v π(v)[log π(v) − log π0(v)] and the total variation ½ Σ_v |π0(v) − π(v)|, both summed
-over response positions like the forward KL.
+over response positions like the forward KL; and the sampled-token estimates k1, k2, k3 of both KLs that trainers
+log (`razorbench.metrics.kl_estimators`), from the log-ratio at each sampled token, summed the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from torch import Tensor
 from torchmetrics import Metric
 
 from razorbench.api.policy import Policy, SequenceBatch
+from razorbench.metrics.kl_estimators import ESTIMATORS, kl_estimates
 
 DIVERGENCES = ("forward_kl", "reverse_kl", "total_variation")
 
@@ -43,19 +45,25 @@ def chunk_positions(chunk_size: int, vocab_size: int) -> int:
     return max(1, min(chunk_size, LOGITS_ELEMENTS // vocab_size))
 
 
-def token_divergences(ref_logits: Tensor, logits: Tensor) -> dict[str, Tensor]:
-    """Exact KL(π0 ‖ π), KL(π ‖ π0) and TV(π0, π) over the last dim, in float32. (N, V) -> 3 × (N,)."""
+def token_divergences(ref_logits: Tensor, logits: Tensor, targets: Tensor | None = None) -> dict[str, Tensor]:
+    """Exact KL(π0 ‖ π), KL(π ‖ π0) and TV(π0, π) over the last dim, in float32. (N, V) -> 3 × (N,). With `targets`
+    (N,), the sampled tokens, also "sampled_log_ratio": log π0(target) − log π(target), (N,)."""
     shape, vocab = logits.shape[:-1], logits.shape[-1]
     ref_logits, logits = ref_logits.reshape(-1, vocab), logits.reshape(-1, vocab)
+    targets = targets.reshape(-1, 1) if targets is not None else None
     if torch.is_grad_enabled() and (logits.requires_grad or ref_logits.requires_grad):
         # A training penalty differentiates through this: no in-place ops, whose inputs autograd still needs.
         ref_logp, logp = torch.log_softmax(ref_logits.float(), dim=-1), torch.log_softmax(logits.float(), dim=-1)
         ref_p, p, log_ratio = ref_logp.exp(), logp.exp(), ref_logp - logp
         values = ((ref_p * log_ratio).sum(-1), -(p * log_ratio).sum(-1), 0.5 * (ref_p - p).abs().sum(-1))
-        return {name: v.view(shape) for name, v in zip(DIVERGENCES, values, strict=True)}
+        out = {name: v.view(shape) for name, v in zip(DIVERGENCES, values, strict=True)}
+        if targets is not None:
+            out["sampled_log_ratio"] = log_ratio.gather(-1, targets).view(shape)
+        return out
     rows = ref_logits.shape[0]
     block = max(1, CPU_BLOCK_ELEMENTS // vocab) if logits.device.type == "cpu" else max(1, rows)
     out = torch.empty(len(DIVERGENCES), rows, dtype=torch.float32, device=logits.device)
+    sampled = torch.empty(rows, dtype=torch.float32, device=logits.device) if targets is not None else None
     for start in range(0, rows, block):
         stop = start + block
         ref_logp = torch.log_softmax(ref_logits[start:stop].float(), dim=-1)
@@ -65,7 +73,12 @@ def token_divergences(ref_logits: Tensor, logits: Tensor) -> dict[str, Tensor]:
         out[0, start:stop] = (ref_p * log_ratio).sum(-1)
         out[1, start:stop] = (p * log_ratio).sum(-1).neg_()
         out[2, start:stop] = ref_p.sub_(p).abs_().sum(-1).mul_(0.5)
-    return {name: values.view(shape) for name, values in zip(DIVERGENCES, out, strict=True)}
+        if sampled is not None:
+            sampled[start:stop] = log_ratio.gather(-1, targets[start:stop]).squeeze(-1)
+    result = {name: values.view(shape) for name, values in zip(DIVERGENCES, out, strict=True)}
+    if sampled is not None:
+        result["sampled_log_ratio"] = sampled.view(shape)
+    return result
 
 
 def token_kl(ref_logits: Tensor, logits: Tensor) -> Tensor:
@@ -94,29 +107,35 @@ def _row_groups(batch: SequenceBatch, tokens: int, positions: int) -> list[tuple
 def sequence_divergences(
     reference: Policy, policy: Policy, batch: SequenceBatch, chunk_size: int = 4096
 ) -> dict[str, Tensor]:
-    """Per-sequence sums (B,) over response positions of the three divergences of `token_divergences`.
+    """Per-sequence sums (B,) over response positions of the three divergences of `token_divergences` (float32) and
+    of the six sampled-token estimates of `kl_estimates` at the sampled response tokens (float64).
 
-    `batch` holds responses sampled from `reference` (π0). The logits at position t-1 predict token t,
-    so the positions scored are those whose *next* token is a response token. The bodies run a group of
-    sequences at a time (see the module docstring), up to the group's longest sequence, not over the padding
-    past it. The final hidden states of scored positions wait until they fill a chunk: every chunk but the
-    last is full, and at most two chunks' hidden states are held at once.
+        `batch` holds responses sampled from `reference` (π0). The logits at position t-1 predict token t,
+        so the positions scored are those whose *next* token is a response token. The bodies run a group of
+        sequences at a time (see the module docstring), up to the group's longest sequence, not over the padding
+        past it. The final hidden states of scored positions wait until they fill a chunk: every chunk but the
+        last is full, and at most two chunks' hidden states are held at once.
     """
     ref_head, head = reference.model.get_output_embeddings(), policy.model.get_output_embeddings()
     positions = chunk_positions(chunk_size, head.weight.shape[0])
     sums = torch.zeros(len(DIVERGENCES), batch.input_ids.shape[0], dtype=torch.float32, device=batch.input_ids.device)
-    pending: list[tuple[Tensor, Tensor, Tensor]] = []  # (row, π0 hidden, π hidden) of positions not yet scored
+    estimates = torch.zeros(len(ESTIMATORS), sums.shape[1], dtype=torch.float64, device=sums.device)
+    # (row, sampled token, π0 hidden, π hidden) of positions not yet scored
+    pending: list[tuple[Tensor, Tensor, Tensor, Tensor]] = []
 
     def score(final: bool) -> None:
         """The heads and divergences over the pending positions, `positions` at a time; all of them if `final`,
         else the full chunks only (the rest waits for the next group)."""
-        rows, ref_hidden, hidden = (torch.cat(parts) for parts in zip(*pending, strict=True))
+        rows, tokens, ref_hidden, hidden = (torch.cat(parts) for parts in zip(*pending, strict=True))
         done = rows.numel() if final else rows.numel() - rows.numel() % positions
         for first in range(0, done, positions):
             last = min(first + positions, done)
-            values = token_divergences(ref_head(ref_hidden[first:last]), head(hidden[first:last]))
+            values = token_divergences(ref_head(ref_hidden[first:last]), head(hidden[first:last]), tokens[first:last])
             sums.index_add_(1, rows[first:last], torch.stack([values[name] for name in DIVERGENCES]))
-        pending[:] = [(rows[done:], ref_hidden[done:], hidden[done:])] if done < rows.numel() else []
+            sampled = kl_estimates(values["sampled_log_ratio"])
+            estimates.index_add_(1, rows[first:last], torch.stack([sampled[name] for name in ESTIMATORS]))
+        rest = slice(done, None)
+        pending[:] = [(rows[rest], tokens[rest], ref_hidden[rest], hidden[rest])] if done < rows.numel() else []
 
     waiting = 0
     for start, stop, width in _row_groups(batch, chunk_size, positions):
@@ -129,14 +148,16 @@ def sequence_divergences(
         }
         ref_hidden = reference.model.base_model(**inputs, use_cache=False).last_hidden_state[rows, cols]
         hidden = policy.model.base_model(**inputs, use_cache=False).last_hidden_state[rows, cols]
-        pending.append((rows + start, ref_hidden, hidden))
+        # Position t predicts token t + 1: the sampled response token whose log-ratio the estimates take.
+        tokens = batch.input_ids[start:stop][rows, cols + 1]
+        pending.append((rows + start, tokens, ref_hidden, hidden))
         waiting += rows.numel()
         if waiting >= positions:
             score(final=False)
             waiting %= positions
     if pending:
         score(final=True)
-    return dict(zip(DIVERGENCES, sums, strict=True))
+    return {**dict(zip(DIVERGENCES, sums, strict=True)), **dict(zip(ESTIMATORS, estimates, strict=True))}
 
 
 def sequence_forward_kl(reference: Policy, policy: Policy, batch: SequenceBatch, chunk_size: int = 4096) -> Tensor:

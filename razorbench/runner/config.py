@@ -93,6 +93,25 @@ class CurveConfig:
 
 
 @dataclass
+class LoraConfig:
+    """LoRA through peft (`razorbench.runner.lora`): W + (alpha/r)·B·A on the target modules, only B and A trained."""
+
+    r: int = 0
+    """Rank r of the adapters; 0 (the default) trains all weights (no LoRA)."""
+    alpha: float = 16.0
+    """Scale α (peft's lora_alpha): the update is (α/r)·B·A."""
+    target_modules: list[str] | None = None
+    """Names of the modules to adapt (e.g. [q_proj, v_proj]); None: peft's default for the architecture."""
+    dropout: float = 0.0
+    """Dropout on the adapters' input (peft's lora_dropout)."""
+
+
+@dataclass
+class PeftSettings:
+    lora: LoraConfig = field(default_factory=LoraConfig)
+
+
+@dataclass
 class RunConfig:
     seed: int = 0
     track: str = MISSING
@@ -103,14 +122,26 @@ class RunConfig:
     run_id: str | None = None
     cache_dir: str | None = None
     """Base-model evaluation cache; None means ~/.cache/razorbench."""
+    logger: str = "csv"
+    """Training logs (`razorbench.runner.loggers`): csv (in the run folder; always written), or csv plus tensorboard,
+    wandb or mlflow."""
+    save_model: bool = False
+    """Write the fine-tuned policy as standard HF files to `runs/<run-id>/model/` (a LoRA run: its PEFT adapter), for
+    `razorbench eval` or any other tool."""
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     data: DataConfig = field(default_factory=DataConfig)
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     curve: CurveConfig = field(default_factory=CurveConfig)
+    peft: PeftSettings = field(default_factory=PeftSettings)
     method: Any = None
     task: Any = None
+
+
+def cache_root(cfg: DictConfig) -> Path:
+    """The base-evaluation cache of a run or an eval: `cache_dir`, else ~/.cache/razorbench."""
+    return Path(cfg.cache_dir).expanduser() if cfg.cache_dir else Path.home() / ".cache" / "razorbench"
 
 
 def _yaml(path: Path | str, what: str) -> DictConfig:
@@ -196,5 +227,8 @@ def check(cfg: DictConfig) -> None:
         raise ConfigError("config key 'optim.lr' must be > 0, got 0.0")
     if cfg.eval.prior_limit < 0 or cfg.optim.warmup_steps < 0 or cfg.curve.every < 0:
         raise ConfigError("config keys 'eval.prior_limit', 'optim.warmup_steps' and 'curve.every' must be >= 0")
+    from razorbench.runner.loggers import check_logger
+
+    check_logger(cfg.logger)
     if cfg.sampling.backend not in ("hf", "vllm"):
         raise ConfigError(f"config key 'sampling.backend' must be one of hf, vllm; got {cfg.sampling.backend!r}")

@@ -28,6 +28,7 @@ from razorbench.api.policy import Policy
 from razorbench.api.sampler import Sampler, Samples
 from razorbench.api.task import Example, Task
 from razorbench.metrics.kl import DIVERGENCES, SequenceDivergence, sequence_divergences
+from razorbench.metrics.kl_estimators import ESTIMATORS
 from razorbench.metrics.predictors import linear_cka, mean_hidden_state, weight_change
 from razorbench.util.atomic import write_json_atomic
 from razorbench.util.faults import fault_point
@@ -123,8 +124,9 @@ def base_kl_samples(sampler: Sampler, task: Task, s: EvalSettings) -> list[dict[
 
 def divergences(reference: Policy, policy: Policy, samples: list[dict[str, Any]], s: EvalSettings) -> dict[str, Any]:
     """E_x KL(π0 ‖ π) on the base samples (per sequence, per token, per prompt), and in the same pass the
-    reverse KL and total variation at the same positions."""
-    metrics = {name: SequenceDivergence() for name in DIVERGENCES}  # the same sum/mean accumulation for each
+    reverse KL and total variation at the same positions, and the sampled-token estimates k1, k2, k3 of both KLs."""
+    # The same sum/mean accumulation for each
+    metrics = {name: SequenceDivergence() for name in (*DIVERGENCES, *ESTIMATORS)}
     per_prompt: dict[str, float] = {}
     device = next(policy.model.parameters()).device
     was_training = policy.model.training

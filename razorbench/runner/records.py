@@ -29,6 +29,21 @@ METRIC_INFO = {
     "reverse_kl": {"higher_is_better": False, "aggregation": "as forward_kl, KL(π ‖ π0) at base-sampled prefixes"},
     "reverse_kl_per_token": {"higher_is_better": False, "aggregation": "as forward_kl_per_token"},
     "total_variation_per_token": {"higher_is_better": False, "aggregation": "mean TV per response token"},
+    **{
+        name: {
+            "higher_is_better": False,
+            "aggregation": f"sampled-token {name[-2:]} estimate of {name[:-3]}, summed per sequence, mean over "
+            "prompts; _per_token: sum / response tokens (razorbench.metrics.kl_estimators)",
+        }
+        for name in (
+            "forward_kl_k1",
+            "forward_kl_k2",
+            "forward_kl_k3",
+            "reverse_kl_k1",
+            "reverse_kl_k2",
+            "reverse_kl_k3",
+        )
+    },
     "weight_l2": {"higher_is_better": False, "aggregation": "‖θ − θ0‖₂ over all parameters"},
     "weight_relative_l2": {"higher_is_better": False, "aggregation": "‖θ − θ0‖₂ / ‖θ0‖₂"},
     "update_effective_rank": {"higher_is_better": False, "aggregation": "mean over 2-D weights of erank(ΔW)"},

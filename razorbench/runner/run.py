@@ -14,16 +14,17 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.loggers import CSVLogger
 from omegaconf import DictConfig, OmegaConf
 
+from razorbench.api.gguf_models import resolve_model
 from razorbench.api.method import TrainSettings
 from razorbench.api.policy import Policy, model_sha256
 from razorbench.api.registry import METHODS, TASKS, get_task, get_track
 from razorbench.api.task import yaml_beside
 from razorbench.api.track import Track
 from razorbench.metrics.intervals import record_intervals
-from razorbench.runner.config import compose
+from razorbench.metrics.kl_estimators import ESTIMATORS
+from razorbench.runner.config import cache_root, compose
 from razorbench.runner.curve import LearningCurve
 from razorbench.runner.evaluate import (
     EvalSettings,
@@ -33,7 +34,10 @@ from razorbench.runner.evaluate import (
     new_task_accuracy,
     prior_scores,
 )
+from razorbench.runner.export import save_policy
 from razorbench.runner.lifecycle import AtomicCheckpoint, FiniteGuard, RNGState, RunDirectory
+from razorbench.runner.loggers import build_loggers
+from razorbench.runner.lora import apply_lora, check_lora, lora_summary, merge_lora
 from razorbench.runner.progress import StepProgressBar
 from razorbench.runner.records import METRIC_INFO, SCHEMA_VERSION, provenance, validate_record
 from razorbench.sampling import build_sampler
@@ -61,6 +65,7 @@ def resolve(method: str, task: str, track: str, config_file: str | None, overrid
         [f"track={track}", *overrides],
     )
     _check_strategy(cfg.trainer)
+    check_lora(cfg)
     return method_cls, task_cls, cfg
 
 
@@ -129,6 +134,8 @@ def train_and_evaluate(
     # environment, so every rank writes into the same run folder.
     run_id = cfg.run_id or os.environ.get(RUN_ID_ENV)
     run_id = run_id or f"{track}-{task}-{method}-s{cfg.seed}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    if cfg.model:  # a named GGUF model or a .gguf file: its converted folder in the cache
+        cfg.model = resolve_model(cfg.model, cache_root(cfg))
     check_model(track_obj, cfg.model or track_obj.model)
     run = RunDirectory(Path(cfg.output_dir) / run_id)
     cfg.run_id = run_id
@@ -180,6 +187,8 @@ def evaluate_base_model(
     the cache already held it."""
     track_obj = get_track(track)
     _, task_cls, cfg = resolve(method, task, track_obj.name, config_file, list(overrides or []))
+    if cfg.model:  # as `run` does: a named GGUF model or a .gguf file is its converted folder in the cache
+        cfg.model = resolve_model(cfg.model, cache_root(cfg))
     check_model(track_obj, cfg.model or track_obj.model)
     task_obj = task_cls(cfg.task)
     priors = [get_task(name, track_obj.name)(cfg.task) for name in cfg.task.priors]
@@ -189,15 +198,11 @@ def evaluate_base_model(
     sampler = build_sampler(cfg.sampling.backend, policy)
     try:
         _, hit = base_evaluation(
-            policy, sampler, policy.sha256, task_obj, priors, EvalSettings.from_config(cfg), _cache_dir(cfg)
+            policy, sampler, policy.sha256, task_obj, priors, EvalSettings.from_config(cfg), cache_root(cfg)
         )
     finally:
         sampler.close()
     return hit
-
-
-def _cache_dir(cfg: DictConfig) -> Path:
-    return Path(cfg.cache_dir).expanduser() if cfg.cache_dir else Path.home() / ".cache" / "razorbench"
 
 
 def _strategy(trainer_cfg: DictConfig) -> Any:
@@ -258,12 +263,17 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     model_path = cfg.model or track_obj.model
     policy = track_obj.load_policy(model_path, data_dir=cfg.task.data_dir)
     timings["model_load"] = time.time() - t
+    if cfg.save_model and not callable(getattr(policy.model, "save_pretrained", None)):
+        raise ConfigError(
+            f"save_model=true needs a transformers model; track {track!r}'s {type(policy.model).__name__} cannot be "
+            "saved as HF files"
+        )
 
     settings = EvalSettings.from_config(cfg)
     t = time.time()
     sampler = build_sampler(cfg.sampling.backend, policy)
     timings["sampler_start"] = time.time() - t  # a vLLM engine's start-up; ~0 for hf
-    cache_dir = _cache_dir(cfg)
+    cache_dir = cache_root(cfg)
     t = time.time()
     base, cache_hit = base_evaluation(policy, sampler, policy.sha256, task_obj, priors, settings, cache_dir)
     timings["base_eval_cached" if cache_hit else "base_eval"] = time.time() - t
@@ -283,6 +293,8 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
             settings=settings,
             base=base,
         )
+    # After the copies of π0 above: LoRA goes into the policy's own model, in place.
+    adapter = apply_lora(policy, cfg.peft.lora) if cfg.peft.lora.r else None
     module = method_cls(
         policy, task_obj, sampler, reference, config=method_config, settings=_train_settings(cfg, cache_dir)
     )
@@ -297,7 +309,7 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
         gradient_clip_val=cfg.trainer.gradient_clip_val,
         log_every_n_steps=cfg.trainer.log_every_n_steps,
         # One log folder per attempt: a resumed run keeps the logs of the attempt that was killed.
-        logger=CSVLogger(run_dir, name="logs", version=f"attempt-{len(list(run_dir.glob('logs/attempt-*')))}"),
+        logger=build_loggers(cfg.logger, run_dir, cfg.run_id),
         use_distributed_sampler=False,  # PromptOrder shards each global batch itself, in a fixed order
         enable_checkpointing=False,  # AtomicCheckpoint below writes the one checkpoint a resume needs
         enable_progress_bar=progress,
@@ -324,6 +336,14 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     timings["sampling"] = sampler.seconds
     timings["weight_sync"] = sampler.sync_seconds
     timings["training"] = time.time() - t - sampler.seconds - sampler.sync_seconds
+    saved = None
+    if cfg.save_model:
+        t = time.time()
+        saved = save_policy(policy, run_dir / "model", write=trainer.is_global_zero, adapter=adapter)
+        timings["save_model"] = time.time() - t
+    if adapter is not None:
+        peft_summary = lora_summary(adapter)
+        merge_lora(policy, adapter)  # everything below measures the merged weights
 
     t = time.time()
     policy.model.eval()
@@ -343,6 +363,11 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
 
     record = build_record(cfg, method, task, track_obj, policy, base, final_new, final_priors, kl)
     record["method_stats"] = module.method_stats()
+    if adapter is not None:
+        record["peft"] = peft_summary
+    if saved is not None:
+        # What `razorbench eval --model <run>/model` records as its checkpoint's sha256.
+        record["saved_model"] = {"path": str(saved), "sha256": model_sha256(saved)}
     if curve:
         record["curve"] = curve.points
     record["uncertainty"] = record_intervals(record, chance={p.name: p.chance for p in priors if p.chance})
@@ -400,6 +425,8 @@ def build_record(
             "reverse_kl": kl["reverse_kl"],
             "reverse_kl_per_token": kl["reverse_kl_per_token"],
             "total_variation_per_token": kl["total_variation_per_token"],
+            # The sampled-token estimates trainers log, on the same base samples (razorbench.metrics.kl_estimators).
+            **{key: kl[key] for name in ESTIMATORS for key in (name, f"{name}_per_token")},
             **kl["drift"],
             "n_new_task_prompts": len(final_new["per_prompt"]),
             "n_kl_prompts": len(kl["per_prompt"]),
