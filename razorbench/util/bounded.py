@@ -136,6 +136,7 @@ class _Worker:
         self.sent_at = 0.0  # when the last chunk was sent (it was idle then)
         self.answered = 0  # answers received, all chunks together
         self.last_finished = 0.0  # when the call of its last answer finished
+        self.used = False  # given items in the current map
 
     def current(self) -> tuple[int, float]:
         """(position in `sent` of the call running now, when it began). time.monotonic is one clock for all
@@ -192,6 +193,7 @@ class BoundedPool:
         self._workers: list[_Worker] = []
         self._item_seconds: float | None = None  # running mean time of one call, which sizes the chunks
         self.last_error: str | None = None
+        self.workers_used = 0
 
     def map(self, items: Sequence[Any]) -> list[Any]:
         """`function(item)` for each item in order; `TIMED_OUT` or `FAILED` where a call did not return a value.
@@ -202,6 +204,7 @@ class BoundedPool:
         self._owner: list[_Worker | None] = [None] * len(items)
         self._waiting = deque(range(len(items)))
         self._left = len(items)
+        self.workers_used = 0  # workers that took part in this map (started or kept)
         while self._left:
             now = time.monotonic()
             for worker in [w for w in self._workers if w.sent]:
@@ -230,6 +233,8 @@ class BoundedPool:
                 pause = min(pause, self.spread_after)
             for connection in wait([w.connection for w in busy], timeout=max(pause, 0.0)):
                 self._receive(next(w for w in busy if w.connection is connection))
+        for worker in self._workers:
+            worker.used = False
         for worker in [w for w in self._workers if w.sent]:
             self._drop(worker)  # still on items taken back from it: it would answer them in the next map
         results = self._results
@@ -267,6 +272,8 @@ class BoundedPool:
             return
         for i in chunk:
             self._owner[i] = worker
+        if not worker.used:
+            worker.used, self.workers_used = True, self.workers_used + 1
         worker.sent.extend(chunk)
         worker.sent_at = time.monotonic()
 

