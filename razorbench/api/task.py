@@ -140,10 +140,14 @@ class Task:
             self._bounded_verifier = BoundedVerifier(self)
         return self._bounded_verifier
 
-    def verifier_stats(self) -> dict[str, Any] | None:
-        """Counts of the responses scored through `rewards` / `verify_all` (None if none were)."""
+    def verifier_stats(self, *, reset: bool = False) -> dict[str, Any] | None:
+        """Counts of the responses scored through `rewards` / `verify_all` (None if none were); `reset` starts
+        the counts over after reading them."""
         verifier = self.__dict__.get("_bounded_verifier")
-        return verifier.stats() if verifier is not None and verifier.responses else None
+        stats = verifier.stats() if verifier is not None and verifier.responses else None
+        if verifier is not None and reset:
+            verifier.reset()
+        return stats
 
     def prepare_verifier(self) -> None:
         """Set-up `verify` needs, done once in the run's process before its verifier workers start (they inherit

@@ -69,5 +69,10 @@ class BoundedVerifier:
             "seconds": round(self.seconds, 3),
         }
 
+    def reset(self) -> None:
+        """Start the counts over (one record per checkpoint when several are evaluated in one process)."""
+        self.responses = self.timeouts = self.failures = 0
+        self.seconds = 0.0
+
     def close(self) -> None:
         self.pool.close()
