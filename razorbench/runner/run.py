@@ -202,6 +202,8 @@ def evaluate_base_model(
         )
     finally:
         sampler.close()
+        for scored in (task_obj, *priors):
+            scored.close_verifier()
     return hit
 
 

@@ -35,9 +35,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import signal
 import time
 import traceback
 import warnings
+import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
@@ -63,6 +65,11 @@ def _serve(function: Callable[[Any], Any], connection: Connection, progress: Any
     writes (calls finished, when) into `progress` (shared memory) and sends its answers
     [(index, ok, value or traceback text, when it finished), ...] at the end of a chunk, or when it last sent
     `FLUSH_SECONDS` ago."""
+    # A forked worker inherits its caller's signal handlers (a job scheduler's that ignores SIGTERM, a trainer's
+    # that checkpoints on it): back to the defaults, so that terminating it ends it; Ctrl-C is the caller's.
+    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     finished = 0
     while True:
         try:
@@ -191,6 +198,9 @@ class BoundedPool:
         methods = multiprocessing.get_all_start_methods()
         self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._workers: list[_Worker] = []
+        # Workers die with the pool, or at exit if nobody closed it (before multiprocessing's exit handler would
+        # wait for them).
+        self._finalizer = weakref.finalize(self, _kill_all, self._workers)
         self._item_seconds: float | None = None  # running mean time of one call, which sizes the chunks
         self.last_error: str | None = None
         self.workers_used = 0
@@ -338,12 +348,13 @@ class BoundedPool:
 
     def close(self) -> None:
         """Stop every worker (a later `map` starts new ones)."""
-        for worker in self._workers:
-            worker.kill()
-        self._workers.clear()
+        _kill_all(self._workers)
 
-    def __del__(self) -> None:
+
+def _kill_all(workers: list[_Worker]) -> None:
+    for worker in workers:
         try:
-            self.close()
-        except Exception:
+            worker.kill()
+        except Exception:  # at exit: what is already gone stays gone
             pass
+    workers.clear()

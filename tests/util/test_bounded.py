@@ -131,3 +131,37 @@ def test_cheap_calls_cost_little(pool):
 def test_refuses_a_non_positive_bound():
     with pytest.raises(ValueError, match="positive"):
         BoundedPool(behave, timeout=0)
+
+
+def _alive(pid: int) -> bool:
+    return os.path.exists(f"/proc/{pid}")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self"), reason="reads /proc")
+def test_a_pool_dropped_without_close_takes_its_workers_with_it():
+    import gc
+
+    pool = BoundedPool(behave, timeout=1.0, workers=1)
+    assert pool.map(["a"]) == ["A"]
+    pids = [w.process.pid for w in pool._workers]
+    assert pids and all(_alive(p) for p in pids)
+    del pool
+    gc.collect()
+    assert not any(_alive(p) for p in pids)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self"), reason="reads /proc")
+def test_a_worker_ends_on_sigterm_even_when_its_caller_ignores_it():
+    import signal
+
+    before = signal.signal(signal.SIGTERM, signal.SIG_IGN)  # e.g. a scheduler's or trainer's handler
+    try:
+        pool = BoundedPool(behave, timeout=1.0, workers=1)
+        assert pool.map(["a"]) == ["A"]
+        worker = pool._workers[0].process
+        os.kill(worker.pid, signal.SIGTERM)
+        worker.join(5)
+        assert worker.exitcode == -signal.SIGTERM
+        pool.close()
+    finally:
+        signal.signal(signal.SIGTERM, before)

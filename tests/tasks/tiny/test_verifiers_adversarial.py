@@ -159,15 +159,7 @@ def test_control_and_format_characters_inside_the_answer_are_wrong(name):
 STRIPPED_CONTROLS = ["\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\u2028", "\u2029"]
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="str.strip() strips control separators"))
-        if name != "tool"  # tool's call syntax allows ASCII whitespace only
-        else name
-        for name in TASKS
-    ],
-)
+@pytest.mark.parametrize("name", TASKS)
 def test_control_separators_around_the_answer_are_wrong(name):
     task, examples = task_and_examples(name, 3)
     for example in examples:
@@ -176,7 +168,6 @@ def test_control_separators_around_the_answer_are_wrong(name):
             assert not task.verify(control + example.answer, example), (example.prompt, repr(control))
 
 
-@pytest.mark.xfail(strict=True, reason="tasks/tiny/tool.py: int() of a literal over 4,300 digits raises ValueError")
 def test_a_call_with_a_very_long_number_is_wrong_not_an_error():
     task = get_task("tool", "tiny")()
     example = next(e for e in task.examples("eval") if e.prompt.startswith("tool: add"))
