@@ -61,10 +61,8 @@ class Reinforce(RazorModule):
             max_new_tokens=run.max_new_tokens,
             temperature=run.temperature,
         )
-        rewards = torch.tensor(
-            [self.task.reward(text, batch[samples.prompt_index(i)]) for i, text in enumerate(samples.texts)],
-            device=self.device,
-        )
+        examples = [batch[samples.prompt_index(i)] for i in range(len(samples.texts))]
+        rewards = torch.tensor(self.task.rewards(samples.texts, examples), device=self.device)
         logp, mask = policy.token_logprobs(policy.pack(samples.prompt_ids, samples.response_ids).to(self.device))
         loss = reinforce_loss(logp, rewards, mask, max_tokens=run.max_new_tokens)
         self.log_dict({"train/loss": loss, "train/reward": rewards.mean()}, prog_bar=True, batch_size=len(batch))

@@ -102,10 +102,8 @@ class GRPO(RazorModule):
         samples = self.sampler.generate(
             [e.prompt for e in batch], n=cfg.group_size, max_new_tokens=run.max_new_tokens, temperature=run.temperature
         )
-        rewards = torch.tensor(
-            [self.task.reward(text, batch[samples.prompt_index(i)]) for i, text in enumerate(samples.texts)],
-            device=self.device,
-        )
+        examples = [batch[samples.prompt_index(i)] for i in range(len(samples.texts))]
+        rewards = torch.tensor(self.task.rewards(samples.texts, examples), device=self.device)
         # Each prompt once for its group (when the model can share it): P prompt forwards a step, not P·G.
         sequences = policy.pack_groups(samples.prompt_ids[:: samples.n], samples.response_ids, samples.n)
         sequences = sequences.to(self.device)

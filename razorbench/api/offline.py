@@ -93,15 +93,10 @@ def draw(
         samples = sampler.generate(
             [e.prompt for e in batch], n=n, max_new_tokens=max_new_tokens, temperature=temperature, seed=seed + start
         )
+        correct = task.verify_all(samples.texts, [batch[samples.prompt_index(i)] for i in range(len(samples.texts))])
         for j, example in enumerate(batch):
             group = range(j * n, (j + 1) * n)
-            out.append(
-                PromptSamples(
-                    example,
-                    [samples.response_ids[i] for i in group],
-                    [task.verify(samples.texts[i], example) for i in group],
-                )
-            )
+            out.append(PromptSamples(example, [samples.response_ids[i] for i in group], [correct[i] for i in group]))
     return out
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from razorbench.api.policy import Policy
     from razorbench.api.sampler import Sampler
+    from razorbench.api.verifier import BoundedVerifier
 
 
 def yaml_beside(cls: type) -> Path | None:
@@ -53,10 +54,16 @@ class TaskConfig:
 
 @dataclass
 class PriorScore:
-    """A prior-task score with the per-example results behind it (kept so differences can be paired)."""
+    """A prior-task score with the per-example results behind it (kept so differences can be paired).
+
+    A scorer that cannot score some documents as the benchmark defines them (a text longer than the model's
+    context) leaves them out of `score` and `per_example` and names them in `skipped` (document -> why);
+    `truncated` names the documents scored with part of their context cut, as the scorer does by design."""
 
     score: float
     per_example: dict[str, float]
+    skipped: dict[str, str] = field(default_factory=dict)
+    truncated: list[str] = field(default_factory=list)
 
 
 class Task:
@@ -72,6 +79,10 @@ class Task:
     SPLITS: ClassVar[tuple[str, ...]] = ()
     """The task's split names ("train" and "eval" for a new task, "eval" for a prior; tiny and toy tasks add
     "pretrain"): declared, not loaded, so a wrong name is refused before any data is read."""
+    verify_timeout: ClassVar[float] = 1.0
+    """Seconds the verifier may spend on one response when a run scores it (`rewards`, `verify_all`): past it the
+    response is wrong, and counted in the record (`method_stats.verifier`). A bound, not a budget: checks that
+    finish in microseconds stay so."""
 
     def __init__(self, config: Any = None) -> None:
         self.config = config if config is not None else self.Config()
@@ -109,6 +120,50 @@ class Task:
         """The RL reward: 1 for a verified-correct response, else 0."""
         return float(self.verify(response, example))
 
+    # -- scoring many responses, each in bounded time ------------------------------------------------
+    def rewards(self, responses: Sequence[str], examples: Sequence[Example]) -> list[float]:
+        """`reward(response, example)` of each pair, computed in worker processes with at most `verify_timeout`
+        seconds per response (over it, or if the verifier fails: 0, counted); a slow response does not hold the
+        others (`razorbench.api.verifier`)."""
+        return self.bounded_verifier("reward", responses, examples, 0.0)
+
+    def verify_all(self, responses: Sequence[str], examples: Sequence[Example]) -> list[bool]:
+        """`verify(response, example)` of each pair, bounded as `rewards` is (over the bound: False, counted)."""
+        return [bool(v) for v in self.bounded_verifier("verify", responses, examples, False)]
+
+    @property
+    def bounded_verifier(self) -> BoundedVerifier:
+        """This task's `BoundedVerifier` (its worker processes and counts), made on first use."""
+        if self.__dict__.get("_bounded_verifier") is None:
+            from razorbench.api.verifier import BoundedVerifier
+
+            self._bounded_verifier = BoundedVerifier(self)
+        return self._bounded_verifier
+
+    def verifier_stats(self, *, reset: bool = False) -> dict[str, Any] | None:
+        """Counts of the responses scored through `rewards` / `verify_all` (None if none were); `reset` starts
+        the counts over after reading them."""
+        verifier = self.__dict__.get("_bounded_verifier")
+        stats = verifier.stats() if verifier is not None and verifier.responses else None
+        if verifier is not None and reset:
+            verifier.reset()
+        return stats
+
+    def prepare_verifier(self) -> None:
+        """Set-up `verify` needs, done once in the run's process before its verifier workers start (they inherit
+        it): e.g. importing a heavy library, so that no response's time bound pays for it."""
+
+    def close_verifier(self) -> None:
+        """Stop this task's verifier workers (the counts stay)."""
+        verifier = self.__dict__.get("_bounded_verifier")
+        if verifier is not None:
+            verifier.close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_bounded_verifier", None)  # worker processes do not travel
+        return state
+
     def score(self, policy: Policy, sampler: Sampler, *, limit: int | None, batch_size: int) -> PriorScore:
         """Prior-task score: the fraction of `eval` examples whose greedy response verifies.
 
@@ -123,5 +178,5 @@ class Task:
             batch = examples[start : start + batch_size]
             out = sampler.generate([e.prompt for e in batch], n=1, max_new_tokens=max_new_tokens, greedy=True)
             responses.extend(out.texts)
-        per_example = {e.id: float(self.verify(r, e)) for e, r in zip(examples, responses, strict=True)}
+        per_example = {e.id: float(v) for e, v in zip(examples, self.verify_all(responses, examples), strict=True)}
         return PriorScore(sum(per_example.values()) / max(len(per_example), 1), per_example)

@@ -101,10 +101,11 @@ class LearningCurve(Callback):
             sequence += entropy["sequence"].sum().item()
             token_sum += entropy["token_sum"].sum().item()
             tokens += entropy["tokens"].sum().item()
-            for j, example in enumerate(batch):
-                texts = out.texts[j * out.n : (j + 1) * out.n]
-                distinct.append(len(set(texts)))
-                distinct_correct.append(len({t for t in texts if self.task.verify(t, example)}))
+            correct = self.task.verify_all(out.texts, [batch[out.prompt_index(i)] for i in range(len(out.texts))])
+            for j in range(len(batch)):
+                group = range(j * out.n, (j + 1) * out.n)
+                distinct.append(len({out.texts[i] for i in group}))
+                distinct_correct.append(len({out.texts[i] for i in group if correct[i]}))
         n = len(distinct) * s.samples_per_prompt
         return {
             "response_entropy": sequence / max(n, 1),

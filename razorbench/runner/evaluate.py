@@ -89,7 +89,7 @@ def new_task_accuracy(sampler: Sampler, task: Task, s: EvalSettings) -> dict[str
     accuracy = MeanMetric()
     per_prompt: dict[str, float] = {}
     for batch, out in sampled_batches(sampler, examples, s):
-        rewards = torch.tensor([task.reward(t, batch[out.prompt_index(i)]) for i, t in enumerate(out.texts)])
+        rewards = torch.tensor(task.rewards(out.texts, [batch[out.prompt_index(i)] for i in range(len(out.texts))]))
         accuracy.update(rewards)
         for j, e in enumerate(batch):
             per_prompt[e.id] = rewards[j * out.n : (j + 1) * out.n].mean().item()
@@ -101,6 +101,10 @@ def prior_scores(policy: Policy, sampler: Sampler, priors: list[Task], s: EvalSe
     for task in priors:
         result = task.score(policy, sampler, limit=s.prior_limit or None, batch_size=s.batch_size)
         out[task.name] = {"score": result.score, "per_example": result.per_example}
+        if result.skipped:
+            out[task.name]["skipped"] = result.skipped
+        if result.truncated:
+            out[task.name]["truncated"] = result.truncated
     return out
 
 

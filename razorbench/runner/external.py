@@ -40,7 +40,7 @@ from razorbench.runner.evaluate import (
 )
 from razorbench.runner.lifecycle import RunDirectory
 from razorbench.runner.records import provenance, validate_record
-from razorbench.runner.run import build_record, check_model, new_tasks
+from razorbench.runner.run import build_record, check_model, new_tasks, verifier_stats
 from razorbench.sampling import build_sampler
 from razorbench.util.atomic import write_json_atomic
 from razorbench.util.errors import UsageError
@@ -137,6 +137,7 @@ def evaluate_checkpoints(
     sampler.close()
     timings["base_eval_cached" if cache_hit else "base_eval"] = time.time() - t
 
+    verifier_stats([task_obj, *priors], reset=True)  # each checkpoint's record counts its own checks
     results = []
     for checkpoint in sorted(checkpoints, key=lambda c: (c.step is None, c.step or 0)):
         checkpoint_cfg = copy.deepcopy(cfg)
@@ -166,6 +167,8 @@ def evaluate_checkpoints(
         finally:
             run.release()
         results.append((record, path))
+    for scored in (task_obj, *priors):
+        scored.close_verifier()
     if len(results) == 1:
         return results, None
     trajectory = root / "trajectory.json"
@@ -203,7 +206,7 @@ def _evaluate_one(
     timings["drift"] = time.time() - t
     record = build_record(cfg, METHOD, task, track, base_policy, base, final_new, final_priors, kl)
     record["model"] = checkpoint.to_dict()
-    record["method_stats"] = {}
+    record["method_stats"] = verifier_stats([task_obj, *priors], reset=True)
     record["uncertainty"] = record_intervals(record, chance={p.name: p.chance for p in priors if p.chance})
     device = str(next(tuned.model.parameters()).device)
     record["provenance"] = provenance(device, 1, began, time.time(), timings)

@@ -202,6 +202,8 @@ def evaluate_base_model(
         )
     finally:
         sampler.close()
+        for scored in (task_obj, *priors):
+            scored.close_verifier()
     return hit
 
 
@@ -362,7 +364,9 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     timings["drift"] = time.time() - t
 
     record = build_record(cfg, method, task, track_obj, policy, base, final_new, final_priors, kl)
-    record["method_stats"] = module.method_stats()
+    record["method_stats"] = {**module.method_stats(), **verifier_stats([task_obj, *priors])}
+    for scored in (task_obj, *priors):
+        scored.close_verifier()
     if adapter is not None:
         record["peft"] = peft_summary
     if saved is not None:
@@ -381,6 +385,26 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     return record, path
 
 
+def left_out(base: dict[str, Any], final: dict[str, Any]) -> dict[str, Any]:
+    """What a prior's scorer could not score as defined, base and final together: `skipped` (the documents left
+    out, e.g. longer than the model's context) and `truncated` (how many were scored with their context cut)."""
+    out: dict[str, Any] = {}
+    skipped = sorted({*base.get("skipped", {}), *final.get("skipped", {})})
+    truncated = {*base.get("truncated", []), *final.get("truncated", [])}
+    if skipped:
+        out["skipped"] = skipped
+    if truncated:
+        out["truncated"] = len(truncated)
+    return out
+
+
+def verifier_stats(tasks: list, *, reset: bool = False) -> dict[str, Any]:
+    """`{"verifier": {task: counts}}` for the tasks whose verifier scored responses in this run (the record's
+    `method_stats`): how many, how many ran past the task's time bound or failed (each counted wrong)."""
+    stats = {t.name: s for t in tasks if (s := t.verifier_stats(reset=reset))}
+    return {"verifier": stats} if stats else {}
+
+
 def build_record(
     cfg: DictConfig,
     method: str,
@@ -397,6 +421,7 @@ def build_record(
             "base": base["priors"][name]["score"],
             "final": final_priors[name]["score"],
             "n": len(final_priors[name]["per_example"]),
+            **left_out(base["priors"][name], final_priors[name]),
         }
         for name in final_priors
     }

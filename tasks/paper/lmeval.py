@@ -42,6 +42,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from razorbench.api.task import Example, PriorScore, Task, TaskConfig
+from razorbench.util.errors import ConfigError
+
+from .window import Fit, windowed_lm
 
 if TYPE_CHECKING:
     from razorbench.api.policy import Policy
@@ -78,7 +81,12 @@ class _DropExpectedWarnings(logging.Filter):
     """lm-eval warns, at every call, about what razorbench does on purpose: hand HFLM a model object, and
     cap generation lengths with `gen_kwargs`."""
 
-    EXPECTED = ("`pretrained` model kwarg is not of type `str`", "Passed an already-initialized model", "through cli")
+    EXPECTED = (
+        "`pretrained` model kwarg is not of type `str`",
+        "Passed an already-initialized model",
+        "through cli",
+        "exceeds model's maximum length",  # one per request; razorbench counts these documents (window.py)
+    )
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not any(text in record.getMessage() for text in self.EXPECTED)
@@ -110,12 +118,15 @@ class LMEvalTask(Task):
     """Further keys of the local copy's YAML (e.g. `training_split: null` where no train file is copied)."""
     hooks: ClassVar[dict[str, str]] = {}
     """Task keys whose stock `!function` is replaced: key -> "module:function" (see `with_hooks`)."""
+    filters: ClassVar[dict[str, str]] = {}
+    """At most one lm-eval filter run on all responses at once: name -> "module:function" (`with_hooks`)."""
     max_examples: ClassVar[int] = 500
     """How many documents `examples("eval")` renders as prompts."""
 
     def __init__(self, config: Any = None) -> None:
         super().__init__(config)
         self._documents_cache: tuple[Example, ...] | None = None
+        self._reported: set[str] = set()  # the console lines about documents that did not fit, printed once
 
     @property
     def data_dir(self) -> Path | None:
@@ -192,16 +203,19 @@ class LMEvalTask(Task):
 
     # -- scoring -----------------------------------------------------------------------------------
     def score(self, policy: Policy, sampler: Sampler, *, limit: int | None, batch_size: int) -> PriorScore:
-        """The benchmark's metric for `policy`, from lm-eval, with the per-document results."""
-        from lm_eval.models.huggingface import HFLM
-
+        """The benchmark's metric for `policy`, from lm-eval, with the per-document results. Documents that do not
+        fit the model's context are left-truncated or skipped as `window.py` says, and named in the result."""
         _quiet_lm_eval()
         model = policy.model
         was_training = model.training  # HFLM puts the model in eval mode; training may resume after
         try:
-            return self.evaluate(HFLM(pretrained=model, tokenizer=policy.tokenizer, batch_size=batch_size), limit)
+            key = self._document_key
+            return self.evaluate(windowed_lm(model, policy.tokenizer, batch_size, key), limit)
         finally:
             model.train(was_training)
+
+    def _document_key(self, task_name: str, doc_id: int) -> str:
+        return self.doc_key(task_name.removesuffix(LOCAL_SUFFIX), doc_id)
 
     def evaluate(self, lm: Any, limit: int | None) -> PriorScore:
         """Run the benchmark with any lm-eval `LM` (tests pass a scripted one)."""
@@ -227,7 +241,7 @@ class LMEvalTask(Task):
                 numpy_random_seed=None,
                 torch_random_seed=None,
             )
-        return self.to_prior_score(name, results)
+        return self.to_prior_score(name, results, getattr(lm, "fit", None))
 
     @contextlib.contextmanager
     def _lm_eval_tasks(self) -> Iterator[tuple[Any, str]]:
@@ -245,39 +259,72 @@ class LMEvalTask(Task):
             # tasks need lm-eval's index of its own, built once per process.
             yield (TaskManager(include_path=include_dir, include_defaults=False) if yamls else _stock_tasks()), name
 
-    def to_prior_score(self, name: str, results: dict[str, Any]) -> PriorScore:
-        """lm-eval's results -> the aggregate metric and one value per document."""
-        score = results["results"][name][f"{self.metric},none"]
+    def to_prior_score(self, name: str, results: dict[str, Any], fit: Fit | None = None) -> PriorScore:
+        """lm-eval's results -> the aggregate metric and one value per document; the documents `fit` skipped are
+        left out of both (every paper prior's metric is a mean over documents, MMLU's weighted by subject size,
+        which is the mean over its questions)."""
+        score = float(results["results"][name][f"{self.metric},{next(iter(self.filters), 'none')}"])
         per_example = {}
         for task_name, samples in results["samples"].items():
             for sample in samples:
-                per_example[self.doc_key(task_name.removesuffix(LOCAL_SUFFIX), sample["doc_id"])] = float(
-                    sample[self.metric]
-                )
-        return PriorScore(float(score), per_example)
+                per_example[self._document_key(task_name, sample["doc_id"])] = float(sample[self.metric])
+        if fit is None:
+            return PriorScore(score, per_example)
+        for document in fit.skipped:
+            per_example.pop(document, None)
+        if not per_example:
+            raise ConfigError(
+                f"prior {self.name}: none of its {len(fit.skipped)} documents fits the model's {fit.window}-token "
+                f"context; leave {self.name} out of task.priors for this model"
+            )
+        if fit.skipped:
+            score = sum(per_example.values()) / len(per_example)
+        line = fit.summary(self.name, len(per_example))
+        if line and line not in self._reported:  # once per run, not again for the fine-tuned model
+            self._reported.add(line)
+            logging.getLogger(__name__).warning(line)
+        return PriorScore(score, per_example, dict(fit.skipped), sorted(fit.truncated))
 
 
-def with_hooks(file_name: str, config: dict[str, Any], hooks: dict[str, str]) -> dict[str, dict[str, Any] | str]:
-    """The include-path files for a task YAML whose keys in `hooks` are razorbench functions.
+def with_hooks(
+    file_name: str, config: dict[str, Any], hooks: dict[str, str], filters: dict[str, str] | None = None
+) -> dict[str, dict[str, Any] | str]:
+    """The include-path files for a task YAML whose keys in `hooks` are razorbench functions, and whose
+    `filters` (name -> function, lm-eval's "custom" filter) run razorbench functions on all responses at once.
 
     lm-eval resolves `!function module.name` to a module file beside the YAML, so the YAML gets a small
     `razorbench_hooks.py` beside it that imports the functions.
 
-    >>> files = with_hooks("t.yaml", {"task": "t"}, {"process_results": "razorbench.x:score"})
+    >>> hooks, filters = {"process_results": "razorbench.x:score"}, {"run": "razorbench.x:go"}
+    >>> files = with_hooks("t.yaml", {"task": "t"}, hooks, filters)
     >>> print(files["t.yaml"] + files["razorbench_hooks.py"], end="")
     task: t
     process_results: !function razorbench_hooks.process_results
+    filter_list:
+    - name: run
+      filter:
+      - function: custom
+        filter_fn: !function razorbench_hooks.filter_run
     from razorbench.x import score as process_results  # noqa: F401
+    from razorbench.x import go as filter_run  # noqa: F401
     """
-    if not hooks:
+    filters = filters or {}
+    if not hooks and not filters:
         return {file_name: config}
     import yaml
 
     text = yaml.safe_dump(config, sort_keys=False)
     text += "".join(f"{key}: !function razorbench_hooks.{key}\n" for key in hooks)
+    if filters:
+        text += "filter_list:\n" + "".join(
+            f"- name: {name}\n  filter:\n  - function: custom\n"
+            f"    filter_fn: !function razorbench_hooks.filter_{name}\n"
+            for name in filters
+        )
+    targets = {**hooks, **{f"filter_{name}": target for name, target in filters.items()}}
     imports = "".join(
         f"from {target.split(':')[0]} import {target.split(':')[1]} as {key}  # noqa: F401\n"
-        for key, target in hooks.items()
+        for key, target in targets.items()
     )
     return {file_name: text, "razorbench_hooks.py": imports}
 

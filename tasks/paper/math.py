@@ -6,10 +6,15 @@ on. Example:
 
     Let $m$ be the least positive integer divisible by $17$ whose digits sum to $17$. Find $m$.  -> 476
 
-Many responses are correct: any reasoning whose final answer is mathematically equal to the reference
-(`476`, `\\boxed{476}`, `m = 476`; `\\frac12` and `0.5`; `(3, \\pi/2)` and `\\left( 3, \\frac{\\pi}{2} \\right)`).
-Equality is decided by Hugging Face's `math-verify` (LaTeX and plain-expression extraction, sympy
-comparison), not by hand-written parsing.
+Many responses are correct: any reasoning whose final answer, in `\\boxed{}` as the prompt asks, is
+mathematically equal to the reference (`\\boxed{476}`, `\\boxed{m = 476}`; `\\frac12` and `0.5`; `(3, \\pi/2)` and
+`\\left( 3, \\frac{\\pi}{2} \\right)`). Equality is decided by Hugging Face's `math-verify` (LaTeX parsing, sympy
+comparison), not by hand-written parsing. What a careful grader would not take is wrong whatever math-verify
+says: no boxed answer (math-verify would otherwise read the last number of the text, so "it is 3 or 4"
+passed for 4), boxes with different answers, a box that offers alternatives (`3 \\lor 4`, `\\pm 4`, "3 or 4",
+unless the reference itself does), a box much longer than any way of writing the reference
+(`answer_length_limit`), and hidden characters (`grading.py`). A check is bounded: it gives up by itself after
+1 s of CPU time (`cpu_limit`), and a run kills it after `verify_timeout` (3 s of CPU).
 
 Data: with `task.data_dir`, `data_dir/orz_math/orz_math_57k_collected.json` if present, else its head
 `orz_math_57k_collected.head.json` (the first 1,785 problems); without, the hub dataset repository
@@ -19,13 +24,19 @@ Splits: 10% `eval`, 90% `train`, by a hash of the problem text, each in source o
 `math500`, is the MATH-500 test set that Open-Reasoner-Zero evaluates on (`orz_math/math500.json`, or the
 hub dataset `HuggingFaceH4/MATH-500`), for reporting only.
 
-Changelog: v1, first version.
+Changelog: v1, first version. v2: the final answer must be boxed, and one; hedges, overlong answers and
+hidden characters are wrong; a check gives up after 1 s of CPU (was math-verify's 5 s + 5 s of wall time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
+import re
+import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +44,7 @@ from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
 from razorbench.tasks.paper.lmeval import PaperTaskConfig
 
+from .grading import hidden_characters
 from .sources import content_id, data_dir_of, hub, read_json, split_of
 
 EVAL_PERCENT = 10
@@ -42,9 +54,89 @@ MATH500_LOCAL, MATH500_HUB = "orz_math/math500.json", "HuggingFaceH4/MATH-500"
 PROMPT = "{problem}\n\nPlease reason step by step, and put your final answer within \\boxed{{}}."
 
 
-def _timeout() -> int | None:
-    # math-verify bounds parsing and comparison with SIGALRM, which works only in the main thread.
-    return 5 if threading.current_thread() is threading.main_thread() else None
+INNER_TIMEOUT = 1.0  # CPU seconds one check may take before it gives up by itself (`verify_timeout` then kills)
+_HEDGE = re.compile(r"\\lor(?![a-zA-Z])|\\vee(?![a-zA-Z])|\\pm(?![a-zA-Z])|\\mp(?![a-zA-Z])|[∨±∓]|\bor\b")
+
+
+class _TimeoutsAreOurs(logging.Filter):
+    """math-verify warns, once per process, that with its timeouts off the caller must bound the time: `cpu_limit`
+    and the run's bound do."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Timeout is disabled" not in record.getMessage()
+
+
+for _name in ("math_verify.grader", "math_verify.parser"):
+    logging.getLogger(_name).addFilter(_TimeoutsAreOurs())
+
+
+class CheckTimeout(BaseException):
+    """Raised into a check that has used its CPU time: a BaseException, so that no `except Exception` in sympy
+    or math-verify takes it for an error of the expression and carries on."""
+
+
+@contextlib.contextmanager
+def cpu_limit(seconds: float) -> Iterator[None]:
+    """Raise `CheckTimeout` in this block once the process has used `seconds` more CPU time, and again every
+    0.1 s of CPU after that (a SIGPROF timer, so only in the main thread: a run's verifier workers call `verify`
+    in theirs). CPU, not wall time as math-verify's own SIGALRM timeouts are: a loaded machine trips those on
+    honest answers (seen: 2.3 s of wall time for 0.03 s of CPU). It interrupts interpreted code only; a long
+    call in C runs on until the run's bound kills its worker."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise CheckTimeout(f"the check used {seconds} s of CPU")
+
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds, 0.1)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+def answer_length_limit(answer: str) -> int:
+    """The longest boxed answer taken for reference `answer`: room for any way of writing it, not for an essay."""
+    return 200 + 10 * len(answer)
+
+
+def boxed(response: str, limit: int) -> list[str] | None:
+    """The contents of every `\\boxed{...}` in `response`, in order; None if one is longer than `limit` or
+    never closes (each scan stops at `limit`, so a response of many open boxes costs linear time).
+
+    >>> boxed("So $\\\\boxed{\\\\frac{1}{2}}$, i.e. \\\\boxed {0.5}.", 100)
+    ['\\\\frac{1}{2}', '0.5']
+    >>> boxed("\\\\boxed{" + "1" * 200 + "}", 100) is None
+    True
+    """
+    contents = []
+    for match in re.finditer(r"\\boxed\s*\{", response):
+        depth, start = 1, match.end()
+        for i in range(start, min(len(response), start + limit + 1)):
+            depth += {"{": 1, "}": -1}.get(response[i], 0)
+            if depth == 0:
+                contents.append(response[start:i])
+                break
+        else:
+            return None
+    return contents
+
+
+def final_answer(response: str, answer: str) -> str | None:
+    """The one boxed answer of `response`, or None where a careful grader would take none (module docstring)."""
+    if hidden_characters(response):
+        return None
+    contents = boxed(response, answer_length_limit(answer))
+    finals = {" ".join(c.split()) for c in contents or ()} - {""}  # an echoed prompt's empty \boxed{} aside
+    if len(finals) != 1:
+        return None
+    final = finals.pop()
+    if _HEDGE.search(final) and not _HEDGE.search(answer):
+        return None
+    return final
 
 
 def verify(response: str, answer: str) -> bool:
@@ -52,20 +144,26 @@ def verify(response: str, answer: str) -> bool:
 
     (Skipped by the doctest run, which must pass without optional packages; tests/paper runs these cases.)
 
-    >>> verify("Digit sums give 17 first at m = 476.", "476")  # doctest: +SKIP
+    >>> verify("Digit sums give 17 first at $m = \\\\boxed{476}$.", "476")  # doctest: +SKIP
     True
     >>> verify("So $\\\\boxed{0.5}$.", "\\\\frac{1}{2}")  # doctest: +SKIP
     True
-    >>> verify("Hence n is \\\\boxed{5}.", "n = 4")  # doctest: +SKIP
-    False
+    >>> verify("Hence n is \\\\boxed{5}.", "n = 4"), verify("It is 3 or 4.", "4")  # doctest: +SKIP
+    (False, False)
     """
+    final = final_answer(response, answer)
+    if final is None:
+        return False
     from math_verify import parse
     from math_verify import verify as equal
 
-    timeout = _timeout()
-    gold = parse(f"${answer}$", parsing_timeout=timeout) or parse(answer, parsing_timeout=timeout)
-    predicted = parse(response, parsing_timeout=timeout)
-    return bool(gold and predicted and equal(gold, predicted, timeout_seconds=timeout))
+    try:
+        with cpu_limit(INNER_TIMEOUT):
+            gold = parse(f"${answer}$", parsing_timeout=None) or parse(answer, parsing_timeout=None)
+            predicted = parse(f"$\\boxed{{{final}}}$", parsing_timeout=None)
+            return bool(gold and predicted and equal(gold, predicted, timeout_seconds=None))
+    except CheckTimeout:
+        return False
 
 
 def _example(problem: str, answer: str) -> Example:
@@ -121,12 +219,16 @@ class Math(Task):
     """
 
     kind = "new"
-    version = 1
+    version = 2
     Config = PaperTaskConfig
     SPLITS = ("train", "eval", "math500")
+    verify_timeout = 3.0  # its own 1 s (`cpu_limit`), and room; an honest check took at most 0.4 s of CPU (sympy)
 
     def _examples(self, split: str) -> tuple[Example, ...]:
         return _splits(data_dir_of(self.config), split)
 
     def verify(self, response: str, example: Example) -> bool:
         return verify(response, example.meta["final_answer"])
+
+    def prepare_verifier(self) -> None:
+        verify("$\\boxed{\\frac{1}{2}}$", "0.5")  # imports math-verify and sympy's parsers (~2 s the first time)

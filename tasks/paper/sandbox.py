@@ -23,13 +23,23 @@ later ones are defence in depth where the kernel or the account does not allow t
    processes, ctypes and writes outside the working directory, and hides other processes' /proc entries.
    PEP 578 says audit hooks are no sandbox on their own, hence last, not only.
 
+A pass is proven, not inferred from the exit status. The caller draws a random nonce per run and puts it in a
+pipe; the bootstrap (`sandbox_boot.py`) reads it only after the program, and then its tests, ran to their end,
+writes it to a second pipe and ends the process at once. Only a run whose proof pipe holds exactly the nonce is
+"ok": a program that exits early with any status, swallows the tests' exception by patching an exit or
+exception hook, or prints something that looks like success fails. The tests run in a namespace of their own,
+with Python's builtins and the modules they import put back as they were before the program ran (also after
+every call of the function under test), so a program cannot pass them by patching what they use.
+
 `isolation()` says which of layers 5-7 this machine provides.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -43,92 +53,14 @@ NOBODY = 65534
 _OUTPUT_KEEP = 64 * 1024  # characters of stdout/stderr kept in the result
 _UNSHARE = ["--user", "--map-root-user", "--net", "--pid", "--fork", "--mount-proc", "--kill-child"]
 
-# Runs first in the sandboxed interpreter (argv: workdir), then executes program.py. It confines itself with
-# Landlock and the audit hook, which the program it then runs can neither lift nor remove.
-_BOOTSTRAP = r"""
-import os, resource, sys
-workdir, cpu, memory, size = os.path.realpath(sys.argv[1]), *map(int, sys.argv[2:5])
-os.chdir(workdir)
-for limit, value in ((resource.RLIMIT_CPU, cpu), (resource.RLIMIT_AS, memory), (resource.RLIMIT_FSIZE, size),
-                     (resource.RLIMIT_NOFILE, 64), (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NPROC, 0)):
-    resource.setrlimit(limit, (value, value))  # NPROC 0: no fork and no thread from here on
-
-def landlock():
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
-    abi = libc.syscall(444, None, 0, 1)  # landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)
-    if abi < 1:
-        return
-    # Handled, so denied except where a rule allows: every filesystem right up to TRUNCATE (ABI 3), TCP bind
-    # and connect (ABI 4), abstract unix sockets and signals beyond the sandbox (ABI 6).
-    handled = (1 << {1: 13, 2: 14}.get(abi, 15)) - 1
-    attr = (ctypes.c_uint64 * 3)(handled, 0b11 if abi >= 4 else 0, 0b11 if abi >= 6 else 0)
-    ruleset = libc.syscall(444, ctypes.byref(attr), 24 if abi >= 6 else 16 if abi >= 4 else 8, 0)
-    if ruleset < 0:
-        return
-
-    class PathBeneath(ctypes.Structure):
-        _pack_ = 1
-        _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
-
-    # Everything beneath workdir; elsewhere only reading (EXECUTE | READ_FILE | READ_DIR) of what Python
-    # itself needs: the interpreter's and the system's libraries, /etc, /dev and its own /proc entry. Not
-    # /home, /tmp or other processes' /proc/<pid>/environ, even for a program of the same user.
-    read_only = [sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path, "/usr", "/lib", "/lib64", "/lib32",
-                 "/bin", "/sbin", "/etc", "/dev", "/proc/self"]
-    rules = {workdir: handled, **{p: 0b1101 for p in read_only if p and os.path.isdir(p) and p != workdir}}
-    ok = True
-    for path, access in rules.items():
-        rule = PathBeneath(access, os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC))
-        ok = ok and libc.syscall(445, ruleset, 1, ctypes.byref(rule), 0) == 0  # LANDLOCK_RULE_PATH_BENEATH
-        os.close(rule.parent_fd)
-    if ok and libc.prctl(38, 1, 0, 0, 0) == 0:  # PR_SET_NO_NEW_PRIVS
-        libc.syscall(446, ruleset, 0)  # landlock_restrict_self
-    os.close(ruleset)
-
-try:
-    if sys.platform.startswith("linux"):  # the syscall numbers are Linux's
-        landlock()
-except Exception:
-    pass  # no Landlock here: the other layers stand
-
-REFUSED = ("socket.", "subprocess.", "os.exec", "os.spawn", "os.posix_spawn", "os.system", "os.fork", "os.kill",
-           "os.killpg", "pty.", "ctypes.", "os.setns", "os.unshare", "_posixsubprocess")
-PATHS = ("os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.link", "os.symlink",
-         "os.truncate", "os.utime", "shutil.", "os.mkfifo", "os.mknod")
-WRITE = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-
-def hook(event, args, refused=REFUSED, paths=PATHS, write=WRITE, me=str(os.getpid()), top=workdir + os.sep,
-         realpath=os.path.realpath, fsdecode=os.fsdecode):
-    def inside(path):
-        return isinstance(path, int) or (realpath(fsdecode(path)) + os.sep).startswith(top)
-
-    if event.startswith(refused):
-        raise PermissionError(f"sandbox: {event} is not allowed")
-    if event == "open":
-        path, mode, flags = args
-        parts = fsdecode(path).split("/") if isinstance(path, (str, bytes)) else []
-        if parts[:2] == ["", "proc"] and len(parts) > 2 and parts[2].isdigit() and parts[2] != me:
-            raise PermissionError("sandbox: other processes are not visible")
-        if ((mode is not None and any(c in mode for c in "wax+")) or (flags or 0) & write) and not inside(path):
-            raise PermissionError(f"sandbox: no writing outside the working directory ({path!r})")
-    elif event.startswith(paths):
-        if not all(inside(a) for a in args if isinstance(a, (str, bytes, os.PathLike))):
-            raise PermissionError(f"sandbox: {event} outside the working directory")
-
-sys.addaudithook(hook)
-del landlock, hook
-sys.argv = ["program.py"]
-with open("program.py") as f:
-    source = f.read()
-exec(compile(source, "program.py", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
-"""
+# The sandboxed interpreter's first code (run with -c: the interpreter is isolated and cannot import razorbench).
+_BOOTSTRAP = (Path(__file__).resolve().parent / "sandbox_boot.py").read_text()
 
 
 @dataclass(frozen=True)
 class SandboxResult:
-    """How a sandboxed program ended: "ok" (exit 0), "failed" (non-zero exit or killed by a limit) or "timeout"."""
+    """How a sandboxed program ended: "ok" (it and its tests ran to their end, proven), "failed" (anything else
+    within the limits: an exception, an exit of its own with any status, a limit that killed it) or "timeout"."""
 
     status: str
     returncode: int | None
@@ -191,17 +123,44 @@ def isolation() -> dict[str, bool]:
     return {"runs_as_nobody": bool(user), "namespaces": len(argv) > 1, "landlock": landlock}
 
 
+def imported_modules(*sources: str) -> list[str]:
+    """The top-level modules that `sources` import anywhere (the bootstrap imports them before the program runs).
+
+    >>> imported_modules("def check(c):\\n    import math, os.path\\n    from random import Random", "x = 1")
+    ['math', 'os', 'random']
+    """
+    names = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.split(".")[0])
+    return sorted(names)
+
+
 def run_python(
     code: str,
     *,
+    tests: str | None = None,
+    tests_context: str = "",
+    function: str | None = None,
     timeout: float = 10.0,
     memory_mb: int = 1024,
     file_mb: int = 16,
     namespaces: bool = True,
 ) -> SandboxResult:
-    """Run `code` as a Python program in the sandbox of the module docstring and return how it ended.
+    """Run `code` as a Python program in the sandbox of the module docstring, then `tests` if given, and return
+    how it ended: "ok" only if both ran to their end (proven with the per-run nonce).
 
     Args:
+        tests: code run after the program in a namespace of its own, with the interpreter's shared state put back.
+        tests_context: run first in the tests' namespace: the definitions the tests use (as written here).
+        function: the name of the program's function under test, handed to the tests' namespace.
         timeout: wall-clock seconds before the program and everything it started are killed.
         memory_mb: address-space limit.
         file_mb: the largest file it may write, and the most output kept from it.
@@ -213,43 +172,78 @@ def run_python(
     "True ['HOME', 'LANG', 'PATH', 'TMPDIR']\\n"
     >>> run_python("while True: pass", timeout=1).status
     'timeout'
+    >>> run_python("raise SystemExit(0)").status  # ended before its end: not proven
+    'failed'
+    >>> run_python("def f(x):\\n    return x", tests="assert f(2) == 2", function="f").status
+    'ok'
     """
     launcher, user = _launcher(namespaces)
     began = time.perf_counter()
+    nonce = secrets.token_hex(16).encode()
     with tempfile.TemporaryDirectory(prefix="razorbench-sandbox-") as root:
         workdir = Path(root) / "work"
         workdir.mkdir()
-        (workdir / "program.py").write_text(code)
+        files = {"program.py": code, "tests.py": tests, "context.py": tests_context if tests is not None else None}
+        for name, text in files.items():
+            if text is not None:  # invalid UTF-8 (a lone surrogate) is written as is: the interpreter refuses it
+                (workdir / name).write_bytes(text.encode("utf-8", "surrogatepass"))
         if user:
             os.chmod(root, 0o711)  # nobody may pass through to its directory, not list or read the rest
             os.chown(workdir, NOBODY, NOBODY)
+            for name in files:
+                if (workdir / name).exists():
+                    os.chown(workdir / name, NOBODY, NOBODY)
         env = {"PATH": "/usr/bin:/bin", "HOME": str(workdir), "TMPDIR": str(workdir), "LANG": "C.UTF-8"}
+        nonce_read, nonce_write = os.pipe()
+        proof_read, proof_write = os.pipe()
+        os.write(nonce_write, nonce)
+        os.close(nonce_write)
+        os.set_blocking(proof_read, False)
         limits = [str(int(timeout) + 1), str(memory_mb << 20), str(file_mb << 20)]
-        argv = [*launcher, "-I", "-B", "-c", _BOOTSTRAP, str(workdir), *limits]
-        with open(Path(root) / "stdout", "w+b") as out, open(Path(root) / "stderr", "w+b") as err:
-            process = subprocess.Popen(
-                argv,
-                cwd=workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                start_new_session=True,
-                **dict(user),
-            )
-            try:
-                returncode = process.wait(timeout=timeout)
-                status = "ok" if returncode == 0 else "failed"
-            except subprocess.TimeoutExpired:
-                returncode, status = None, "timeout"
-            finally:
+        modules = ",".join(imported_modules(tests or "", tests_context)) if tests is not None else ""
+        pipes = [str(nonce_read), str(proof_write)]
+        argv = [*launcher, "-I", "-B", "-c", _BOOTSTRAP, str(workdir), *limits, *pipes, function or "", modules]
+        try:
+            with open(Path(root) / "stdout", "w+b") as out, open(Path(root) / "stderr", "w+b") as err:
+                process = subprocess.Popen(
+                    argv,
+                    cwd=workdir,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    start_new_session=True,
+                    pass_fds=(nonce_read, proof_write),
+                    **dict(user),
+                )
+                os.close(nonce_read)
+                os.close(proof_write)
+                nonce_read = proof_write = -1
                 try:
-                    os.killpg(process.pid, signal.SIGKILL)  # its whole session, whatever is left of it
-                except (ProcessLookupError, PermissionError):
-                    pass
-                process.wait()
-            out.seek(0)
-            err.seek(0)
-            stdout = out.read(_OUTPUT_KEEP).decode("utf-8", "replace")
-            stderr = err.read(_OUTPUT_KEEP).decode("utf-8", "replace")
+                    returncode = process.wait(timeout=timeout)
+                    status = "ok" if returncode == 0 and _proof(proof_read) == nonce else "failed"
+                except subprocess.TimeoutExpired:
+                    returncode, status = None, "timeout"
+                finally:
+                    try:
+                        os.killpg(process.pid, signal.SIGKILL)  # its whole session, whatever is left of it
+                    except (ProcessLookupError, PermissionError):
+                        pass
+                    process.wait()
+                out.seek(0)
+                err.seek(0)
+                stdout = out.read(_OUTPUT_KEEP).decode("utf-8", "replace")
+                stderr = err.read(_OUTPUT_KEEP).decode("utf-8", "replace")
+        finally:
+            for fd in (nonce_read, proof_write, proof_read):
+                if fd >= 0:
+                    os.close(fd)
     return SandboxResult(status, returncode, stdout, stderr, time.perf_counter() - began)
+
+
+def _proof(fd: int) -> bytes:
+    """What the proof pipe holds (at most a little more than a nonce: anything longer is no proof anyway)."""
+    try:
+        return os.read(fd, 4096)
+    except BlockingIOError:
+        return b""

@@ -15,14 +15,17 @@ match. The paper's science task is the multiple-choice one.
 Many responses are correct: the model may reason in any words before it commits, and only the final
 choice is checked (as the paper does: "comparing the model's final answer to the ground truth, ignoring
 intermediate reasoning chains"). The prompt asks for a closing "Answer: X"; `extract_choice` also reads
-"the answer is (X)", `\\boxed{X}` and a bare letter.
+"the answer is (X)", `\\boxed{X}` and a bare letter. A response that commits to more than one option is
+wrong, as a careful grader would have it: answer statements naming different letters, or one naming
+alternatives ("Answer: A or B", "A/B"); so is a response with hidden characters (`grading.py`).
 
 Data: with `task.data_dir`, `data_dir/sciknoweval_chem_l3/*.jsonl` (HICAI-ZJU/SciKnowEval raw_data/Chemistry/L3);
 without, the hub dataset `hicai-zju/SciKnowEval`, config `Chemistry`, split `test`, filtered to
 `details.level == "L3"` and type `mcq-4-choices`. Splits: 20% `eval`, 80% `train`, by a hash of the
 question and its options (`sources.split_of`), each in source order.
 
-Changelog: v1, first version.
+Changelog: v1, first version. v2: a response that names more than one option, or holds hidden
+characters, is wrong.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
 from razorbench.tasks.paper.lmeval import PaperTaskConfig
 
+from .grading import hidden_characters
 from .sources import content_id, data_dir_of, hub, read_jsonl, split_of
 
 EVAL_PERCENT = 20
@@ -50,11 +54,14 @@ PROMPT = (
 _BOXED = re.compile(r"\\boxed\{\s*\(?([A-D])\)?\s*\}")
 _STATED = re.compile(r"(?i:answer)[\s:*]*(?:(?i:is)[\s:*]*)?(?:(?i:option)\s*)?\(?([A-D])\b")
 _BARE = re.compile(r"\s*\(?([A-D])(?:[).:]|\s*$)")
+# Right after a chosen letter: another one offered beside it ("A or B", "A, C", "A/B", "B-C", "(A) and (D)").
+_ALTERNATIVE = re.compile(r"[).*\s]*(?:[,/|&~+-]|[–—]|\b(?i:or|and|nor|to)\b)[\s*]*(?:(?i:option)\s*)?\(?[A-D]\b")
 
 
 def extract_choice(response: str) -> str | None:
-    """The option letter a response finally chooses, or None: the last `\\boxed{X}`, else the last
-    "answer ... X", else a response that starts with the letter itself.
+    """The option letter a response finally chooses, or None: the letter of its `\\boxed{X}` and "answer ... X"
+    statements, else a response that starts with the letter itself. None too when the response commits to more
+    than one letter (statements that disagree, or alternatives in one) or holds hidden characters.
 
     >>> extract_choice("The mass is 2 x 12.011 + ... so the answer is (B).")
     'B'
@@ -64,13 +71,20 @@ def extract_choice(response: str) -> str | None:
     ('C', 'B')
     >>> extract_choice("A careful count gives 18 atoms.") is None  # "A" the article is no answer
     True
+    >>> extract_choice("Answer: A or B"), extract_choice("The answer is B. No: the answer is C."), extract_choice("A/C")
+    (None, None, None)
     """
-    for pattern in (_BOXED, _STATED):
-        matches = pattern.findall(response)
-        if matches:
-            return matches[-1]
-    bare = _BARE.match(response.replace("*", ""))  # also "**B**", markdown bold
-    return bare.group(1) if bare else None
+    if hidden_characters(response):
+        return None
+    stated = [*_BOXED.finditer(response), *_STATED.finditer(response)]
+    if not stated:
+        bare = _BARE.match(response.replace("*", ""))  # also "**B**", markdown bold
+        stated = [bare] if bare else []
+        response = response.replace("*", "")
+    letters = {m.group(1) for m in stated}
+    if len(letters) != 1 or any(_ALTERNATIVE.match(response, m.end()) for m in stated):
+        return None
+    return letters.pop()
 
 
 def verify(response: str, answer_key: str) -> bool:
@@ -78,8 +92,8 @@ def verify(response: str, answer_key: str) -> bool:
 
     >>> verify("Counting heavy atoms: 7. Answer: A", "A")
     True
-    >>> verify("Answer: B", "A")
-    False
+    >>> verify("Answer: B", "A"), verify("Answer: A, B, C or D", "A")
+    (False, False)
     """
     return extract_choice(response) == answer_key
 
@@ -132,7 +146,7 @@ class Science(Task):
     """
 
     kind = "new"
-    version = 1
+    version = 2
     Config = PaperTaskConfig
     SPLITS = ("train", "eval")
 

@@ -12,7 +12,9 @@ A response may hold any text (thoughts, explanations) around its calls; `parse_c
 "Action: <name>" / "Action Input: <JSON>" pair, ToolAlpaca's own format. The response is correct iff its
 calls equal the reference calls as a multiset: call order, argument order and whitespace do not matter,
 nor do arguments left empty ("" or null) on either side, and a number may be written as a number or a
-numeric string. So many responses are correct, worded and ordered freely.
+numeric string (of ASCII digits). So many responses are correct, worded and ordered freely; one that offers
+alternatives (an extra call, a second set of arguments after the first) or holds hidden characters
+(`grading.py`) is wrong.
 
 Only instances whose reference calls all have literal JSON arguments and plain function names are kept:
 some of ToolAlpaca's multi-step answers feed one call's output into the next (`{"animeId": ${animeId from
@@ -26,7 +28,8 @@ not on the Hugging Face hub), downloaded and cached by `datasets`' download mana
 70% `train` by a hash of (API, request), each in source order. Where train_data.json is absent (the local
 copy lacks it) both splits come from the evaluation files.
 
-Changelog: v1, first version.
+Changelog: v1, first version. v2: numbers in other scripts' digits are strings; hidden characters make
+a response wrong; linear-time parsing (long responses no longer take minutes).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
 from razorbench.tasks.paper.lmeval import PaperTaskConfig
 
+from .grading import hidden_characters
 from .sources import content_id, data_dir_of, hub, read_json, split_of
 
 EVAL_PERCENT = 30
@@ -56,13 +60,12 @@ PROMPT = (
     "Action: <function name>\nAction Input: <the arguments as a JSON object>"
 )
 
-_CALL = re.compile(
-    r"Action:\s*`?([\w.\-]+)`?[ \t]*\n\s*Action Input:\s*(.*?)\s*"
-    r"(?=\n\s*(?:Thought|Action|Observation|Final Answer)\b|\Z)",  # up to the next step, or the end
-    re.S,
-)
+_CALL = re.compile(r"Action:\s*`?([\w.\-]+)`?[ \t]*\n\s*Action Input:")
+# Where a call's arguments end: the next step (a line starting Thought, Action, ...), or the end. (A single
+# lookahead regex for both, as before, took quadratic time on long runs of blanks: 9 s for 16,000.)
+_NEXT_STEP = re.compile(r"\n[^\S\n]*(?:Thought|Action|Observation|Final Answer)\b")
 _NAME = re.compile(r"[\w.\-]+")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?", re.ASCII)  # ASCII: float() would also read other scripts' digits
 
 
 def _canonical(value: Any) -> Any:
@@ -80,10 +83,14 @@ def _canonical(value: Any) -> Any:
     return ("number", float(text)) if _NUMBER.fullmatch(text) else ("string", text)
 
 
+MAX_ARGUMENTS = 10_000  # characters of one call's arguments: the references' longest is a few hundred
+
+
 def _leading_bracketed(text: str) -> str:
-    """The `{...}` or `[...]` at the start of `text`, brackets inside quoted strings skipped."""
+    """The `{...}` or `[...]` at the start of `text`, brackets inside quoted strings skipped (within its first
+    `MAX_ARGUMENTS` characters: an unclosed one is returned whole, and fails to parse)."""
     depth, quote, escaped = 0, "", False
-    for i, char in enumerate(text):
+    for i, char in enumerate(text[:MAX_ARGUMENTS]):
         if quote:
             escaped, quote = (not escaped and char == "\\"), ("" if char == quote and not escaped else quote)
         elif char in "'\"":
@@ -99,24 +106,29 @@ def _leading_bracketed(text: str) -> str:
 
 def parse_arguments(text: str) -> Any:
     """The arguments a call was written with: a JSON object (a Python literal passes too: models write
-    single quotes), read up to its closing bracket so that prose after it does not matter; None if unreadable.
+    single quotes), read up to its closing bracket so that prose after it does not matter; None if unreadable,
+    or if a second set of arguments follows (`{"year": 2023} or {"year": 2024}` offers alternatives).
 
     >>> parse_arguments('{"countryCode": "CN"}') == parse_arguments("{'countryCode':   'CN'} to ask for China")
     True
     >>> parse_arguments('{"animeId": ${animeId from searchAnime}}') is None
+    True
+    >>> parse_arguments('{"year": 2023} or {"year": 2024}') is None
     True
     """
     text = text.strip().removeprefix("```json").removeprefix("```").strip()
     if not text.startswith(("{", "[")):
         return {} if text.split("\n")[0].strip().lower() in ("", "none", "null") else None
     literal = _leading_bracketed(text)
+    if "{" in text[len(literal) :] or "[" in text[len(literal) :]:
+        return None
     try:
         return json.loads(literal)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         pass
     try:
         value = ast.literal_eval(literal)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
+    except Exception:  # ValueError, SyntaxError, TypeError ({[1]: 2}), MemoryError, RecursionError
         return None
     return value if isinstance(value, dict | list) else None
 
@@ -128,11 +140,15 @@ def parse_calls(response: str) -> list[tuple[str, Any]] | None:
     [('next', ('object', (('c', ('string', 'JP')),))), ('next', ('object', ()))]
     """
     calls = []
-    for name, arguments in _CALL.findall(response):
-        parsed = parse_arguments(arguments)
+    for call in _CALL.finditer(response):
+        end = _NEXT_STEP.search(response, call.end())
+        parsed = parse_arguments(response[call.end() : end.start() if end else len(response)])
         if parsed is None:
             return None
-        calls.append((name, _canonical(parsed)))
+        try:
+            calls.append((call.group(1), _canonical(parsed)))
+        except RecursionError:  # nested deeper than any call's arguments are
+            return None
     return calls
 
 
@@ -147,6 +163,8 @@ def verify(response: str, reference: list[tuple[str, Any]]) -> bool:
     >>> verify('Action: hols\\nAction Input: {"country": "CA", "year": 2023}\\nAction: x\\nAction Input: {}', reference)
     False
     """
+    if hidden_characters(response):
+        return False
     calls = parse_calls(response)
     return calls is not None and bool(calls) and sorted(calls, key=repr) == sorted(reference, key=repr)
 
@@ -232,7 +250,7 @@ class Tool(Task):
     """
 
     kind = "new"
-    version = 1
+    version = 2
     Config = PaperTaskConfig
     SPLITS = ("train", "eval")
 

@@ -20,6 +20,8 @@ import random
 from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
 
+from .blanks import strip_blanks
+
 SEED = 1729
 EVAL_SIZE = 200
 LARGEST = 20
@@ -35,7 +37,7 @@ def verify(response: str, answer: str) -> bool:
     >>> verify("67", "68")
     False
     """
-    return response.strip() == answer
+    return strip_blanks(response) == answer
 
 
 @functools.cache

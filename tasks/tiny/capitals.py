@@ -19,6 +19,7 @@ import random
 from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
 
+from .blanks import strip_blanks
 from .facts import CAPITALS
 
 SEED = 1618
@@ -35,7 +36,7 @@ def verify(response: str, answer: str) -> bool:
     >>> verify("Lyon", "Paris")
     False
     """
-    return response.strip() == answer
+    return strip_blanks(response) == answer
 
 
 @functools.cache

@@ -20,6 +20,7 @@ import random
 from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
 
+from .blanks import strip_blanks
 from .facts import ELEMENTS
 
 SEED = 3141
@@ -36,7 +37,7 @@ def verify(response: str, answer: str) -> bool:
     >>> verify("Na", "Ne")
     False
     """
-    return response.strip() == answer
+    return strip_blanks(response) == answer
 
 
 @functools.cache

@@ -30,6 +30,7 @@ import re
 from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
 
+from .blanks import strip_blanks
 from .splits import new_task_splits
 
 SEED = 3737
@@ -58,7 +59,7 @@ def verify(response: str, prompt: str) -> bool:
     False
     """
     n, low, high = _problem(prompt)
-    terms = [t.strip() for t in response.strip().split("+")]
+    terms = [strip_blanks(t) for t in strip_blanks(response).split("+")]
     if len(terms) != 2 or not all(_TERM.fullmatch(t) for t in terms):
         return False
     a, b = (int(t) for t in terms)

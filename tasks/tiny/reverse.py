@@ -18,6 +18,7 @@ import random
 from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
 
+from .blanks import strip_blanks
 from .facts import WORDS
 
 SEED = 2718
@@ -34,7 +35,7 @@ def verify(response: str, answer: str) -> bool:
     >>> verify("apple", "elppa")
     False
     """
-    return response.strip() == answer
+    return strip_blanks(response) == answer
 
 
 @functools.cache

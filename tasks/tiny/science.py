@@ -36,6 +36,7 @@ import re
 from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
 
+from .blanks import strip_blanks
 from .facts import ELEMENTS
 from .splits import new_task_splits
 
@@ -84,7 +85,7 @@ def verify(response: str, prompt: str) -> bool:
     >>> verify("Ne", "element numbered 12 to 18")
     False
     """
-    return response.strip() in correct_answers(prompt)
+    return strip_blanks(response) in correct_answers(prompt)
 
 
 def _prompts() -> list[str]:

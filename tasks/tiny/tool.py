@@ -53,6 +53,7 @@ MAX_COUNTRY = MAX_ANSWER - len('capital(of="")')
 _CALL = re.compile(r"\s*([A-Za-z_]\w*)\s*\((.*)\)\s*", re.ASCII | re.DOTALL)
 _ARG = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|(-?(?:0|[1-9]\d*)))\s*", re.ASCII)
 
+_MAX_DIGITS = 18  # far above any number a prompt names
 Call = tuple[str, dict[str, str | int]]
 
 
@@ -78,6 +79,8 @@ def parse_call(text: str) -> Call | None:
             if arg is None or arg[1] in kwargs:
                 return None
             key, double, single, number = arg.groups()
+            if number is not None and len(number) > _MAX_DIGITS:
+                return None  # no call asks for it; and int() refuses literals over 4,300 digits
             kwargs[key] = int(number) if number is not None else double if double is not None else single
             pos = arg.end()
             if pos == len(inner):

@@ -100,7 +100,8 @@ def test_math_fields_and_math500(shared_data):
 @pytest.mark.parametrize(
     "response, answer, right",
     [
-        ("Digit sums give 17 first at m = 476.", "476", True),
+        ("Digit sums give 17 first at $m = \\boxed{476}$.", "476", True),
+        ("Digit sums give 17 first at m = 476.", "476", False),  # no boxed final answer: see test_math_adversarial
         ("So $\\boxed{0.5}$.", "\\frac{1}{2}", True),
         ("Thus $(r,\\theta) = \\boxed{(3, \\pi/2)}$.", "\\left( 3, \\frac{\\pi}{2} \\right)", True),
         ("Therefore $\\boxed{n = 4}$.", "n = 4", True),

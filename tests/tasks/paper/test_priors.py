@@ -122,3 +122,52 @@ def test_whole_prior_suite_end_to_end(shared_data, small_policy):
         expected = 57 if name == "mmlu" else 3  # MMLU spreads the limit: ceil(3 / 57) = 1 of each subject
         assert len(result["per_example"]) == expected, name
         assert all(0.0 <= v <= 1.0 for v in result["per_example"].values()), name
+
+
+def test_prior_suite_on_the_tiny_model_skips_and_counts_the_documents_that_do_not_fit(
+    shared_data, small_policy, caplog
+):
+    """prior_limit=20 reaches HellaSwag's documents 8 and 15, whose endings are longer than the tiny model's 128-token
+    context (lm-eval itself asserts on them): they are skipped, named, and counted on one console line per prior;
+    the documents whose context is cut are counted; the suite completes."""
+    if small_policy.name == "random-0":
+        pytest.skip("the embedded tiny model is not built here")
+    config = PaperTaskConfig(data_dir=str(shared_data), prior_max_gen_toks=32)
+    priors = [get_task(name, "paper")(config) for name in PRIORS]
+    settings = EvalSettings(1, 1, 1, prior_limit=20, batch_size=8, kl_chunk_size=64, max_new_tokens=8,
+                            temperature=1.0, seed=0)  # fmt: skip
+    with caplog.at_level("WARNING"):
+        scores = prior_scores(small_policy, HFSampler(small_policy), priors, settings)
+    hellaswag = scores["hellaswag"]
+    assert set(hellaswag["skipped"]) == {"8", "15"} and "continuation" in hellaswag["skipped"]["8"]
+    assert len(hellaswag["per_example"]) == 18 and not {"8", "15"} & set(hellaswag["per_example"])
+    assert hellaswag["score"] == pytest.approx(sum(hellaswag["per_example"].values()) / 18)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("prior hellaswag:")]
+    assert len(lines) == 1 and "2 of 20 documents skipped" in lines[0] and "(8, 15)" in lines[0], lines
+    for name, result in scores.items():
+        assert 0.0 <= result["score"] <= 1.0 and result["per_example"], name
+        assert set(result.get("truncated", [])) <= set(result["per_example"]), name
+    assert scores["truthfulqa_mc2"]["truncated"]  # long contexts are cut as lm-eval cuts them, and counted
+    # Scored again (the fine-tuned model), the same documents are skipped and the line is not repeated.
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        again = prior_scores(small_policy, HFSampler(small_policy), priors[:1], settings)
+    assert again["hellaswag"]["skipped"] == hellaswag["skipped"]
+    assert not [r for r in caplog.records if r.getMessage().startswith("prior hellaswag:")]
+
+
+def test_a_generation_budget_the_context_cannot_hold_is_refused_in_one_line(shared_data, small_policy):
+    from razorbench.util.errors import ConfigError
+
+    task = get_task("ifeval", "paper")(PaperTaskConfig(data_dir=str(shared_data)))  # lm-eval's 1,280 tokens
+    with pytest.raises(ConfigError, match=r"generates up to 1280 tokens.*task.prior_max_gen_toks below"):
+        task.score(small_policy, HFSampler(small_policy), limit=2, batch_size=2)
+
+
+def test_the_record_names_the_skipped_documents_and_counts_the_cut_ones():
+    from razorbench.runner.run import left_out
+
+    base = {"score": 0.5, "per_example": {"0": 1.0}, "skipped": {"8": "x", "15": "x"}, "truncated": ["0", "1"]}
+    final = {"score": 0.4, "per_example": {"0": 0.0}, "skipped": {"8": "x", "15": "x"}, "truncated": ["1", "2"]}
+    assert left_out(base, final) == {"skipped": ["15", "8"], "truncated": 3}
+    assert left_out({"score": 1.0, "per_example": {}}, {"score": 1.0, "per_example": {}}) == {}
