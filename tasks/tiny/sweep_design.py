@@ -10,7 +10,7 @@ Fixed before the sweep ran, from the diagnosis curves only (never from forgettin
 - seeds 0, 1, 2 (`TINY` in `tasks/tiny/reproduce.py`).
 
 `BUDGET_CUT` is the factor, rounded down to 0.05, that brings the estimated sweep time (`estimate`, scaled from the
-diagnosis runs' wall times) to `TARGET_MINUTES` with two runs at once:
+diagnosis runs' wall times, corrected by `MEASURED_RATIO`) to `TARGET_MINUTES` with two runs at once:
 
     python -m razorbench.tasks.tiny.sweep_design runs/diagnose-tiny-v2-simpo runs/diagnose-tiny-v2 \\
         runs/diagnose-tiny-v2-600 runs/diagnose-tiny-v2-simpo9
@@ -47,8 +47,11 @@ PLATEAU_BUDGETS: dict[str, dict[str, int]] = {
     "math": {"sft": 275, "rl": 225, "reinforce": 200, "simpo": 175, "oracle-sft": 500},
     "tool": {"sft": 250, "rl": 275, "reinforce": 225, "simpo": 250, "oracle-sft": 100},
 }
-TARGET_MINUTES = 80.0  # the issue's limit is 90: 10 min kept for the base evaluations and uneven sweep lengths
-BUDGET_CUT = 0.40  # `python -m razorbench.tasks.tiny.sweep_design ...` (above): 139 min at B, 75.5 min at 0.40
+TARGET_MINUTES = 70.0  # the issue's limit is 90; 70 is what the session that ran it had left for it
+# Measured time / modelled time of the first 37 runs of a first launch (cut 0.40 for a target of 80 min, stopped
+# there): the diagnosis runs the model scales were timed on a machine busy with other jobs.
+MEASURED_RATIO = 0.614
+BUDGET_CUT = 0.75  # `python -m razorbench.tasks.tiny.sweep_design ...` (above): 85.6 min at B, 69.1 at 0.75
 SEEDS = 3
 JOBS = 2
 CURVE_POINTS = 5  # measured per run: step 0, ⅓, ⅔ and all of its budget, and the final evaluation
@@ -98,7 +101,7 @@ def estimate(records: dict[tuple[str, str], dict[str, Any]], cut: float) -> floa
     for record in records.values():
         steps = max(3, 3 * round(plateau_budget(record["curve"]) * cut / 3))
         total += run_seconds(record, steps) * len(LR_FACTORS) * SEEDS
-    return total / JOBS / 60
+    return total / JOBS / 60 * MEASURED_RATIO
 
 
 def main(argv: list[str]) -> int:
