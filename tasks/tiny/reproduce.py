@@ -218,7 +218,8 @@ def _budget_table(plan: Plan) -> list[str]:
     lines.append("|---|" + "---|" * len(plan.tasks))
     for m in plan.methods:
         cells = [
-            f"{_steps(plan, t, m)} ({_plateau(t, m) or '—'}); {', '.join(plan.grid_for(m, t).get('optim.lr', []))}"
+            f"{_steps(plan, t, m)} ({'—' if _plateau(t, m) is None else _plateau(t, m)});"
+            f" {', '.join(plan.grid_for(m, t).get('optim.lr', []))}"
             for t in plan.tasks
         ]
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
@@ -236,7 +237,7 @@ def _conditions(records: list[dict[str, Any]], result: dict[str, Any], plan: Pla
         budgets = {
             m: (_steps(plan, task, m), _plateau(task, m))
             for m in plan.methods
-            if _steps(plan, task, m) and _plateau(task, m)
+            if _steps(plan, task, m) is not None and _plateau(task, m) is not None
         }
         by_task[task] = task_conditions(task, records, result[f"{plan.track}/{task}"], budgets, correct_per_prompt)
     return conditions_table(by_task)
