@@ -39,6 +39,7 @@ import numpy as np
 import torch
 
 from razorbench.analysis.analyze import analyze, find_records, matched_accuracy, plot, write
+from razorbench.analysis.curve_points import with_curve_points
 from razorbench.launch.config import LauncherConfig
 
 ON_POLICY, OFFLINE = ("rl", "reinforce"), ("sft", "simpo")
@@ -64,12 +65,21 @@ class Plan:
     tasks: tuple[str, ...] = field(kw_only=True)
     r2_target: float = 0.9  # the forgetting law's R² target: each track sets it from the paper's R²
     method_grids: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    """Extra values of a grid key for one method (added to `grid`'s for that method's sweeps only)."""
+    """Extra values of a grid key for one method (added to `grid`'s for that method's sweeps only); a key
+    "task/method" gives them for one task's sweep of the method instead of the method's."""
+    task_overrides: dict[str, list[str]] = field(default_factory=dict)
+    """Overrides for one (task, method) sweep, keyed "task/method" (e.g. its step budget), after the method's."""
+    curve_budgets: bool = False
+    """Read each run's non-zero curve points as the runs stopped there (`razorbench.analysis.curve_points`):
+    budgets of one run, measured at the cost of the longest."""
 
-    def grid_for(self, method: str) -> dict[str, list[str]]:
-        extra = self.method_grids.get(method, {})
+    def grid_for(self, method: str, task: str | None = None) -> dict[str, list[str]]:
+        extra = self.method_grids.get(f"{task}/{method}", self.method_grids.get(method, {}))
         keys = [*self.grid, *(k for k in extra if k not in self.grid)]
         return {k: [*extra.get(k, []), *self.grid.get(k, [])] for k in keys}
+
+    def overrides_for(self, method: str, task: str) -> list[str]:
+        return [*self.methods[method], *self.task_overrides.get(f"{task}/{method}", [])]
 
 
 def _no_checkpoints() -> list[str]:
@@ -138,8 +148,8 @@ def _one_sweep(plan: Plan, task: str, method: str, data_dir: str | None, out_dir
     return {f"{task}/{method}": seconds[method]}
 
 
-def _sweep_overrides(plan: Plan, data_dir: str | None, out_dir: Path, method: str) -> list[str]:
-    overrides = [*plan.common, *_no_checkpoints(), *plan.methods[method], f"cache_dir={out_dir / 'cache'}"]
+def _sweep_overrides(plan: Plan, data_dir: str | None, out_dir: Path, method: str, task: str) -> list[str]:
+    overrides = [*plan.common, *_no_checkpoints(), *plan.overrides_for(method, task), f"cache_dir={out_dir / 'cache'}"]
     if data_dir:
         overrides.append(f"task.data_dir={Path(data_dir).expanduser().resolve()}")
     return overrides
@@ -163,11 +173,11 @@ def _launch_sweeps(
             sweep = prepare_sweep(
                 method,
                 task,
-                plan.grid_for(method),
+                plan.grid_for(method, task),
                 seeds=plan.seeds,
                 sweep_dir=where,
                 track=plan.track,
-                overrides=_sweep_overrides(plan, data_dir, out_dir, method),
+                overrides=_sweep_overrides(plan, data_dir, out_dir, method, task),
             )
             sweeps.append(sweep)
             names[sweep.name] = method if len(plan.tasks) == 1 else f"{task}/{method}"
@@ -184,10 +194,10 @@ def _run_sweeps_here(plan: Plan, data_dir: str | None, out_dir: Path, log) -> di
     seconds = {}
     for task in plan.tasks:
         for method in plan.methods:
-            overrides = _sweep_overrides(plan, data_dir, out_dir, method)
+            overrides = _sweep_overrides(plan, data_dir, out_dir, method, task)
             began = time.time()
             where = sweep_dir(plan, out_dir, task, method)
-            grid = plan.grid_for(method)
+            grid = plan.grid_for(method, task)
             run_sweep(method, task, grid, seeds=plan.seeds, sweep_dir=where, track=plan.track, overrides=overrides)
             name = method if len(plan.tasks) == 1 else f"{task}/{method}"
             seconds[name] = time.time() - began
@@ -200,6 +210,8 @@ def analyze_sweeps(plan: Plan, out_dir: Path) -> tuple[list[dict[str, Any]], dic
     `out_dir/analysis` (`analysis.json`) with its plots: (records, analysis, plot paths)."""
     dirs = [sweep_dir(plan, out_dir, t, m) for t in plan.tasks for m in plan.methods]
     records = [r for r in find_records(dirs) if r["task"] in plan.tasks and r["track"] == plan.track]
+    if plan.curve_budgets:
+        records = with_curve_points(records)
     result = analyze(records, levels=plan.levels)
     write(result, out_dir / "analysis")
     return records, result, plot(result, records, out_dir / "analysis")

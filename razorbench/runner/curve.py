@@ -2,7 +2,9 @@
 
 At step 0 (before the first update) and after every `every`-th optimizer step, the policy being trained is
 evaluated exactly as the final policy is (`razorbench.runner.evaluate`, same settings and seeds): new-task
-accuracy, prior scores and forgetting, the forward KL to π0 on the base samples; and, for diagnosis, how spread
+accuracy, prior scores and forgetting, every forgetting predictor the final record has (the forward and reverse KL
+to π0 on the base samples, total variation, the k1-k3 estimates, weight change and representation CKA), so a curve
+point can stand for the run stopped there (`razorbench.analysis.curve_points`); and, for diagnosis, how spread
 out its own responses are: the entropy of its responses (`razorbench.metrics.entropy`) and the mean number of
 distinct (and distinct correct) responses among `eval.samples_per_prompt` samples per held-out prompt. The points
 go into the record under `curve`.
@@ -25,8 +27,25 @@ from razorbench.api.policy import Policy
 from razorbench.api.sampler import Sampler
 from razorbench.api.task import Task
 from razorbench.metrics.entropy import response_entropy
-from razorbench.runner.evaluate import EvalSettings, divergences, new_task_accuracy, prior_scores, sampled_batches
+from razorbench.metrics.kl_estimators import ESTIMATORS
+from razorbench.runner.evaluate import (
+    EvalSettings,
+    divergences,
+    drift,
+    new_task_accuracy,
+    prior_scores,
+    sampled_batches,
+)
 
+# The divergences a curve point keeps, named as in the record's metrics.
+PREDICTOR_KEYS = (
+    "forward_kl",
+    "forward_kl_per_token",
+    "reverse_kl",
+    "reverse_kl_per_token",
+    "total_variation_per_token",
+    *(key for name in ESTIMATORS for key in (name, f"{name}_per_token")),
+)
 SPREAD_SEED_OFFSET = 104729  # the spread samples' own stream, apart from the accuracy and KL samples
 
 
@@ -47,6 +66,9 @@ class LearningCurve(Callback):
         self.policy, self.reference, self.sampler = policy, reference, sampler
         self.task, self.priors, self.settings, self.base = task, priors, settings, base
         self.points: list[dict[str, Any]] = []
+        # Weight change and CKA need the policy's weights under π0's names: off while a LoRA adapter wraps them
+        # (the final record measures them after merging).
+        self.with_drift = True
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.global_step == 0 and not self.points:
@@ -75,6 +97,7 @@ class LearningCurve(Callback):
                 accuracy = new_task_accuracy(self.sampler, self.task, s)["accuracy"]
                 priors = {n: v["score"] for n, v in prior_scores(self.policy, self.sampler, self.priors, s).items()}
                 kl = divergences(self.reference, self.policy, self.base["kl_samples"], s)
+                moved = drift(self.reference, self.policy, self.priors, s) if self.with_drift else {}
                 spread = self.spread()
         finally:
             self.policy.model.train(was_training)
@@ -84,8 +107,8 @@ class LearningCurve(Callback):
             "new_task_accuracy": accuracy,
             "prior_scores": priors,
             "forgetting": sum(drops) / len(drops) if drops else 0.0,
-            "forward_kl": kl["forward_kl"],
-            "forward_kl_per_token": kl["forward_kl_per_token"],
+            **{key: kl[key] for key in PREDICTOR_KEYS},
+            **moved,
             **spread,
         }
 

@@ -297,6 +297,8 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
         )
     # After the copies of π0 above: LoRA goes into the policy's own model, in place.
     adapter = apply_lora(policy, cfg.peft.lora) if cfg.peft.lora.r else None
+    if curve is not None and adapter is not None:
+        curve.with_drift = False
     module = method_cls(
         policy, task_obj, sampler, reference, config=method_config, settings=_train_settings(cfg, cache_dir)
     )

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from razorbench.analysis.analyze import predictor_fits
+from razorbench.analysis.curve_points import runs_only
 from razorbench.analysis.report import (
     data_notes,
     fit_table,
@@ -43,23 +44,33 @@ from razorbench.analysis.reproduction import (
     write_findings,
     write_report,
 )
+from razorbench.tasks.tiny import sweep_design
+from razorbench.tasks.tiny.conditions import conditions_table, task_conditions
 
 TRACK = "tiny"
 PAPER_LLM_R2 = 0.71  # PAPER.md: forward KL, quadratic, across the LLM runs [paper/notes]
 
-# Each method at its tiny-track defaults (steps, batch and samples from its YAML) across a learning-rate range
-# that runs from no measurable forgetting (1e-4) to forgetting of most prior facts (1e-3, see
-# leaderboard/SEEDS.md), 3 seeds: 5 methods x 4 x 3 + 2 x 3 more for sft = 66 runs per task, 198 in all.
+# Step 4 of the tiny-track issue, as fixed in docs/TINY-TRACK.md before it ran (`tasks/tiny/sweep_design.py`):
+# per task and method, one run of b steps (B cut to fit 90 min) per learning rate and seed, whose curve points at
+# ⅓·b and ⅔·b are read as the runs stopped there; learning rates {0.3, 1, 3} × each method's own; 3 seeds.
 TINY = Plan(
-    methods={"sft": [], "rl": [], "reinforce": [], "simpo": [], "oracle-sft": []},
-    grid={"optim.lr": ["1e-4", "3e-4", "6e-4", "1e-3"]},
-    seeds=3,
+    methods={m: [] for m in sweep_design.METHODS},
+    grid={},
+    seeds=sweep_design.SEEDS,
     track=TRACK,
-    tasks=("science", "math", "tool"),
+    tasks=sweep_design.TASKS,
     r2_target=0.7,
-    # SFT gains accuracy fastest: at 1e-4 its frontier already starts above where GRPO's and REINFORCE's end on tool
-    # (and on math), so no accuracy is matched there; two lower learning rates extend it down into their range.
-    method_grids={"sft": {"optim.lr": ["1e-5", "3e-5"]}},
+    method_grids={
+        f"{t}/{m}": {"optim.lr": sweep_design.learning_rates(t, m)}
+        for t in sweep_design.TASKS
+        for m in sweep_design.METHODS
+    },
+    task_overrides={
+        f"{t}/{m}": [f"trainer.max_steps={sweep_design.budget(t, m)}", f"curve.every={sweep_design.budget(t, m) // 3}"]
+        for t in sweep_design.TASKS
+        for m in sweep_design.METHODS
+    },
+    curve_budgets=True,
 )
 # A quick check of the machinery (tests): GRPO against SFT on science, 2 learning rates, 1 seed, short runs.
 TINY_REDUCED = Plan(
@@ -178,6 +189,60 @@ def _design_check(records: list[dict[str, Any]], result: dict[str, Any], plan: P
     return lines
 
 
+def _grid(plan: Plan) -> str:
+    """The plan's grid in words (with per-task budgets, `_budget_table` gives the values)."""
+    if not plan.curve_budgets:
+        return grid_text(plan)
+    return (
+        "per task and method, `optim.lr` ∈ {0.3, 1, 3} × its rate and one run of b steps whose curve points at ⅓·b"
+        f" and ⅔·b are read as the runs stopped there (b = its plateau budget B × {sweep_design.BUDGET_CUT:g}, in"
+        " thirds; `tasks/tiny/sweep_design.py`; the table below)"
+    )
+
+
+def _steps(plan: Plan, task: str, method: str) -> int | None:
+    """The run's step budget b where the plan sets one for this (task, method)."""
+    values = [o.split("=", 1)[1] for o in plan.overrides_for(method, task) if o.startswith("trainer.max_steps=")]
+    return int(values[-1]) if values else None
+
+
+def _plateau(task: str, method: str) -> int | None:
+    return sweep_design.PLATEAU_BUDGETS.get(task, {}).get(method)
+
+
+def _budget_table(plan: Plan) -> list[str]:
+    """Per method and task, the run's step budget b (the plateau budget B it was cut from) and learning rates."""
+    if not plan.curve_budgets:
+        return []
+    lines = ["", "| method | " + " | ".join(f"{t}: b (B); learning rates" for t in plan.tasks) + " |"]
+    lines.append("|---|" + "---|" * len(plan.tasks))
+    for m in plan.methods:
+        cells = [
+            f"{_steps(plan, t, m)} ({'—' if _plateau(t, m) is None else _plateau(t, m)});"
+            f" {', '.join(plan.grid_for(m, t).get('optim.lr', []))}"
+            for t in plan.tasks
+        ]
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _conditions(records: list[dict[str, Any]], result: dict[str, Any], plan: Plan) -> list[str]:
+    """The pre-registered conditions of docs/TINY-TRACK.md, measured on these runs (`tasks/tiny/conditions.py`)."""
+    from razorbench.tasks.tiny.diagnose import correct_per_prompt
+
+    by_task = {}
+    for task in plan.tasks:
+        if not any(r["task"] == task for r in records):
+            continue
+        budgets = {
+            m: (_steps(plan, task, m), _plateau(task, m))
+            for m in plan.methods
+            if _steps(plan, task, m) is not None and _plateau(task, m) is not None
+        }
+        by_task[task] = task_conditions(task, records, result[f"{plan.track}/{task}"], budgets, correct_per_prompt)
+    return conditions_table(by_task)
+
+
 def render(
     plan: Plan,
     records: list[dict[str, Any]],
@@ -192,7 +257,8 @@ def render(
     """The report, in Markdown."""
     first = records[0]
     command = "razorbench reproduce tiny" + (f" --jobs {jobs}" if jobs > 1 else "")
-    compute = sum(r["provenance"]["wall_seconds"] for r in records)
+    runs = runs_only(records)  # the runs made; `records` also holds their curve points read as runs
+    compute = sum(r["provenance"]["wall_seconds"] for r in runs)
     pooled = findings["pooled"]
     law = pooled["forgetting_law"]
     lines = [
@@ -206,22 +272,27 @@ def render(
         f" `{first['base_model']['sha256'][:16]}…`); priors "
         + ", ".join(first["metrics"]["prior_scores"])
         + " (their mean drop is the forgetting).",
-        f"- Grid: {grid_text(plan)}; {plan.seeds} seeds (0–{plan.seeds - 1}); each method's other settings are its"
+        f"- Grid: {_grid(plan)}; {plan.seeds} seeds (0–{plan.seeds - 1}); each method's other settings are its"
         " tiny-track defaults (`methods/<name>.yaml`)"
         + (f"; shared overrides `{' '.join(plan.common)}`" if plan.common else "")
         + ".",
         f"- Methods: {', '.join(f'`{m}`' for m in plan.methods)}; tasks: {', '.join(plan.tasks)}.",
-        f"- Runs: {len(records)}; {compute / 60:.1f} min summed over the runs' wall times, made in"
-        f" {_busy_minutes(records):.1f} min of wall-clock time (while at least one run was going); this invocation"
+        f"- Runs: {len(runs)}"
+        + (f" ({len(records)} configurations with their curve points)" if len(records) > len(runs) else "")
+        + f"; {compute / 60:.1f} min summed over the runs' wall times, made in"
+        f" {_busy_minutes(runs):.1f} min of wall-clock time (while at least one run was going); this invocation"
         f" took {seconds['total'] / 60:.1f} min (runs already on disk are reused, not rerun), on {os.cpu_count()} CPU"
         f" cores with a load average of {seconds['load']['start']:.1f} at the start and {seconds['load']['end']:.1f}"
         " at the end.",
+        *_budget_table(plan),
         "",
         "## Design check: the paper's conditions on each task",
         "",
         "The paper's comparison needs a new task with many correct answers that the base policy already solves in"
         " part (so that on-policy methods get a reward signal), SFT data that is one fixed choice among the correct"
         " answers, and priors that share parameters with it. From these runs:",
+        "",
+        *_conditions(records, result, plan),
         "",
         *_design_check(records, result, plan),
         "",

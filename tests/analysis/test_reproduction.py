@@ -132,3 +132,20 @@ def test_every_run_of_every_sweep_goes_to_the_launcher(tmp_path):
     assert sorted(r["method"] for r in records) == ["rl", "sft"]
     assert all(read_launch_entry(tmp_path / m, "optim.lr-1e-4_seed-0")["launcher"] == "local" for m in ("sft", "rl"))
     assert all(r["provenance"]["timings"].get("base_eval_cached") is not None for r in records)  # one base, first
+
+
+def test_a_task_method_grid_and_overrides_apply_to_that_sweep_only():
+    plan = Plan(
+        methods={"sft": ["method.x=1"], "rl": []},
+        grid={},
+        seeds=1,
+        track="t",
+        tasks=("a", "b"),
+        method_grids={"sft": {"optim.lr": ["1e-4"]}, "b/sft": {"optim.lr": ["3e-5"]}},
+        task_overrides={"b/sft": ["trainer.max_steps=9"]},
+    )
+    assert plan.grid_for("sft", "a") == {"optim.lr": ["1e-4"]}
+    assert plan.grid_for("sft", "b") == {"optim.lr": ["3e-5"]}  # the task's own grid, not added to the method's
+    assert plan.grid_for("rl", "b") == {}
+    assert plan.overrides_for("sft", "a") == ["method.x=1"]
+    assert plan.overrides_for("sft", "b") == ["method.x=1", "trainer.max_steps=9"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from razorbench.runner.curve import PREDICTOR_KEYS
 from razorbench.runner.run import train_and_evaluate
 
 SMALL = ["eval.new_task_prompts=12", "eval.kl_prompts=6", "eval.prior_limit=12", "eval.samples_per_prompt=2"]
@@ -27,6 +28,12 @@ def test_a_curve_leaves_training_unchanged_and_its_last_point_is_the_final_evalu
     assert last["new_task_accuracy"] == traced["metrics"]["new_task_accuracy"]
     assert last["forgetting"] == pytest.approx(traced["metrics"]["forgetting"], abs=1e-12)
     assert last["forward_kl"] == pytest.approx(traced["metrics"]["forward_kl"], rel=1e-6)
+    # Every predictor the record has, measured at the last point as the final evaluation measures it: a curve
+    # point stands for the run stopped there (razorbench.analysis.curve_points).
+    for key in (*PREDICTOR_KEYS, "weight_l2", "weight_relative_l2", "update_effective_rank", "representation_cka"):
+        assert last[key] == pytest.approx(traced["metrics"][key], rel=1e-6, abs=1e-9), key
+    assert first["weight_l2"] == 0.0 and first["reverse_kl"] == 0.0
+    assert first["representation_cka"] == pytest.approx(1.0)
     for point in traced["curve"]:
         assert point["token_entropy"] > 0 and 1 <= point["distinct_responses"] <= 2
         assert 0 <= point["distinct_correct_responses"] <= point["distinct_responses"]

@@ -48,3 +48,31 @@ def test_busy_minutes_is_the_union_of_the_runs_intervals():
     spans = [(0, 60), (30, 120), (600, 660), (610, 620)]  # two overlapping, a pause, one inside another
     records = [{"provenance": {"start": a, "end": b}} for a, b in spans]
     assert _busy_minutes(records) == pytest.approx((120 + 60) / 60)
+
+
+@pytest.mark.slow
+def test_curve_budgets_make_three_configurations_of_each_run_and_the_report_measures_the_conditions(tmp_path):
+    plan = Plan(
+        methods={"sft": [], "rl": []},
+        grid={},
+        seeds=2,
+        common=["eval.new_task_prompts=24", "eval.kl_prompts=12", "eval.prior_limit=24"],
+        track="tiny",
+        tasks=("science",),
+        r2_target=0.7,
+        method_grids={"science/sft": {"optim.lr": ["3e-4"]}, "science/rl": {"optim.lr": ["3e-4"]}},
+        task_overrides={
+            "science/sft": ["trainer.max_steps=6", "curve.every=2"],
+            "science/rl": ["trainer.max_steps=3", "curve.every=1"],
+        },
+        curve_budgets=True,
+    )
+    out = reproduce_tiny(None, tmp_path / "runs", tmp_path / "REPRO.md", plan=plan, jobs=1, log=lambda _: None)
+    frontiers = out["analysis"]["tiny/science"]["methods"]
+    # 2 seeds x 1 rate x 3 budgets: 3 configurations of 2 seeds per method
+    assert all(len(f["points"]) == 3 and all(p["seeds"] == 2 for p in f["points"]) for f in frontiers.values())
+    report = (tmp_path / "REPRO.md").read_text()
+    assert "- Runs: 4 (12 configurations with their curve points)" in report
+    assert "| sft | 6 (275); 3e-4 |" in report  # b and the plateau budget B of sweep_design
+    assert "| base accuracy | 0.10 – 0.50 |" in report
+    assert "frontiers of each compared pair overlap in accuracy" in report
