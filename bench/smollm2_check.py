@@ -93,8 +93,9 @@ def main() -> None:
         "",
         f"Machine: {cpu_name()}, {os.cpu_count()} cores, {args.threads} torch threads; Python "
         f"{platform.python_version()}, torch {torch.__version__}. Command: `python bench/smollm2_check.py --limit {n} "
-        f"--max-new-tokens {args.max_new_tokens} --threads {args.threads}`. Paper track, new task `science`, "
-        f"{n} examples per prior, {n} new-task and KL prompts, {args.max_new_tokens} new tokens at most.",
+        f"--max-new-tokens {args.max_new_tokens} --threads {args.threads} --priors {args.priors}`. Paper track, new "
+        f"task `science`, priors {args.priors.replace(',', ', ')}, {n} examples per prior, {n} new-task and KL "
+        f"prompts, {args.max_new_tokens} new tokens at most.",
         "",
         "| checkpoint | new-task acc | forgetting | forward KL | k1 | k3 | reverse KL | weight L2 |",
         "|---|---|---|---|---|---|---|---|",
