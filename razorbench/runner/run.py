@@ -278,6 +278,9 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     cache_dir = cache_root(cfg)
     t = time.time()
     base, cache_hit = base_evaluation(policy, sampler, policy.sha256, task_obj, priors, settings, cache_dir)
+    # The record counts the checks of this run's training and evaluation only: the base's are made once and
+    # cached (by whichever run or sweep got there first), so counting them would make two runs of one point differ.
+    verifier_stats([task_obj, *priors], reset=True)
     timings["base_eval_cached" if cache_hit else "base_eval"] = time.time() - t
 
     method_config = OmegaConf.to_object(cfg.method)  # an instance of method_cls.Config

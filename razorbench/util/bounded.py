@@ -36,6 +36,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import time
 import traceback
 import warnings
@@ -60,7 +61,22 @@ TIMED_OUT = _Outcome("TIMED_OUT")
 FAILED = _Outcome("FAILED")
 
 
-def _serve(function: Callable[[Any], Any], connection: Connection, progress: Any) -> None:
+def _die_with(parent: int) -> None:
+    """Linux: have the kernel kill this worker when the process that forked it dies. A caller killed with SIGKILL
+    (a job scheduler, a fault test) runs no clean-up, and its workers would live on, blocked on pipes that their
+    sibling workers still hold open (and holding the caller's own stdout open for whoever waits on it)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # no prctl here: `close` and the pool's finaliser still end them
+            pass
+    if os.getppid() != parent:  # the caller died before the line above took effect
+        os._exit(0)
+
+
+def _serve(function: Callable[[Any], Any], connection: Connection, progress: Any, parent: int) -> None:
     """A worker: receive chunks of (index, item) and call `function` on each item in order. After each call it
     writes (calls finished, when) into `progress` (shared memory) and sends its answers
     [(index, ok, value or traceback text, when it finished), ...] at the end of a chunk, or when it last sent
@@ -70,6 +86,7 @@ def _serve(function: Callable[[Any], Any], connection: Connection, progress: Any
     for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM, signal.SIGUSR1, signal.SIGUSR2):
         signal.signal(number, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent)
     finished = 0
     while True:
         try:
@@ -134,7 +151,7 @@ class _Worker:
         self.connection, child = context.Pipe()
         # Written by the worker: calls finished, when the last one finished, its CPU seconds when the next began.
         self.progress = context.RawArray("d", 3)
-        self.process = context.Process(target=_serve, args=(function, child, self.progress), daemon=True)
+        self.process = context.Process(target=_serve, args=(function, child, self.progress, os.getpid()), daemon=True)
         with warnings.catch_warnings():  # Python >= 3.12 warns that forking a threaded process may deadlock
             warnings.simplefilter("ignore", DeprecationWarning)
             self.process.start()

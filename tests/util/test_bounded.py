@@ -165,3 +165,31 @@ def test_a_worker_ends_on_sigterm_even_when_its_caller_ignores_it():
         pool.close()
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self"), reason="Linux: the kernel's parent-death signal")
+def test_workers_die_with_a_caller_killed_by_sigkill(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    # A caller that starts a worker, writes its pid, and waits to be killed (no clean-up of its own can run).
+    script = (
+        "import sys, time\n"
+        "from razorbench.util.bounded import BoundedPool\n"
+        "pool = BoundedPool(time.sleep, timeout=5.0, workers=2)\n"
+        "pool.map([0.2] * 4)\n"  # slow items: a second worker starts, holding the first one's pipe too
+        "print(*[w.process.pid for w in pool._workers], flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    caller = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in caller.stdout.readline().split()]
+    assert len(workers) == 2 and all(_alive(w) for w in workers)
+    caller.send_signal(signal.SIGKILL)
+    caller.wait(10)
+    deadline = time.time() + 10
+    while any(_alive(w) for w in workers) and time.time() < deadline:
+        time.sleep(0.05)
+    for worker in workers:
+        status = open(f"/proc/{worker}/stat").read().split(")")[1].split()[0] if _alive(worker) else "gone"
+        assert status in ("gone", "Z"), status  # dead (a zombie until init reaps it)
