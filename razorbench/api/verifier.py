@@ -14,12 +14,22 @@ import functools
 import time
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from razorbench.util.bounded import FAILED, TIMED_OUT, BoundedPool
 
-if TYPE_CHECKING:
-    from razorbench.api.task import Example, Task
+
+class Task(Protocol):
+    """What the verifier needs of a task (`razorbench.api.task.Task` is one): named here, not imported, so that
+    task.py, which makes a task's verifier, and this module do not import each other."""
+
+    name: str
+    verify_timeout: float
+
+    def prepare_verifier(self) -> None: ...
+
+
+Example = Any  # a task's example (`razorbench.api.task.Example`), passed through to its verify / reward
 
 
 def _call(task: Task, item: tuple[str, str, Example]) -> Any:
