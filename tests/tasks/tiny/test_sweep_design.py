@@ -21,7 +21,7 @@ def test_dpo_is_calibrated_from_its_default_rate_by_thirds():
     default = resolve("dpo", "science", "tiny", None, [])[2].optim.lr
     for task in sweep_design.TASKS:
         ratio = default / sweep_design.learning_rate(task, "dpo")
-        assert min(abs(ratio - k) for k in (1, 3, 9)) < 0.01  # the default, ÷3 or ÷9 (2e-4 / 6.7e-5 = 2.985)
+        assert min(abs(ratio / k - 1) for k in (1, 3, 9)) < 0.01  # the default, ÷3 or ÷9 (2e-4 / 6.7e-5 = 2.985)
 
 
 def test_budgets_are_whole_thirds_of_at_least_one_step_each():
