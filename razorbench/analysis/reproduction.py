@@ -8,7 +8,8 @@
 3. Judge the paper's claims from those numbers, as they come out (no seed is picked, no run dropped):
    - the forgetting law: R² of forgetting against the forward KL (quadratic through 0);
    - GRPO (`rl`) forgets less than `sft` at matched accuracy;
-   - on-policy (`rl`, `reinforce`) forgets less than offline (`sft`, `simpo`): every on/offline pair;
+   - on-policy (`rl`, `reinforce`) forgets less than offline (`sft`, `simpo`; a plan may name more): every
+     on/offline pair;
    - `oracle-sft` forgets less than `rl`.
    A pair is compared on the accuracy range where both frontiers exist (`matched_accuracy`, 5 levels). A claim
    is "reproduced" when the expected method forgets less on average over the levels and no level shows a
@@ -69,6 +70,8 @@ class Plan:
     "task/method" gives them for one task's sweep of the method instead of the method's."""
     task_overrides: dict[str, list[str]] = field(default_factory=dict)
     """Overrides for one (task, method) sweep, keyed "task/method" (e.g. its step budget), after the method's."""
+    offline: tuple[str, ...] = OFFLINE
+    """The offline methods every on-policy method is compared with (the claim "on-policy < offline")."""
     curve_budgets: bool = False
     """Read each run's non-zero curve points as the runs stopped there (`razorbench.analysis.curve_points`):
     budgets of one run, measured at the cost of the longest."""
@@ -264,11 +267,18 @@ def compare_pair(frontiers: dict[str, Any], better: str, worse: str, base_prior:
     }
 
 
-def judge(group: dict[str, Any], base_prior: float, levels: int, r2_target: float = 0.9) -> dict[str, Any]:
-    """The paper's claims, judged from one (track, task) group of `analyze`."""
+def judge(
+    group: dict[str, Any],
+    base_prior: float,
+    levels: int,
+    r2_target: float = 0.9,
+    offline: tuple[str, ...] = OFFLINE,
+) -> dict[str, Any]:
+    """The paper's claims, judged from one (track, task) group of `analyze`; `offline`: the offline methods the
+    on-policy ones are compared with."""
     frontiers = group["methods"]
     law = group["fits"].get("forward_kl", {}).get("quadratic0", {})
-    on_off = [compare_pair(frontiers, a, b, base_prior, levels) for a in ON_POLICY for b in OFFLINE]
+    on_off = [compare_pair(frontiers, a, b, base_prior, levels) for a in ON_POLICY for b in offline]
     testable = [c for c in on_off if c["verdict"] != "not testable"]
     won = sum(c["verdict"] == "reproduced" for c in testable)
     if not testable:

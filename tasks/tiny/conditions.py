@@ -13,7 +13,15 @@ from razorbench.analysis.analyze import configurations
 from razorbench.analysis.curve_points import runs_only
 
 # The pairs the paper compares (claim: the first forgets less), as the reproduction judges them.
-PAIRS = (("rl", "sft"), ("reinforce", "sft"), ("rl", "simpo"), ("reinforce", "simpo"), ("oracle-sft", "rl"))
+PAIRS = (
+    ("rl", "sft"),
+    ("reinforce", "sft"),
+    ("rl", "simpo"),
+    ("reinforce", "simpo"),
+    ("rl", "dpo"),  # DPO: the offline arm with negatives added in step 5 of docs/TINY-TRACK.md
+    ("reinforce", "dpo"),
+    ("oracle-sft", "rl"),
+)
 MIN_OVERLAP = 0.2
 MIN_SFT_FORGETTING = 0.10
 MIN_PRIOR_DROP = 0.10

@@ -54,7 +54,7 @@ PAPER_LLM_R2 = 0.71  # PAPER.md: forward KL, quadratic, across the LLM runs [pap
 # per task and method, one run of b steps (B cut to fit 90 min) per learning rate and seed, whose curve points at
 # ⅓·b and ⅔·b are read as the runs stopped there; learning rates {0.3, 1, 3} × each method's own; 3 seeds.
 TINY = Plan(
-    methods={m: [] for m in sweep_design.METHODS},
+    methods={m: [] for m in sweep_design.SWEEP_METHODS},
     grid={},
     seeds=sweep_design.SEEDS,
     track=TRACK,
@@ -63,13 +63,14 @@ TINY = Plan(
     method_grids={
         f"{t}/{m}": {"optim.lr": sweep_design.learning_rates(t, m)}
         for t in sweep_design.TASKS
-        for m in sweep_design.METHODS
+        for m in sweep_design.SWEEP_METHODS
     },
     task_overrides={
         f"{t}/{m}": [f"trainer.max_steps={sweep_design.budget(t, m)}", f"curve.every={sweep_design.budget(t, m) // 3}"]
         for t in sweep_design.TASKS
-        for m in sweep_design.METHODS
+        for m in sweep_design.SWEEP_METHODS
     },
+    offline=("sft", "simpo", "dpo"),  # DPO: step 5 of docs/TINY-TRACK.md
     curve_budgets=True,
 )
 # A quick check of the machinery (tests): GRPO against SFT on science, 2 learning rates, 1 seed, short runs.
@@ -107,7 +108,7 @@ def reproduce_tiny(
         runs = [r for r in records if r["task"] == task]
         base_prior = float(np.mean([s["base"] for s in runs[0]["metrics"]["prior_scores"].values()]))
         findings["tasks"][task] = {
-            **judge(group, base_prior, plan.levels, plan.r2_target),
+            **judge(group, base_prior, plan.levels, plan.r2_target, plan.offline),
             "best_predictor": best_predictor(group["fits"]),
         }
     # The paper's R² = 0.71 pools its LLM runs: so does this fit, over every run of every task.

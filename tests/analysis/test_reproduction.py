@@ -149,3 +149,28 @@ def test_a_task_method_grid_and_overrides_apply_to_that_sweep_only():
     assert plan.grid_for("rl", "b") == {}
     assert plan.overrides_for("sft", "a") == ["method.x=1"]
     assert plan.overrides_for("sft", "b") == ["method.x=1", "trainer.max_steps=9"]
+
+
+def test_on_policy_is_judged_against_the_offline_methods_a_plan_names():
+    from razorbench.analysis.reproduction import judge
+
+    # rl's frontier forgets less than dpo's at every accuracy both reach (0.3-0.5): one testable pair, reproduced;
+    # simpo has no runs, so its pairs are not testable.
+    def front(*points):
+        return {
+            "frontier": [{"accuracy": a, "prior": p, "prior_low": p, "prior_high": p, "seeds": 1} for a, p in points],
+            "points": [],
+        }
+
+    group = {
+        "methods": {"rl": front((0.2, 0.99), (0.5, 0.95)), "dpo": front((0.3, 0.9), (0.6, 0.8))},
+        "fits": {},
+    }
+    default = judge(group, 1.0, 3)["on_policy_vs_offline"]
+    assert default["verdict"] == "not testable"
+    on_off = {f"{a} forgets less than {b}" for a in ("rl", "reinforce") for b in ("sft", "simpo")}
+    assert {p["claim"] for p in default["pairs"]} == on_off
+    with_dpo = judge(group, 1.0, 3, offline=("sft", "simpo", "dpo"))["on_policy_vs_offline"]
+    assert with_dpo["verdict"] == "reproduced on the 1 testable pairs of 6"
+    (pair,) = [p for p in with_dpo["pairs"] if p["verdict"] != "not testable"]
+    assert pair["claim"] == "rl forgets less than dpo" and pair["mean_gap"] > 0

@@ -17,9 +17,16 @@ def test_the_sweep_centres_on_each_method_s_default_rate(method):
     assert sweep_design.learning_rates("tool", method) == [f"{cfg.optim.lr * f:.1e}" for f in (0.3, 1.0, 3.0)]
 
 
+def test_dpo_is_calibrated_from_its_default_rate_by_thirds():
+    default = resolve("dpo", "science", "tiny", None, [])[2].optim.lr
+    for task in sweep_design.TASKS:
+        ratio = default / sweep_design.learning_rate(task, "dpo")
+        assert min(abs(ratio / k - 1) for k in (1, 3, 9)) < 0.01  # the default, ÷3 or ÷9 (2e-4 / 6.7e-5 = 2.985)
+
+
 def test_budgets_are_whole_thirds_of_at_least_one_step_each():
     for task in sweep_design.TASKS:
-        for method in sweep_design.METHODS:
+        for method in sweep_design.SWEEP_METHODS:
             b = sweep_design.budget(task, method)
             assert b >= 3 and b % 3 == 0
             cut = sweep_design.PLATEAU_BUDGETS[task][method] * sweep_design.BUDGET_CUT
