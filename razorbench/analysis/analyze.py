@@ -80,7 +80,11 @@ def frontier_points(runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], l
             "prior_low": c["prior"]["ci_low"],
             "prior_high": c["prior"]["ci_high"],
             "forgetting": c["forgetting"]["value"],
+            "forgetting_low": c["forgetting"]["ci_low"],
+            "forgetting_high": c["forgetting"]["ci_high"],
             "forward_kl": c["forward_kl"]["value"],
+            "forward_kl_low": c["forward_kl"]["ci_low"],
+            "forward_kl_high": c["forward_kl"]["ci_high"],
         }
         for c in configurations(runs)
     ]

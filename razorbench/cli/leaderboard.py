@@ -1,4 +1,5 @@
-"""`razorbench leaderboard validate|build`: check submissions; build leaderboard/README.md and index.html."""
+"""`razorbench leaderboard validate|build|make`: check submissions; build leaderboard/README.md and index.html;
+make conforming submissions of methods by running the protocol's grid and seeds."""
 
 from __future__ import annotations
 
@@ -12,6 +13,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     validate.add_argument("paths", nargs="*", metavar="PATH", help="submission files or folders")
     build = actions.add_parser("build", help="write leaderboard/README.md, index.html and plots/")
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if the pages are not up to date")
+    make = actions.add_parser(
+        "make", help="run the protocol's grid and seeds for methods (resumable) and write their submissions"
+    )
+    make.add_argument(
+        "items", nargs="+", metavar="METHOD|key=value", help="registered methods, and training overrides (key=value)"
+    )
+    make.add_argument("--track", default="tiny", help="a track of the protocol (default: tiny)")
+    make.add_argument("--tasks", help="comma-separated tasks (default: every task of the track in the protocol)")
+    make.add_argument("--jobs", type=int, default=1, help="(task, method) sweeps run at once, in processes")
+    make.add_argument("--runs-dir", default="runs/leaderboard", help="where the sweeps go (rerun to resume)")
+    make.add_argument("--link", help="a link to the method's paper or code (an http(s) URL)")
+    make.add_argument("--authors", help="names and a contact")
     board.set_defaults(func=main)
 
 
@@ -24,7 +37,9 @@ def main(args: argparse.Namespace) -> int:
 
     submissions = DEFAULT_DIR / "submissions"
     try:
-        if args.action == "validate":
+        if args.action == "make":
+            _make(args, submissions)
+        elif args.action == "validate":
             problems = validate(args.paths or [submissions])
             if problems:
                 raise InvalidSubmissions(problems)
@@ -46,6 +61,29 @@ def main(args: argparse.Namespace) -> int:
             print_error(str(problem))
         print_error(f"razorbench: {len(e.problems)} problem(s) in the submissions")
         return 1
-    except FileNotFoundError as e:  # no leaderboard folder here
+    except (FileNotFoundError, ValueError) as e:  # no leaderboard folder or protocol here; a bad protocol
         raise UsageError(str(e)) from None
     return 0
+
+
+def _make(args: argparse.Namespace, submissions) -> None:
+    from pathlib import Path
+
+    from razorbench.cli.console import console
+    from razorbench.leaderboard.make import make
+    from razorbench.leaderboard.protocol import DEFAULT_PATH, load_protocol
+
+    methods = [item for item in args.items if "=" not in item]  # one list: argparse would not take two, options between
+    make(
+        methods,
+        protocol=load_protocol(DEFAULT_PATH),
+        track=args.track,
+        tasks=args.tasks.split(",") if args.tasks else None,
+        runs_dir=Path(args.runs_dir),
+        submissions_dir=submissions,
+        jobs=args.jobs,
+        extra=[item for item in args.items if "=" in item],
+        link=args.link,
+        authors=args.authors,
+        log=console.print,
+    )

@@ -1,9 +1,14 @@
-"""The leaderboard, one module per role; imports run one way (submission -> validation <- pages -> ranking).
+"""The leaderboard, one module per role; imports run one way (make -> submission -> validation -> protocol;
+pages -> ranking -> protocol).
 
+- `protocol`: the standard protocol (`leaderboard/protocol.yaml`): evaluation settings, seeds, versions, fixed
+  target accuracies, the grid `make` runs; `targets` computes the targets from a reproduction, `estimate` the
+  time `make` takes;
+- `make`: a conforming submission from a method name (`razorbench leaderboard make`);
 - `submission`: make a submission from a sweep's records and write it (`razorbench submit`);
 - `validation`: check submission files: schema (`schema.json`, shipped beside it as package data), consistency,
   recomputed numbers, plain JSON data at its own path (`razorbench leaderboard validate`);
-- `ranking`: the standings per (track, task), at a matched new-task accuracy;
+- `ranking`: the standings per (track, task), at the protocol's fixed target accuracies;
 - `pages`: render README.md, index.html and plots from the standings, `build` them and `check` them
   (`razorbench leaderboard build [--check]`).
 """

@@ -12,6 +12,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+from razorbench.leaderboard.protocol import load_protocol
 from razorbench.leaderboard.ranking import standings
 from razorbench.leaderboard.validation import load_submissions
 
@@ -20,8 +21,20 @@ def _num(value: float | None, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def _rank(row: dict[str, Any], seeded: bool) -> str:
-    return f"{'=' if row['tie'] else ''}{row['rank']}{'' if seeded else '†'}"
+def _interval(q: dict[str, float | None], digits: int = 3) -> str:
+    """
+    >>> _interval({"value": 0.5, "low": 0.4, "high": 0.61})
+    '0.500 [0.400, 0.610]'
+    >>> _interval({"value": 0.5, "low": None, "high": None})
+    '0.500'
+    """
+    if q["low"] is None or q["high"] is None:
+        return _num(q["value"], digits)
+    return f"{_num(q['value'], digits)} [{_num(q['low'], digits)}, {_num(q['high'], digits)}]"
+
+
+def _rank(row: dict[str, Any]) -> str:
+    return f"{'=' if row['tie'] else ''}{row['rank']}" if row["reached"] else "not reached"
 
 
 # Inside a table cell only these can start markup (a line-start `#`, `-` or `+` cannot occur there).
@@ -33,32 +46,50 @@ def _md(text: str) -> str:
     return html.escape(" ".join(str(text).split()), quote=False).translate(_MD_SPECIAL)
 
 
-COLUMNS = (
-    "rank",
-    "submission",
-    "method",
-    "retention @ a*",
-    "forgetting @ a*",
-    "forward KL @ a*",
-    "best accuracy",
-    "runs",
-    "seeds",
-    "authors",
-    "link",
-)
-
+ENTRY_COLUMNS = ("submission", "method", "best accuracy", "runs", "seeds", "authors", "link")
+TARGET_COLUMNS = ("rank", "submission", "method", "retention [95% CI]", "forgetting [95% CI]", "forward KL [95% CI]")
 
 RULE = (
-    "Submissions are ranked per track and task by **retention** (mean prior score) at a matched new-task "
-    "accuracy a\\*, read off each submission's Pareto frontier (new-task accuracy against mean prior score, "
-    "one point per configuration, seeds averaged) by linear interpolation, with forgetting and forward KL "
-    "interpolated the same way. a\\* is the highest new-task accuracy that every frontier reaches (the least "
-    "of their best accuracies); a frontier that starts above a\\* counts with its first, most retentive point "
-    "(a configuration that reaches more than a\\* retains at least that much). Rank = 1 + the number of submissions "
-    "whose retention at a\\* is significantly higher (95% t-intervals over seeds that do not overlap), so "
-    "differences within the noise are ties (=). † marks ranks of single-seed frontiers, ordered by the point "
-    "estimate without a test."
+    "Every submission follows the standard protocol (`leaderboard/protocol.yaml`, shown per task below): the same "
+    "evaluation settings, task and base-model versions, and at least 3 seeds per configuration. Each is ranked per "
+    "track and task at the protocol's **fixed target accuracies**, chosen once from the tiny reproduction "
+    "(base + ¼, ½, ¾ of the way to the best seed-averaged frontier accuracy any method reached, "
+    "docs/LEADERBOARD-TARGETS.md). At a target, retention (mean prior score), forgetting and forward KL are read "
+    "off the submission's Pareto frontier (new-task accuracy against mean prior score; one point per configuration "
+    "and curve point, seeds averaged, with 95% t-intervals) by linear interpolation; a frontier that starts above "
+    "the target counts with its first, most retentive point. Rank = 1 + the number of submissions whose retention "
+    "interval lies wholly above this one's, so overlapping intervals are ties (=). A target a frontier does not "
+    'reach is "not reached", never a rank.'
 )
+
+
+def _protocol_text(g: dict[str, Any]) -> str:
+    p = g["protocol"]
+    evaluation = ", ".join(f"{k}={_plain(v)}" for k, v in p.evaluation.items())
+    versions = ", ".join(f"{k} {v}" for k, v in p.task_versions.items())
+    return (
+        f"Protocol v{p.version}: {p.seeds} seeds per configuration; evaluation {evaluation}; task versions "
+        f"{versions}; target accuracies {', '.join(f'{t:.2f}' for t in p.targets)}."
+    )
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return "null" if value is None else str(value)
+
+
+def _meta(g: dict[str, Any]) -> str:
+    return (
+        f"Base model {g['base_model']['name']} (sha256 {g['base_model']['sha256'][:16]}…): new-task accuracy "
+        f"{_num(g['base_accuracy'])}, mean prior score {_num(g['base_prior'])}."
+    )
+
+
+def _target_cells(row: dict[str, Any]) -> list[str]:
+    if not row["reached"]:
+        return ["–", "–", "–"]
+    return [_interval(row["prior"]), _interval(row["forgetting"], 4), _interval(row["forward_kl"])]
 
 
 def render_markdown(groups: list[dict[str, Any]]) -> str:
@@ -76,49 +107,35 @@ def render_markdown(groups: list[dict[str, Any]]) -> str:
     if not groups:
         lines += ["No submissions yet.", ""]
     for g in groups:
-        a = g["matched_accuracy"]
-        lines += [
-            f"## {g['track']} / {g['task']}",
-            "",
-            f"Base model {_md(g['base_model']['name'])} (sha256 `{g['base_model']['sha256'][:16]}…`): new-task "
-            f"accuracy {_num(g['base_accuracy'])}, mean prior score {_num(g['base_prior'])}. "
-            f"Matched new-task accuracy a\\* = **{_num(a)}**.",
-            "",
-            "| " + " | ".join(c.replace("*", "\\*") for c in COLUMNS) + " |",
-            "|" + "|".join(["---:", "---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---", "---"]) + "|",
-        ]
-        for row in g["rows"]:
-            link = f"[link]({row['link'].replace('(', '%28').replace(')', '%29')})" if row["link"] else ""
-            cells = [
-                _rank(row, g["seeded"]),
-                _md(row["name"]),
-                _md(row["method"]),
-                _num(row["prior_at"]),
-                _num(row["forgetting_at"], 4),
-                _num(row["forward_kl_at"]),
-                _num(row["best_accuracy"]),
-                str(row["runs"]),
-                str(row["seeds"]),
-                _md(row["authors"]),
-                link,
-            ]
-            lines.append("| " + " | ".join(cells) + " |")
+        lines += [f"## {g['track']} / {g['task']}", "", _md(_meta(g)), "", _md(_protocol_text(g)), ""]
+        lines += ["| " + " | ".join(ENTRY_COLUMNS) + " |", "|---|---|---:|---:|---:|---|---|"]
+        for e in g["entries"]:
+            link = f"[link]({e['link'].replace('(', '%28').replace(')', '%29')})" if e["link"] else ""
+            cells = [_md(e["name"]), _md(e["method"]), _num(e["best_accuracy"]), str(e["runs"]), str(e["seeds"])]
+            lines.append("| " + " | ".join([*cells, _md(e["authors"]), link]) + " |")
+        for t in g["targets"]:
+            lines += ["", f"### at new-task accuracy {t['accuracy']:.2f}", ""]
+            lines += ["| " + " | ".join(TARGET_COLUMNS) + " |", "|---:|---|---|---:|---:|---:|"]
+            for row in t["rows"]:
+                cells = [_rank(row), _md(row["name"]), _md(row["method"]), *_target_cells(row)]
+                lines.append("| " + " | ".join(cells) + " |")
         stem = f"{g['track']}-{g['task']}"
         lines += [
             "",
             f"![Pareto frontiers](plots/{stem}-frontier.svg)",
             f"![forgetting vs forward KL](plots/{stem}-kl.svg)",
             "",
+            _law_sentence(g),
+            "",
         ]
-        lines += [_law_sentence(g), ""]
     lines += [
         "## Submitting",
         "",
-        'Run a sweep, then `razorbench submit runs/<sweep> --name NAME --link URL --authors "names <contact>"`, '
-        "which writes `leaderboard/submissions/<track>/<task>/NAME.json` with every run of the sweep. Check it "
-        "with `razorbench leaderboard validate`, rebuild the pages with `razorbench leaderboard build`, and open a "
-        "pull request with the three. Submissions are data only; CI validates them. The seed submissions and "
-        "the commands that made them are in [SEEDS.md](SEEDS.md).",
+        "Add a method file, then `razorbench leaderboard make METHOD` runs the protocol's grid and seeds on every "
+        "task (resumable) and writes `leaderboard/submissions/<track>/<task>/METHOD.json`; rebuild the pages with "
+        "`razorbench leaderboard build` and open a pull request with the method file and what the two wrote. "
+        "Submissions are data only; CI validates them against the protocol. The seed submissions and the command "
+        "that made them are in [SEEDS.md](SEEDS.md).",
         "",
     ]
     return "\n".join(lines)
@@ -131,9 +148,11 @@ def _law_sentence(g: dict[str, Any]) -> str:
     if law["r2"] is None:
         return f"Forgetting is constant over the {law['n']} runs, so the forgetting law has no R²."
     a, b = law["coefs"]
+    interval = f" [95% CI {_num(law['r2_low'], 2)}, {_num(law['r2_high'], 2)}]" if law.get("r2_low") is not None else ""
     return (
-        f"Forgetting against forward KL over all {law['n']} runs, fitted as forgetting = a·KL + b·KL² (the paper's "
-        f"quadratic through 0): a = {a:.4f}, b = {b:.4f}, R² = {law['r2']:.2f}."
+        f"Forgetting against forward KL over all {law['n']} runs and curve points, fitted as forgetting = a·KL + "
+        f"b·KL² (the paper's quadratic through 0): a = {a:.4f}, b = {b:.4f}, R² = {law['r2']:.2f}{interval} "
+        "(bootstrap over runs)."
     )
 
 
@@ -152,7 +171,9 @@ td.num, th.num { text-align: right; }
 th button { font: inherit; font-weight: 600; background: none; border: 0; padding: 0; cursor: pointer; color: inherit; }
 th[aria-sort="ascending"] button::after { content: " ▲"; }
 th[aria-sort="descending"] button::after { content: " ▼"; }
-td.authors { white-space: normal; min-width: 18rem; }
+td.authors, td.wrap { white-space: normal; overflow-wrap: anywhere; }
+h3 { font-size: 1.05rem; margin: 1.2rem 0 0.3rem; }
+p.protocol { font-size: 0.9rem; color: var(--muted); overflow-wrap: anywhere; }
 a { color: var(--accent); }
 .plots { display: flex; flex-wrap: wrap; gap: 1rem; margin-top: 1rem; }
 .plots figure { flex: 1 1 22rem; margin: 0; }
@@ -196,9 +217,57 @@ def _cell(text: str, sort: str | float | None, numeric: bool = False, cls: str =
 NUM_CLASS = ' class="num"'
 
 
+def _table(columns: tuple[str, ...], numeric: set[int], rows: list[str]) -> list[str]:
+    header = "".join(
+        f'<th{NUM_CLASS if i in numeric else ""}><button type="button">{html.escape(c)}</button></th>'
+        for i, c in enumerate(columns)
+    )
+    return [
+        '<div class="scroll"><table class="sortable">',
+        f"<thead><tr>{header}</tr></thead>",
+        "<tbody>",
+        *rows,
+        "</tbody></table></div>",
+    ]
+
+
+def _entry_row(e: dict[str, Any]) -> str:
+    esc = html.escape
+    link = e["link"]
+    link_html = (
+        f'<a href="{esc(link, quote=True)}" rel="noopener noreferrer nofollow">link</a>'
+        if link and link.startswith(("https://", "http://"))
+        else ""
+    )
+    return (
+        "<tr>"
+        + _cell(esc(e["name"]), e["name"], cls="wrap")
+        + _cell(esc(e["method"]), e["method"], cls="wrap")
+        + _cell(_num(e["best_accuracy"]), e["best_accuracy"], numeric=True)
+        + _cell(str(e["runs"]), e["runs"], numeric=True)
+        + _cell(str(e["seeds"]), e["seeds"], numeric=True)
+        + _cell(esc(e["authors"]), e["authors"], cls="authors")
+        + _cell(link_html, link or "")
+        + "</tr>"
+    )
+
+
+def _target_row(row: dict[str, Any]) -> str:
+    esc = html.escape
+    values = [row[k]["value"] if row["reached"] else None for k in ("prior", "forgetting", "forward_kl")]
+    return (
+        "<tr>"
+        + _cell(esc(_rank(row)), row.get("rank"), numeric=True)
+        + _cell(esc(row["name"]), row["name"], cls="wrap")
+        + _cell(esc(row["method"]), row["method"], cls="wrap")
+        + "".join(_cell(text, v, numeric=True) for text, v in zip(_target_cells(row), values, strict=True))
+        + "</tr>"
+    )
+
+
 def render_html(groups: list[dict[str, Any]]) -> str:
     esc = html.escape
-    rule = esc(RULE.replace("\\*", "*").replace("**", ""))
+    rule = esc(RULE.replace("\\*", "*").replace("**", "").replace("`", ""))
     parts = [
         "<!doctype html>",
         '<html lang="en">',
@@ -220,52 +289,21 @@ def render_html(groups: list[dict[str, Any]]) -> str:
     if not groups:
         parts.append("<p>No submissions yet.</p>")
     for g in groups:
-        a = g["matched_accuracy"]
-        gid = esc(f"{g['track']}-{g['task']}")
-        parts += [
-            f'<section id="{gid}">',
-            f"<h2>{esc(g['track'])} / {esc(g['task'])}</h2>",
-            f'<p class="meta">Base model {esc(g["base_model"]["name"])} '
-            f"(sha256 <code>{esc(g['base_model']['sha256'][:16])}…</code>): "
-            f"new-task accuracy {_num(g['base_accuracy'])}, mean prior score {_num(g['base_prior'])}. "
-            f"Matched new-task accuracy a* = <strong>{_num(a)}</strong>.</p>",
-            '<div class="scroll"><table class="sortable">',
-            "<thead><tr>"
-            + "".join(
-                f'<th{NUM_CLASS if i in (0, 3, 4, 5, 6, 7, 8) else ""}><button type="button">{esc(c)}</button></th>'
-                for i, c in enumerate(COLUMNS)
-            )
-            + "</tr></thead>",
-            "<tbody>",
-        ]
-        for row in g["rows"]:
-            link = row["link"]
-            link_html = (
-                f'<a href="{esc(link, quote=True)}" rel="noopener noreferrer nofollow">link</a>'
-                if link and link.startswith(("https://", "http://"))
-                else ""
-            )
-            parts.append(
-                "<tr>"
-                + _cell(esc(_rank(row, g["seeded"])), row["rank"], numeric=True)
-                + _cell(esc(row["name"]), row["name"])
-                + _cell(esc(row["method"]), row["method"])
-                + _cell(_num(row["prior_at"]), row["prior_at"], numeric=True)
-                + _cell(_num(row["forgetting_at"], 4), row["forgetting_at"], numeric=True)
-                + _cell(_num(row["forward_kl_at"]), row["forward_kl_at"], numeric=True)
-                + _cell(_num(row["best_accuracy"]), row["best_accuracy"], numeric=True)
-                + _cell(str(row["runs"]), row["runs"], numeric=True)
-                + _cell(str(row["seeds"]), row["seeds"], numeric=True)
-                + _cell(esc(row["authors"]), row["authors"], cls="authors")
-                + _cell(link_html, link or "")
-                + "</tr>"
-            )
         stem = esc(f"{g['track']}-{g['task']}")
         parts += [
-            "</tbody></table></div>",
+            f'<section id="{stem}">',
+            f"<h2>{esc(g['track'])} / {esc(g['task'])}</h2>",
+            f'<p class="meta">{esc(_meta(g))}</p>',
+            f'<p class="protocol">{esc(_protocol_text(g))}</p>',
+            *_table(ENTRY_COLUMNS, {2, 3, 4}, [_entry_row(e) for e in g["entries"]]),
+        ]
+        for t in g["targets"]:
+            parts.append(f"<h3>at new-task accuracy {t['accuracy']:.2f}</h3>")
+            parts += _table(TARGET_COLUMNS, {0, 3, 4, 5}, [_target_row(row) for row in t["rows"]])
+        parts += [
             '<div class="plots">',
             f'<figure><img src="plots/{stem}-frontier.svg" alt="Pareto frontiers of new-task accuracy against mean '
-            'prior score, one per submission"></figure>',
+            'prior score, one per submission, with 95% seed intervals"></figure>',
             f'<figure><img src="plots/{stem}-kl.svg" alt="forgetting against forward KL, every run"></figure>',
             "</div>",
             f"<p>{esc(_law_sentence(g))}</p>",
@@ -286,7 +324,7 @@ def plot_group(group: dict[str, Any], plots_dir: Path) -> list[Path]:
     stem = f"{group['track']}-{group['task']}"
     paths = [plots_dir / f"{stem}-frontier.svg", plots_dir / f"{stem}-kl.svg"]
     plots_dir.mkdir(parents=True, exist_ok=True)
-    rows = sorted(group["rows"], key=lambda e: e["name"])  # colours by name, whatever the ranking
+    rows = group["entries"]  # sorted by name: colours by name, whatever the ranking
     with matplotlib.rc_context({"svg.hashsalt": "razorbench-leaderboard", "svg.fonttype": "path"}):
         fig, ax = plt.subplots(figsize=(6, 4.2))
         for i, e in enumerate(rows):
@@ -294,20 +332,22 @@ def plot_group(group: dict[str, Any], plots_dir: Path) -> list[Path]:
             ax.scatter(
                 [p["accuracy"] for p in e["points"]], [p["prior"] for p in e["points"]], color=colour, alpha=0.35
             )
-            ax.plot(
-                [p["accuracy"] for p in e["frontier"]],
-                [p["prior"] for p in e["frontier"]],
-                "o-",
+            front = e["frontier"]
+            ax.errorbar(
+                [p["accuracy"] for p in front],
+                [p["prior"] for p in front],
+                xerr=_errors(front, "accuracy"),
+                yerr=_errors(front, "prior"),
+                fmt="o-",
                 color=colour,
+                capsize=2,
                 label=e["name"],
             )
-            if len(e["frontier_at"]) > len(e["frontier"]):  # how a frontier that starts above a* counts there
-                start = e["frontier_at"][:2]
-                ax.plot([p["accuracy"] for p in start], [p["prior"] for p in start], ":", color=colour)
         ax.scatter(
             [group["base_accuracy"]], [group["base_prior"]], marker="*", s=160, color="black", label="base model"
         )
-        ax.axvline(group["matched_accuracy"], color="grey", linestyle="--", linewidth=1, label="matched accuracy a*")
+        for k, t in enumerate(group["protocol"].targets):
+            ax.axvline(t, color="grey", linestyle="--", linewidth=1, label="target accuracies" if k == 0 else None)
         ax.set(
             xlabel="new-task accuracy",
             ylabel="mean prior score (retention)",
@@ -333,7 +373,8 @@ def plot_group(group: dict[str, Any], plots_dir: Path) -> list[Path]:
             a, b = law["coefs"]
             xs = np.linspace(0, max(r["metrics"]["forward_kl"] for e in rows for r in e["records"]) or 1.0, 50)
             ax.plot(xs, a * xs + b * xs * xs, color="black", linewidth=1, label="a·KL + b·KL²")
-            title += f" (R² = {law['r2']:.2f})"
+            interval = f" [{law['r2_low']:.2f}, {law['r2_high']:.2f}]" if law.get("r2_low") is not None else ""
+            title += f" (R² = {law['r2']:.2f}{interval})"
         ax.set(xlabel="forward KL on the new task (nats/sequence)", ylabel="forgetting", title=title)
         ax.legend(fontsize="small")
         ax.grid(alpha=0.3)
@@ -343,9 +384,17 @@ def plot_group(group: dict[str, Any], plots_dir: Path) -> list[Path]:
     return paths
 
 
+def _errors(points: list[dict[str, Any]], key: str) -> list[list[float]] | None:
+    """Error-bar lengths below and above each point: its 95% seed interval (None without one)."""
+    if any(p[f"{key}_low"] is None for p in points):
+        return None
+    return [[p[key] - p[f"{key}_low"] for p in points], [p[f"{key}_high"] - p[key] for p in points]]
+
+
 def render(submissions_dir: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """The pages (name -> text) and the standings they show."""
-    groups = standings(load_submissions(submissions_dir))
+    protocol = load_protocol(submissions_dir.parent / "protocol.yaml")
+    groups = standings(load_submissions(submissions_dir), protocol)
     return {"README.md": render_markdown(groups), "index.html": render_html(groups)}, groups
 
 

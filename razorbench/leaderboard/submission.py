@@ -2,9 +2,11 @@
 
 A submission is `leaderboard/submissions/<track>/<task>/<name>.json`: every record of the sweep(s) (without
 their per_example maps, most of a record's bytes and not needed to re-check or rank it), the method's source
-hash, who made it and the razorbench version. `razorbench submit` writes one. All runs go in, not a chosen few:
-a sweep whose manifest lists a run without a record is refused. A submission is checked by `validation` before
-it is written, so what `submit` writes is what `razorbench leaderboard validate` accepts.
+hash, who made it, the razorbench version, the protocol version it was made under and the versions of the task
+and its priors (read from the installed track: records do not carry them). `razorbench submit` writes one. All
+runs go in, not a chosen few: a sweep whose manifest lists a run without a record is refused. A submission is
+checked by `validation` before it is written, against the standard protocol too (`protocol.py`), so what
+`submit` writes is what `razorbench leaderboard validate` accepts.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from razorbench.analysis.analyze import find_records
+from razorbench.leaderboard.protocol import Protocol
 from razorbench.leaderboard.validation import InvalidSubmissions, check_submission
 
-SUBMISSION_VERSION = 1
+SUBMISSION_VERSION = 2  # 2: protocol_version and task_versions (protocol v1)
 
 
 def method_source(name: str) -> dict[str, str]:
@@ -28,6 +31,13 @@ def method_source(name: str) -> dict[str, str]:
     cls = METHODS.get(name)
     source = Path(inspect.getfile(cls))
     return {"name": name, "module": cls.__module__, "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest()}
+
+
+def task_versions(track: str, task: str, priors: list[str]) -> dict[str, int]:
+    """The installed `version` of the task and of each prior."""
+    from razorbench.api.registry import get_task
+
+    return {name: int(get_task(name, track).version) for name in [task, *priors]}
 
 
 def _sweep_manifests(paths: list[str | Path]) -> list[dict[str, Any]]:
@@ -44,12 +54,17 @@ def _sweep_manifests(paths: list[str | Path]) -> list[dict[str, Any]]:
 
 
 def make_submission(
-    run_dirs: list[str | Path], name: str, link: str | None = None, authors: str | None = None
+    run_dirs: list[str | Path],
+    name: str,
+    *,
+    protocol: Protocol,
+    link: str | None = None,
+    authors: str | None = None,
 ) -> dict[str, Any]:
     """A submission of every record at or under `run_dirs` (run folders, sweep folders or record files).
 
     Raises ValueError naming what is wrong: records of several methods, tracks, tasks or base models, a
-    duplicate run id, a sweep with runs missing, or anything `validate` would reject.
+    duplicate run id, a sweep with runs missing, or anything `validate` would reject, the protocol included.
     """
     from razorbench.runner.records import validate_record
 
@@ -92,6 +107,8 @@ def make_submission(
         "authors": authors or "",
         **({"link": link} if link else {}),
         "razorbench_version": versions.pop(),
+        "protocol_version": protocol.version,
+        "task_versions": task_versions(track, task, [str(p) for p in first["config"]["task"]["priors"]]),
         "sweeps": [
             {k: s[k] for k in ("method", "task", "track", "grid", "seeds", "first_seed", "overrides", "runs") if k in s}
             for s in sorted(sweeps, key=lambda s: json.dumps(s, sort_keys=True))
@@ -99,7 +116,7 @@ def make_submission(
         # per_example maps are most of a record's bytes and are not needed to re-check or rank it.
         "records": [{k: v for k, v in r.items() if k != "per_example"} for r in sorted(records, key=_run_id)],
     }
-    problems = check_submission(submission, f"submission {name!r}")
+    problems = check_submission(submission, f"submission {name!r}", protocol=protocol)
     if problems:
         raise InvalidSubmissions(problems)
     return submission

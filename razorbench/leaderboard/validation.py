@@ -6,7 +6,9 @@ consistency (one track, task, base model, method and version; unique run ids; th
 run; every run of its sweeps), recomputes forgetting (and per-example means, when present) from the stored
 scores, and refuses anything that is not plain JSON data at its own path (`..`, symbolic links, other files,
 oversized or non-UTF-8 files, duplicate keys, NaN). Submissions to one (track, task) must also share the base
-model and the evaluation, so that they can be ranked together. Every problem names its file and field.
+model and the evaluation, so that they can be ranked together. Each must also conform to the standard protocol
+(`protocol.yaml` beside `submissions/`, `razorbench.leaderboard.protocol`): its version, evaluation settings,
+seeds, task versions and base model. Every problem names its file and field.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from razorbench.leaderboard.protocol import Protocol, ProtocolError, conformance, load_protocol
 
 MAX_FILE_BYTES = 5_000_000
 TOLERANCE = 1e-9  # recomputed forgetting vs stored: both are float64 sums of the same few numbers
@@ -44,8 +48,12 @@ class Problem:
 
 
 class InvalidSubmissions(ValueError):
+    """Problems with submissions; its message is one line: the first problem and the other fields named."""
+
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+        more = sorted({p.field for p in problems[1:]} - {problems[0].field})
+        also = f" (and {len(problems) - 1} more: {', '.join(more)})" if more else ""
+        super().__init__(f"{problems[0]}{also}")
         self.problems = problems
 
 
@@ -82,9 +90,15 @@ def _non_finite(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, 
 
 
 def check_submission(
-    data: Any, file: str, *, schema: dict[str, Any] | None = None, location: tuple[str, str, str] | None = None
+    data: Any,
+    file: str,
+    *,
+    protocol: Protocol | None,
+    schema: dict[str, Any] | None = None,
+    location: tuple[str, str, str] | None = None,
 ) -> list[Problem]:
-    """Problems with one parsed submission; `location` is (track, task, name) read from its path."""
+    """Problems with one parsed submission; `location` is (track, task, name) read from its path.
+    `protocol`: the standard protocol it must conform to (None: not checked against one)."""
     from jsonschema import Draft202012Validator
 
     problems = [Problem(file, _json_path(p), f"{v} is not a finite number") for p, v in _non_finite(data)]
@@ -100,7 +114,10 @@ def check_submission(
             if data[key] != expected:
                 where = f"{location[2]}.json" if key == "name" else f"under submissions/{location[0]}/{location[1]}/"
                 problems.append(Problem(file, key, f"{data[key]!r}, but the file is {where}"))
-    return problems + _check_records(data, file)
+    problems += _check_records(data, file)
+    if protocol is not None and not problems:  # conformance reads records the checks above have passed
+        problems += [Problem(file, field, reason) for field, reason in conformance(data, protocol)]
+    return problems
 
 
 def _sort_key(path: Any) -> list[tuple[int, Any]]:
@@ -331,10 +348,15 @@ def _scan(paths: list[str | Path], root: Path | None = None) -> tuple[list[Probl
             problems.append(Problem(str(p), "(path)", "no such file or folder"))
     schema = load_schema()
     loaded: dict[Path, dict[str, Any]] = {}
+    protocols: dict[Path, Protocol | Problem] = {}
     for f in files:
         file_problems, data, location = _check_file(f, str(f), root)
         if not file_problems:
-            file_problems = check_submission(data, str(f), schema=schema, location=location)
+            protocol = _protocol_for(f, root, protocols)
+            if isinstance(protocol, Problem):
+                file_problems = [protocol]
+            else:
+                file_problems = check_submission(data, str(f), protocol=protocol, schema=schema, location=location)
         if len(file_problems) > MAX_PROBLEMS_PER_FILE:
             more = len(file_problems) - MAX_PROBLEMS_PER_FILE
             file_problems = [*file_problems[:MAX_PROBLEMS_PER_FILE], Problem(str(f), "(file)", f"{more} more problems")]
@@ -342,6 +364,18 @@ def _scan(paths: list[str | Path], root: Path | None = None) -> tuple[list[Probl
         if not file_problems:
             loaded[f] = data
     return problems + _check_across(loaded), loaded
+
+
+def _protocol_for(file: Path, root: Path | None, cache: dict[Path, Protocol | Problem]) -> Protocol | Problem:
+    """The protocol beside the submissions folder `file` is in (`protocol.yaml` next to `submissions/`)."""
+    folder = root or _submissions_root(Path(os.path.normpath(file.absolute()))) or file.parent
+    path = folder.parent / "protocol.yaml"
+    if path not in cache:
+        try:
+            cache[path] = load_protocol(path)
+        except (FileNotFoundError, ProtocolError) as e:
+            cache[path] = Problem(str(file), "(protocol)", str(e))
+    return cache[path]
 
 
 def _check_across(loaded: dict[Path, dict[str, Any]]) -> list[Problem]:

@@ -1,5 +1,5 @@
-"""Fixtures of the leaderboard tests: records of the tiny track written as run folders, a submissions folder
-holding one valid submission, and four seeded submissions to rank and render."""
+"""Fixtures of the leaderboard tests: records of the tiny track written as run folders, a protocol for them, a
+submissions folder holding one valid submission, and four seeded submissions to rank and render."""
 
 from __future__ import annotations
 
@@ -9,9 +9,40 @@ from pathlib import Path
 
 import pytest
 
+from razorbench.leaderboard.protocol import Protocol, load_protocol
 from razorbench.leaderboard.submission import make_submission, submission_path, write_submission
 
 PRIORS = ("arithmetic", "capitals")
+# The fixtures' protocol: their small evaluation, 3 seeds, the installed tiny track's task versions.
+PROTOCOL_YAML = """\
+version: 1
+tracks:
+  tiny:
+    base_model: {name: razorbench-tiny-lm, sha256: %s}
+    seeds: 3
+    tasks:
+      science:
+        task_versions: {science: 2, arithmetic: 2, capitals: 1}
+        evaluation:
+          eval.new_task_prompts: 10
+          eval.samples_per_prompt: 2
+          eval.kl_prompts: 10
+          eval.prior_limit: 10
+          eval.seed: 1
+          sampling.temperature: 1.0
+          sampling.max_new_tokens: 4
+          task.priors: [arithmetic, capitals]
+          task.data_dir: null
+        targets: [0.4, 0.65, 0.9]
+        grid: {default_steps: 6, methods: {sft: {lr: 1.0e-3, steps: 3}}}
+""" % ("ab" * 32)
+
+
+def write_protocol(leaderboard: Path) -> Protocol:
+    """The fixtures' protocol as `leaderboard/protocol.yaml`, beside `leaderboard/submissions/`."""
+    leaderboard.mkdir(parents=True, exist_ok=True)
+    (leaderboard / "protocol.yaml").write_text(PROTOCOL_YAML)
+    return load_protocol(leaderboard / "protocol.yaml")
 
 
 def _make_record(
@@ -39,8 +70,10 @@ def _make_record(
             "seed": seed,
             "run_id": run_id,
             "optim": {"lr": lr},
+            "trainer": {"max_steps": 10},
+            "sampling": {"temperature": 1.0, "max_new_tokens": 4},
             "eval": {"new_task_prompts": 10, "samples_per_prompt": 2, "kl_prompts": 10, "prior_limit": 10, "seed": 1},
-            "task": {"priors": list(PRIORS)},
+            "task": {"priors": list(PRIORS), "data_dir": None},
         },
         "metrics": {
             "new_task_accuracy": acc,
@@ -92,17 +125,25 @@ def sweep() -> Callable[..., Path]:
 
 
 @pytest.fixture
-def submissions(tmp_path: Path) -> Path:
-    """A submissions folder holding one valid submission, tiny/science/good.json."""
-    runs = _sweep(tmp_path / "runs", [(1e-4, 0.3, (0.8, 1.0), 0.1), (1e-3, 0.5, (0.6, 0.9), 1.0)])
-    sub = make_submission([runs], "good", link="https://example.org/paper", authors="A. Author <a@example.org>")
+def protocol(tmp_path: Path) -> Protocol:
+    """The fixtures' protocol, written to tmp_path/leaderboard/protocol.yaml."""
+    return write_protocol(tmp_path / "leaderboard")
+
+
+@pytest.fixture
+def submissions(tmp_path: Path, protocol: Protocol) -> Path:
+    """A submissions folder holding one valid submission (3 seeds), tiny/science/good.json."""
+    runs = _sweep(tmp_path / "runs", [(1e-4, 0.3, (0.8, 1.0), 0.1), (1e-3, 0.5, (0.6, 0.9), 1.0)], seeds=3)
+    sub = make_submission(
+        [runs], "good", protocol=protocol, link="https://example.org/paper", authors="A. Author <a@example.org>"
+    )
     root = tmp_path / "leaderboard" / "submissions"
     write_submission(sub, submission_path(root, sub))
     return root
 
 
 @pytest.fixture
-def seeded_submissions(tmp_path: Path) -> Path:
+def seeded_submissions(tmp_path: Path, protocol: Protocol) -> Path:
     """Four seeded submissions: `far` retains much more than `near` and `mid`, which differ within the noise;
     `apart` has one configuration, above every other's best accuracy."""
     root = tmp_path / "leaderboard" / "submissions"
@@ -116,5 +157,7 @@ def seeded_submissions(tmp_path: Path) -> Path:
         method = "rl" if name == "far" else "sft"
         runs = _sweep(tmp_path / "runs" / name, points, seeds=3, method=method)
         authors = "<script>alert('x')</script> | *bold*" if name == "mid" else "someone"
-        write_submission(make_submission([runs], name, authors=authors), root / f"tiny/science/{name}.json")
+        write_submission(
+            make_submission([runs], name, protocol=protocol, authors=authors), root / f"tiny/science/{name}.json"
+        )
     return root

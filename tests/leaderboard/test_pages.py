@@ -25,6 +25,8 @@ def test_pages_escape_submitted_text_and_build_is_deterministic(tmp_path: Path, 
     assert "<script>alert" not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     assert "&lt;script&gt;alert('x')&lt;/script&gt; \\| \\*bold\\*" in readme
     assert "| =1 | apart | sft |" in readme and "| =1 | far | rl |" in readme and "| =3 | mid | sft |" in readme
+    assert "| not reached | near | sft | – | – | – |" in readme  # at 0.65 and 0.9
+    assert "target accuracies 0.40, 0.65, 0.90" in readme and "R² = " in readme and "[95% CI " in readme
     assert 'src="http' not in page and "<link" not in page  # nothing external is loaded
     assert check(root, out_a) == []
     (out_a / "README.md").write_text(readme + "edited\n")
@@ -34,7 +36,10 @@ def test_pages_escape_submitted_text_and_build_is_deterministic(tmp_path: Path, 
 def test_repository_pages_are_up_to_date(tmp_path: Path):
     assert check(REPO_LEADERBOARD / "submissions", REPO_LEADERBOARD) == []
     copied = tmp_path / "leaderboard"
-    shutil.copytree(REPO_LEADERBOARD / "submissions", copied / "submissions")
+    copied.mkdir()
+    shutil.copy(REPO_LEADERBOARD / "protocol.yaml", copied / "protocol.yaml")
+    if (REPO_LEADERBOARD / "submissions").is_dir():
+        shutil.copytree(REPO_LEADERBOARD / "submissions", copied / "submissions")
     build(copied / "submissions", copied)
     for name in ("README.md", "index.html"):
         assert (copied / name).read_text() == (REPO_LEADERBOARD / name).read_text()
@@ -55,8 +60,8 @@ CHROMIUM_FLAGS = (
 )
 
 
-@pytest.fixture
-def browser(tmp_path: Path):
+@pytest.fixture(params=[(390, 900), (1280, 900)], ids=["phone", "1280px"])
+def browser(tmp_path: Path, request):
     if not (CHROMIUM and CHROMEDRIVER):
         pytest.skip("chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)")
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
@@ -64,9 +69,10 @@ def browser(tmp_path: Path):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=390,900"):
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_window_size(*request.param)
     yield driver
     driver.quit()
 
@@ -77,23 +83,31 @@ def test_index_html_sorts_by_click_in_chromium(tmp_path: Path, seeded_submission
     build(seeded_submissions, tmp_path / "site")
     browser.get((tmp_path / "site" / "index.html").as_uri())
 
+    section = browser.find_element(By.ID, "tiny-science")
+    first_target = section.find_elements(By.CSS_SELECTOR, "table.sortable")[1]  # after the submissions table
+
     def names() -> list[str]:
-        return [
-            row.find_elements(By.TAG_NAME, "td")[1].text for row in browser.find_elements(By.CSS_SELECTOR, "tbody tr")
-        ]
+        rows = first_target.find_elements(By.CSS_SELECTOR, "tbody tr")
+        return [row.find_elements(By.TAG_NAME, "td")[1].text for row in rows]
 
     assert names() == ["apart", "far", "mid", "near"]
-    header = browser.find_element(By.XPATH, "//th[button[text()='forward KL @ a*']]")
+    header = first_target.find_element(By.XPATH, ".//th[button[text()='forward KL [95% CI]']]")
     header.find_element(By.TAG_NAME, "button").click()
     assert header.get_attribute("aria-sort") == "ascending"
-    assert names() == ["far", "mid", "near", "apart"]  # KL at a*: 0.16 < 1.26 < 2.0 < 3.0
+    assert names() == ["far", "mid", "near", "apart"]  # KL at 0.4: 0.12 < 0.74 < 1.21 < 3.0
     header.find_element(By.TAG_NAME, "button").click()
     assert names() == ["apart", "near", "mid", "far"]
-    browser.find_element(By.XPATH, "//th/button[text()='submission']").click()
+    first_target.find_element(By.XPATH, ".//th/button[text()='submission']").click()
     assert names() == ["apart", "far", "mid", "near"]
-    # Plots load from relative paths, and a phone-width window scrolls the table, not the page.
+    # Plots load from relative paths; a phone-width window scrolls a table, not the page; at 1280 px nothing
+    # scrolls sideways, the tables included (every column, authors and link too, is in view).
     assert all(
         browser.execute_script("return arguments[0].naturalWidth", img) > 0
         for img in browser.find_elements(By.TAG_NAME, "img")
     )
     assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    if browser.execute_script("return window.innerWidth") >= 1280:
+        overflowing = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.scroll')).filter(d => d.scrollWidth > d.clientWidth).length"
+        )
+        assert overflowing == 0

@@ -89,21 +89,20 @@ def test_mixed_tracks_and_versions_are_rejected(submissions: Path):
     for r in data["records"]:
         r["config"]["eval"]["prior_limit"] = 200
     other = put(submissions, data, name="other")
-    assert (
-        f"{other}: records[0].config.eval.prior_limit: 200, but good.json has 10: submissions to one track and "
-        "task are evaluated the same way" in [str(p) for p in validate([submissions])]
-    )
+    assert f"{other}: records[0].config.eval.prior_limit: 200, but protocol v1 evaluates with 10" in [
+        str(p) for p in validate([submissions])
+    ]
 
 
 def test_recomputation_mismatch_is_rejected(submissions: Path):
     data = good(submissions)
     data["records"][0]["metrics"]["forgetting"] = 2e-9  # its priors did not move: forgetting is 0
-    data["records"][1]["metrics"]["forgetting_per_prior"]["capitals"] = 0.0
-    data["records"][1]["per_example"] = {"new_task": {"final": {"a": 0.0, "b": 0.0}}}
+    data["records"][3]["metrics"]["forgetting_per_prior"]["capitals"] = 0.0  # records[3]: lr 1e-3, seed 0
+    data["records"][3]["per_example"] = {"new_task": {"final": {"a": 0.0, "b": 0.0}}}
     assert [p.split(": ", 1)[1] for p in problems_of(submissions, put(submissions, data))] == [
         "records[0].metrics.forgetting: 2e-09, but the mean over priors of base - final is 0.0",
-        "records[1].metrics.forgetting_per_prior.capitals: 0.0, but base - final = 0.09999999999999998",
-        "records[1].metrics.new_task_accuracy: 0.5, but the mean of per_example is 0.0",
+        "records[3].metrics.forgetting_per_prior.capitals: 0.0, but base - final = 0.09999999999999998",
+        "records[3].metrics.new_task_accuracy: 0.5, but the mean of per_example is 0.0",
     ]
 
 
@@ -148,8 +147,7 @@ def test_non_json_files_are_rejected(submissions: Path):
         load_submissions(submissions)
 
 
-def test_seed_submissions_validate():
+def test_repository_submissions_validate():
+    """Whatever the repository holds conforms to its protocol (none until the seed entries of SEEDS.md are made)."""
     root = REPO_LEADERBOARD / "submissions"
-    names = {p.stem for p in root.glob("tiny/science/*.json")}
-    assert {"sft", "rl"} <= names
-    assert validate([root]) == []
+    assert validate([root]) == [] if root.is_dir() else not list(REPO_LEADERBOARD.glob("submissions/**/*.json"))

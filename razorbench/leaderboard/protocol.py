@@ -1,0 +1,176 @@
+"""The leaderboard's standard protocol (`leaderboard/protocol.yaml`): per (track, task) the evaluation settings every
+submission must use, the number of seeds, the task and base-model versions, the fixed target accuracies it is
+ranked at, and the grid `razorbench leaderboard make` runs.
+
+`conformance` lists what a submission lacks, as (field, reason) pairs: `validation` turns them into its Problems,
+so `razorbench submit` and `razorbench leaderboard validate` refuse the same things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MIN_SEEDS = 3  # fewer seeds give no useful interval on a frontier, so no tie can be told from a difference
+DEFAULT_PATH = Path("leaderboard") / "protocol.yaml"  # relative to the repository root, like `leaderboard/`
+
+
+class ProtocolError(ValueError):
+    """A protocol file that cannot be used, named with the bad field."""
+
+
+@dataclass(frozen=True)
+class TaskProtocol:
+    """What the protocol fixes for one (track, task)."""
+
+    version: int
+    track: str
+    task: str
+    base_model: dict[str, str]
+    seeds: int
+    task_versions: dict[str, int]
+    evaluation: dict[str, Any]
+    targets: tuple[float, ...]
+    grid: dict[str, Any]
+
+    def method_grid(self, method: str, default_lr: float) -> tuple[float, int]:
+        """(learning rate, step budget) that `leaderboard make` runs for `method`; `default_lr`: its YAML's."""
+        entry = self.grid.get("methods", {}).get(method)
+        if entry is not None:
+            return float(entry["lr"]), int(entry["steps"])
+        return default_lr, int(self.grid["default_steps"])
+
+    def overrides(self) -> list[str]:
+        """The evaluation settings as `key=value` overrides of a run."""
+        return [f"{k}={_override_value(v)}" for k, v in self.evaluation.items()]
+
+
+def _override_value(value: Any) -> str:
+    """
+    >>> _override_value(["a", "b"]), _override_value(None), _override_value(1.0)
+    ('[a,b]', 'null', '1.0')
+    """
+    if isinstance(value, list):
+        return "[" + ",".join(map(str, value)) + "]"
+    return "null" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Protocol:
+    version: int
+    tasks: dict[tuple[str, str], TaskProtocol]
+    path: str
+
+    def task(self, track: str, task: str) -> TaskProtocol:
+        if (track, task) not in self.tasks:
+            valid = ", ".join(f"{t}/{k}" for t, k in sorted(self.tasks))
+            raise ProtocolError(f"{self.path} has no protocol for {track}/{task}; it has {valid}")
+        return self.tasks[(track, task)]
+
+
+def load_protocol(path: str | Path = DEFAULT_PATH) -> Protocol:
+    """The protocol at `path`; ProtocolError naming the field when it is malformed."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no leaderboard protocol at {path}")
+    data = yaml.safe_load(path.read_text())
+    return parse_protocol(data, str(path))
+
+
+def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
+    def need(obj: Any, key: str, kind: type, at: str) -> Any:
+        if not isinstance(obj, dict) or not isinstance(obj.get(key), kind):
+            raise ProtocolError(f"{where}: {at}{key}: missing or not a {kind.__name__}")
+        return obj[key]
+
+    version = need(data, "version", int, "")
+    tasks = {}
+    for track, t in need(data, "tracks", dict, "").items():
+        at = f"tracks.{track}."
+        seeds = need(t, "seeds", int, at)
+        if seeds < MIN_SEEDS:
+            raise ProtocolError(f"{where}: {at}seeds: {seeds}; a protocol asks for at least {MIN_SEEDS}")
+        base = need(t, "base_model", dict, at)
+        for task, p in need(t, "tasks", dict, at).items():
+            at_task = f"{at}tasks.{task}."
+            targets = tuple(float(x) for x in need(p, "targets", list, at_task))
+            if not targets or list(targets) != sorted(set(targets)) or not all(0 < x < 1 for x in targets):
+                raise ProtocolError(f"{where}: {at_task}targets: {list(targets)}; increasing accuracies in (0, 1)")
+            tasks[(track, task)] = TaskProtocol(
+                version=version,
+                track=track,
+                task=task,
+                base_model={"name": str(base.get("name", "")), "sha256": str(need(base, "sha256", str, at))},
+                seeds=seeds,
+                task_versions={str(k): int(v) for k, v in need(p, "task_versions", dict, at_task).items()},
+                evaluation=dict(need(p, "evaluation", dict, at_task)),
+                targets=targets,
+                grid=dict(need(p, "grid", dict, at_task)),
+            )
+    return Protocol(version=version, tasks=tasks, path=where)
+
+
+def config_value(config: dict[str, Any], dotted: str) -> Any:
+    """`config["a"]["b"]` for "a.b"; a missing key reads as the string "(missing)".
+
+    >>> config_value({"eval": {"seed": 1}}, "eval.seed"), config_value({}, "eval.seed")
+    (1, '(missing)')
+    """
+    value: Any = config
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return "(missing)"
+        value = value[part]
+    return value
+
+
+def conformance(submission: dict[str, Any], protocol: Protocol) -> list[tuple[str, str]]:
+    """What `submission` lacks to be ranked under `protocol`, as (field, reason); empty when it conforms."""
+    from razorbench.analysis.analyze import configurations
+
+    version = submission.get("protocol_version")
+    if version != protocol.version:
+        return [("protocol_version", f"{version!r}, but {protocol.path} is version {protocol.version}: make it again")]
+    try:
+        p = protocol.task(submission["track"], submission["task"])
+    except ProtocolError as e:
+        return [("task", str(e))]
+    out = []
+    if submission["base_model"]["sha256"] != p.base_model["sha256"]:
+        out.append(
+            (
+                "base_model.sha256",
+                f"{submission['base_model']['sha256'][:16]}…, but the protocol's base model is "
+                f"{p.base_model['name']} {p.base_model['sha256'][:16]}…",
+            )
+        )
+    versions = submission.get("task_versions", {})
+    for name, expected in p.task_versions.items():
+        if versions.get(name) != expected:
+            out.append(
+                (f"task_versions.{name}", f"{versions.get(name)!r}, but the protocol is {name} version {expected}")
+            )
+    records = submission["records"]
+    for key, expected in p.evaluation.items():
+        for i, r in enumerate(records):
+            value = config_value(r["config"], key)
+            if value != expected:
+                out.append(
+                    (f"records[{i}].config.{key}", f"{value!r}, but protocol v{p.version} evaluates with {expected!r}")
+                )
+                break  # one line per setting, naming the first run that differs
+    seeds_of = {r["run_id"]: r["config"]["seed"] for r in records}
+    fewest = min(configurations(records), key=lambda c: len({seeds_of[i] for i in c["run_ids"]}))
+    n = len({seeds_of[i] for i in fewest["run_ids"]})
+    if n < p.seeds:
+        out.append(
+            (
+                "records",
+                f"configuration of run {fewest['run_ids'][0]!r} has {n} seed(s); protocol v{p.version} asks for "
+                f"{p.seeds} per configuration (`razorbench leaderboard make` runs them)",
+            )
+        )
+    return out
