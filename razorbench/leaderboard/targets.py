@@ -10,7 +10,7 @@ The targets then spread between what the base already does and what the best met
     python -m razorbench.leaderboard.targets RUNS_DIR [--doc docs/LEADERBOARD-TARGETS.md]
 
 prints them and writes the table with its inputs to the doc; `leaderboard/protocol.yaml` holds the result of
-the tiny reproduction (`/work/wt-17s/runs/reproduce-tiny`, 135 records).
+the tiny reproduction (`razorbench reproduce tiny`'s records, `runs/reproduce-tiny`).
 """
 
 from __future__ import annotations
