@@ -238,3 +238,31 @@ def final_summary(stage: dict[str, Any]) -> dict[str, Any]:
         "task_forgetting": sum(forgotten) / len(forgotten) if forgotten else None,
         "cumulative_stage_kl": stage["cumulative_stage_kl"],
     }
+
+
+def stage_table(record: dict[str, Any]) -> Any:
+    """A sequence record as a rich table, one row per stage: accuracy on each task (its forgetting since its own
+    stage in brackets), forgetting of the priors, the KL to π0 on the stage's task and the cumulative stage KL."""
+    from rich.table import Table
+
+    tasks = record["tasks"]
+    table = Table(title=f"{record['method']} on {record['track']}/{','.join(tasks)}  ({record['sequence_id']})")
+    for column in ("stage", *(f"acc {t}" for t in tasks), "prior forgetting", "KL to π0", "cumulative KL"):
+        table.add_column(column, justify="right")
+    for stage in record["stages"]:
+        cells = []
+        for t in tasks:
+            s = stage["tasks"].get(t)
+            cells.append(
+                ""
+                if s is None
+                else f"{s['accuracy']:.3f}" + ("" if s["forgetting"] is None else f" ({s['forgetting']:+.3f})")
+            )
+        table.add_row(
+            f"{stage['stage']} {stage['task']}",
+            *cells,
+            f"{stage['prior_forgetting']:.4f}",
+            f"{stage['tasks'][stage['task']]['forward_kl_to_base']:.4f}",
+            f"{stage['cumulative_stage_kl']:.4f}",
+        )
+    return table
