@@ -25,6 +25,7 @@ import numpy as np
 
 from razorbench.analysis.fit import FORMS, fit_with_interval
 from razorbench.analysis.kl_estimates import estimator_bias, estimator_table
+from razorbench.analysis.sequence import in_sequence
 from razorbench.metrics.kl_estimators import ESTIMATORS
 from razorbench.metrics.stats import mean_t_interval
 from razorbench.runner.records import load_record
@@ -92,13 +93,15 @@ def frontier_points(runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], l
 
 
 def find_records(paths: list[str | Path]) -> list[dict[str, Any]]:
-    """Every record.json at or under the given paths (run folders, sweep folders, or record files)."""
+    """Every record.json at or under the given paths (run folders, sweep folders, or record files), but those of a
+    sequence's stages found in a folder (`razorbench.analysis.sequence`)."""
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_file():
             files.append(p)
         elif p.is_dir():
-            files.extend(sorted(p.rglob("record.json")))
+            # A sequence's stage runs are left out: each measures against the stage before it (analyze_sequences).
+            files.extend(f for f in sorted(p.rglob("record.json")) if not in_sequence(f))
         else:
             raise FileNotFoundError(f"{str(p)!r} is neither a record file nor a folder")
     return [load_record(f) for f in files]
