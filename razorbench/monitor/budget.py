@@ -29,6 +29,10 @@ class Budget:
         forgetting budget is held against the forecast itself, not its interval's upper end."""
         if self.kl is not None and check["forward_kl"] > self.kl:
             return f"forward KL {check['forward_kl']:.4g} nats/sequence > kl_budget {self.kl:g}"
-        if self.forgetting is not None and check.get("forgetting") is not None and check["forgetting"] > self.forgetting:
+        if (
+            self.forgetting is not None
+            and check.get("forgetting") is not None
+            and check["forgetting"] > self.forgetting
+        ):
             return f"forecast forgetting {check['forgetting']:.4g} > forgetting_budget {self.forgetting:g}"
         return None

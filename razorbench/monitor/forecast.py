@@ -51,8 +51,14 @@ class Law:
                 f"the law in {source or 'the summary'} lacks {', '.join(missing)}: rerun `razorbench analyze` on its "
                 "runs to write a summary with the prediction-interval terms"
             )
-        return cls(form, list(fit["coefs"]), int(fit["n"]), float(fit["residual_variance"]),
-                   [list(r) for r in fit["unscaled_covariance"]], source)
+        return cls(
+            form,
+            list(fit["coefs"]),
+            int(fit["n"]),
+            float(fit["residual_variance"]),
+            [list(r) for r in fit["unscaled_covariance"]],
+            source,
+        )
 
     def predict(self, kl: float) -> dict[str, float]:
         """{"forgetting", "forgetting_low", "forgetting_high"}: the forecast at forward KL `kl` and its 95%
@@ -62,7 +68,9 @@ class Law:
         d = design_matrix([kl], self.form)[0]
         value = float(d @ np.asarray(self.coefs))
         leverage = float(d @ np.asarray(self.unscaled_covariance) @ d)
-        half = float(student_t.ppf(0.975, self.n - len(self.coefs))) * math.sqrt(self.residual_variance * (1 + leverage))
+        half = float(student_t.ppf(0.975, self.n - len(self.coefs))) * math.sqrt(
+            self.residual_variance * (1 + leverage)
+        )
         return {"forgetting": value, "forgetting_low": value - half, "forgetting_high": value + half}
 
     def to_dict(self) -> dict[str, Any]:

@@ -39,4 +39,6 @@ def build_monitor(
         return None
     side = ReferenceSide(policy, base["kl_samples"], settings, reference=reference)
     law = resolve_law(m.law, cfg.track, task)
-    return ForwardKLMonitor(KLMonitor(side, m.every, law=law, budget=Budget(m.kl_budget, m.forgetting_budget, m.action)), policy)
+    return ForwardKLMonitor(
+        KLMonitor(side, m.every, law=law, budget=Budget(m.kl_budget, m.forgetting_budget, m.action)), policy
+    )

@@ -28,8 +28,12 @@ def shipped_summary(runs: list[str], track: str) -> dict:
     out = {}
     for key, group in analyze(records).items():
         if PREDICTOR in group["fits"]:
-            out[key] = {"track": group["track"], "task": group["task"], "runs": group["runs"],
-                        "fits": {PREDICTOR: group["fits"][PREDICTOR]}}
+            out[key] = {
+                "track": group["track"],
+                "task": group["task"],
+                "runs": group["runs"],
+                "fits": {PREDICTOR: group["fits"][PREDICTOR]},
+            }
     return out
 
 
