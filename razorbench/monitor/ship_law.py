@@ -1,7 +1,7 @@
 """Write the forgetting law razorbench ships for a track (`razorbench/monitor/laws/<track>.json`), from the records
 of a sweep: `razorbench analyze`'s forward-KL fits per task, with their prediction-interval terms.
 
-    python -m razorbench.monitor.ship_law RUNS_DIR [--track tiny]
+    python -m razorbench.monitor.ship_law RUNS_DIR --track TRACK
 
 The tiny track's law was written from the reproduction sweep (docs/REPRODUCTION-tiny.md; its 135 final records):
 
@@ -40,7 +40,7 @@ def shipped_summary(runs: list[str], track: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", help="sweep folders or record files")
-    parser.add_argument("--track", default="tiny")
+    parser.add_argument("--track", required=True, help="the track whose law this is (its records only)")
     args = parser.parse_args()
     LAWS.mkdir(exist_ok=True)
     path = LAWS / f"{args.track}.json"
