@@ -10,7 +10,9 @@ Per (track, task):
 3. methods compared at matched new-task accuracy: each frontier is interpolated linearly at common
    accuracy levels inside every compared frontier's range;
 4. the sampled-token KL estimates (k1, k2, k3 of both KLs) against the exact KL: their bias
-   (`razorbench.analysis.kl_estimates`), and their R² as forgetting predictors among the fits of 2.
+   (`razorbench.analysis.kl_estimates`), and their R² as forgetting predictors among the fits of 2;
+5. for monitored runs (schema 2), the forward KL against step per method, and how many steps before the end the
+   monitor's forecast already held the final forgetting in its interval (`razorbench.analysis.monitor_lead`).
 Writes `analysis.json` and PNG + SVG plots to the output folder.
 """
 
@@ -25,6 +27,7 @@ import numpy as np
 
 from razorbench.analysis.fit import FORMS, fit_with_interval
 from razorbench.analysis.kl_estimates import estimator_bias, estimator_table
+from razorbench.analysis.monitor_lead import monitor_summary, plot_monitor
 from razorbench.analysis.sequence import in_sequence
 from razorbench.metrics.kl_estimators import ESTIMATORS
 from razorbench.metrics.stats import mean_t_interval
@@ -44,13 +47,18 @@ PREDICTORS = (
 
 # Keys that do not change what a run trains: runs differing only in these are seeds of one configuration.
 _NOT_CONFIG = ("seed", "run_id", "output_dir", "cache_dir", "save_model", "logger")
+# The monitor measures without changing training; only a budget that stops it does.
+_MONITOR_TRAINS = ("kl_budget", "forgetting_budget")
 
 
 def configurations(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Runs grouped by their config without seed/run id/paths: one aggregated point per configuration."""
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in runs:
-        config = {k: v for k, v in r["config"].items() if k not in _NOT_CONFIG}
+        config = {k: v for k, v in r["config"].items() if k not in (*_NOT_CONFIG, "monitor")}
+        monitor = r["config"].get("monitor") or {}
+        if monitor.get("action") == "stop" and any(monitor.get(k) is not None for k in _MONITOR_TRAINS):
+            config["monitor"] = {k: monitor[k] for k in _MONITOR_TRAINS}
         if "model" in r:  # `razorbench eval` records: one configuration per checkpoint evaluated
             config["checkpoint"] = r["model"]["sha256"]
         groups[json.dumps(config, sort_keys=True)].append(r)
@@ -176,6 +184,7 @@ def analyze(records: list[dict[str, Any]], levels: int = 5) -> dict[str, Any]:
             "fits": predictor_fits(runs),
             "matched": matched_accuracy(frontiers, levels),
             "kl_estimates": estimator_bias(runs),
+            "monitor": monitor_summary(runs),
         }
     return out
 
@@ -270,6 +279,8 @@ def plot(result: dict[str, Any], records: list[dict[str, Any]], out_dir: Path) -
             fig.savefig(path)
             written.append(path)
         plt.close(fig)
+        if group.get("monitor"):
+            written += plot_monitor(key, group["monitor"], out_dir)
     return written
 
 

@@ -5,6 +5,8 @@ Two forms, both by least squares in float64:
 - "quadratic0": y = a·x + b·x², the paper's quadratic through the origin, coefficients [a, b].
 R² = 1 − SS_res / SS_tot, with SS_tot about the mean of y for both forms (so a fit through the origin can
 score below 0). Intervals: a percentile bootstrap over runs (points resampled with replacement, seeded).
+`fit_with_interval` also returns what a prediction interval for a new point needs (`prediction_interval`): the
+number of runs n, the residual variance s² = SS_res / (n − 2) and the unscaled covariance (XᵀX)⁻¹ of the design.
 
 Undefined values are None, never NaN or 0: R² is undefined when forgetting does not vary (SS_tot = 0), and
 then so is its interval; reports render None as "n/a".
@@ -31,12 +33,7 @@ def fit(x: Any, y: Any, form: str) -> tuple[list[float], float | None]:
     True
     """
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if form == "linear":
-        design = np.stack([np.ones_like(x), x], axis=1)
-    elif form == "quadratic0":
-        design = np.stack([x, x * x], axis=1)
-    else:
-        raise ValueError(f"unknown fit form {form!r}; valid: {', '.join(FORMS)}")
+    design = design_matrix(x, form)
     coefs, *_ = np.linalg.lstsq(design, y, rcond=None)
     if y.min() == y.max():
         # Tested on the values, not on SS_tot: the float mean of equal values can miss them in the last bit
@@ -47,9 +44,35 @@ def fit(x: Any, y: Any, form: str) -> tuple[list[float], float | None]:
     return coefs.tolist(), 1.0 - ss_res / ss_tot
 
 
+def design_matrix(x: Any, form: str) -> np.ndarray:
+    """The least-squares design of `form` at the points x: (n, 2) float64."""
+    x = np.asarray(x, dtype=np.float64)
+    if form == "linear":
+        return np.stack([np.ones_like(x), x], axis=1)
+    if form == "quadratic0":
+        return np.stack([x, x * x], axis=1)
+    raise ValueError(f"unknown fit form {form!r}; valid: {', '.join(FORMS)}")
+
+
+def prediction_terms(x: Any, y: Any, form: str) -> dict[str, Any]:
+    """{"n", "residual_variance", "unscaled_covariance"}: s² = SS_res / (n − 2) (None when n ≤ 2) and (XᵀX)⁻¹ (None
+    when singular), the terms of the prediction interval ŷ ± t(n − 2) · s · sqrt(1 + x0ᵀ (XᵀX)⁻¹ x0)."""
+    design, y = design_matrix(x, form), np.asarray(y, dtype=np.float64)
+    coefs, *_ = np.linalg.lstsq(design, y, rcond=None)
+    n = len(y)
+    dof = n - design.shape[1]
+    variance = float(((y - design @ coefs) ** 2).sum() / dof) if dof > 0 else None
+    try:
+        covariance = np.linalg.inv(design.T @ design).tolist()
+    except np.linalg.LinAlgError:
+        covariance = None
+    return {"n": n, "residual_variance": variance, "unscaled_covariance": covariance}
+
+
 def fit_with_interval(x: Any, y: Any, form: str, *, n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
-    """`fit`'s coefficients and R² with 95% percentile-bootstrap intervals: {"coefs", "r2", "coefs_low",
-    "coefs_high", "r2_low", "r2_high"}; only {"coefs", "r2": None} when y is constant.
+    """`fit`'s coefficients and R² with 95% percentile-bootstrap intervals and the terms of a prediction interval:
+    {"coefs", "r2", "coefs_low", "coefs_high", "r2_low", "r2_high", "n", "residual_variance",
+    "unscaled_covariance"}; only {"coefs", "r2": None, prediction terms} when y is constant.
 
     A resample on which R² is undefined (every drawn run forgot the same) or the least-squares solver fails
     is left out; the intervals come from the others (None if none is left).
@@ -58,8 +81,9 @@ def fit_with_interval(x: Any, y: Any, form: str, *, n_boot: int = 1000, seed: in
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} points, y has {len(y)}")
     coefs, r2 = fit(x, y, form)
+    terms = prediction_terms(x, y, form)
     if r2 is None:
-        return {"coefs": coefs, "r2": None}
+        return {"coefs": coefs, "r2": None, **terms}
     rng = np.random.default_rng(seed)
     coef_replicates, r2_replicates = [], []
     for _ in range(n_boot):
@@ -81,6 +105,7 @@ def fit_with_interval(x: Any, y: Any, form: str, *, n_boot: int = 1000, seed: in
         "r2_high": r2_high,
         "coefs_low": [b[0] for b in bounds],
         "coefs_high": [b[1] for b in bounds],
+        **terms,
     }
 
 

@@ -86,7 +86,7 @@ def token_kl(ref_logits: Tensor, logits: Tensor) -> Tensor:
     return token_divergences(ref_logits, logits)["forward_kl"]
 
 
-def _row_groups(batch: SequenceBatch, tokens: int, positions: int) -> list[tuple[int, int, int]]:
+def row_groups(batch: SequenceBatch, tokens: int, positions: int) -> list[tuple[int, int, int]]:
     """Consecutive rows [start, stop) and the width they need: rows × width ≤ `tokens` and at most `positions`
     scored positions, or a single row. A row's width ends at its last attended or response token."""
     used = batch.attention_mask.bool() | batch.response_mask.bool()
@@ -138,7 +138,7 @@ def sequence_divergences(
         pending[:] = [(rows[rest], tokens[rest], ref_hidden[rest], hidden[rest])] if done < rows.numel() else []
 
     waiting = 0
-    for start, stop, width in _row_groups(batch, chunk_size, positions):
+    for start, stop, width in row_groups(batch, chunk_size, positions):
         rows, cols = batch.response_mask[start:stop, 1:width].bool().nonzero(as_tuple=True)
         if rows.numel() == 0:
             continue

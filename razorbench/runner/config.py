@@ -93,6 +93,25 @@ class CurveConfig:
 
 
 @dataclass
+class MonitorConfig:
+    """The forward-KL monitor (`razorbench.monitor`): the exact forward KL to π0 on the run's KL samples (the final
+    record's), logged during training with the forgetting a law forecasts from it."""
+
+    every: int = 10
+    """Optimizer steps between checks (also at step 0 and the last step); 0 turns the monitor off."""
+    law: str | None = "auto"
+    """The law the forecast uses: "auto" (the one razorbench ships for the run's track/task, if any), the path of an
+    analysis.json from `razorbench analyze`, or null/"none" for no forecast."""
+    kl_budget: float | None = None
+    """Forward KL (nats/sequence) past which `action` is taken; null for none."""
+    forgetting_budget: float | None = None
+    """Forecast forgetting past which `action` is taken (needs a law); null for none."""
+    action: str = "warn"
+    """At the first check past a budget: "warn" (log it, keep training) or "stop" (end training with a checkpoint
+    and evaluate the policy there). The step and the reason go into the record's `monitor.crossed`."""
+
+
+@dataclass
 class LoraConfig:
     """LoRA through peft (`razorbench.runner.lora`): W + (alpha/r)·B·A on the target modules, only B and A trained."""
 
@@ -134,6 +153,7 @@ class RunConfig:
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     curve: CurveConfig = field(default_factory=CurveConfig)
+    monitor: MonitorConfig = field(default_factory=MonitorConfig)
     peft: PeftSettings = field(default_factory=PeftSettings)
     method: Any = None
     task: Any = None

@@ -76,7 +76,8 @@ class RunDirectory:
 
 class AtomicCheckpoint(Callback):
     """Every `every_n_steps` optimizer steps, save a full checkpoint to a temporary file and rename it over
-    `path`, so a kill at any moment leaves either the previous checkpoint or the new one, never half of one."""
+    `path`, so a kill at any moment leaves either the previous checkpoint or the new one, never half of one. Also
+    at a step where another callback stopped training (the forward-KL monitor's budget)."""
 
     def __init__(self, path: Path, every_n_steps: int) -> None:
         self.path = path
@@ -84,7 +85,7 @@ class AtomicCheckpoint(Callback):
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         step = trainer.global_step
-        if step % self.every_n_steps == 0 or step >= trainer.max_steps:
+        if step % self.every_n_steps == 0 or step >= trainer.max_steps or trainer.should_stop:
             tmp = self.path.with_name(self.path.name + ".tmp")
             trainer.save_checkpoint(tmp)  # every rank must call it; rank 0 writes
             if trainer.is_global_zero:

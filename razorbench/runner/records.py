@@ -4,6 +4,11 @@
 config (resolved), metrics {new_task_accuracy, base_new_task_accuracy, prior_scores {task: {base,
 final}}, forgetting, forward_kl, forward_kl_per_token, ...}, metric_info (direction and aggregation
 of each metric) and provenance (versions, git sha, device, world size, start/end, wall seconds, timings).
+
+Schema versions: 2 adds `monitor` (a run with `monitor.every` > 0, the default): {every, cache, n_prompts, law,
+budget {kl, forgetting, action}, checks [{step, forward_kl, forward_kl_per_token, and with a law forgetting,
+forgetting_low, forgetting_high; seconds}], crossed ({step, reason, action} or null), seconds}. Version 1 records,
+without it, stay valid.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SCHEMA_VERSIONS = (1, 2)  # the versions validate_record accepts
 
 # Direction and aggregation of each headline metric (lm-eval's register_metric keeps these together too).
 METRIC_INFO = {
@@ -110,6 +116,8 @@ def validate_record(record: dict[str, Any]) -> None:
     for key in ("schema_version", "run_id", "track", "task", "method", "base_model", "config", "metrics", "provenance"):
         if key not in record:
             raise ValueError(f"record lacks {key!r}")
+    if record["schema_version"] not in SCHEMA_VERSIONS:
+        raise ValueError(f"record schema_version {record['schema_version']!r}; valid: {SCHEMA_VERSIONS}")
     metrics = record["metrics"]
     for key in REQUIRED_METRICS:
         if key not in metrics:

@@ -24,6 +24,7 @@ from razorbench.api.task import yaml_beside
 from razorbench.api.track import Track
 from razorbench.metrics.intervals import record_intervals
 from razorbench.metrics.kl_estimators import ESTIMATORS
+from razorbench.monitor.run_hook import build_monitor, check_monitor_config
 from razorbench.runner.config import cache_root, compose
 from razorbench.runner.curve import LearningCurve
 from razorbench.runner.evaluate import (
@@ -66,6 +67,7 @@ def resolve(method: str, task: str, track: str, config_file: str | None, overrid
     )
     _check_strategy(cfg.trainer)
     check_lora(cfg)
+    check_monitor_config(cfg, task)
     return method_cls, task_cls, cfg
 
 
@@ -298,6 +300,7 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
             settings=settings,
             base=base,
         )
+    monitor = build_monitor(cfg, task, policy, reference, base, settings)  # π0's side, before any update
     # After the copies of π0 above: LoRA goes into the policy's own model, in place.
     adapter = apply_lora(policy, cfg.peft.lora) if cfg.peft.lora.r else None
     if curve is not None and adapter is not None:
@@ -323,6 +326,7 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
         callbacks=[
             FiniteGuard(),  # before the checkpoint: a non-finite step is never saved
             *([curve] if curve else []),  # before the checkpoint too: a resumed run keeps the points it had
+            *([monitor] if monitor else []),  # before the checkpoint: its budget stop is saved, with its checks
             RNGState(),
             AtomicCheckpoint(run.checkpoint, cfg.trainer.checkpoint_every),
             *sampler.callbacks(),  # e.g. vLLM: push the weights after every optimizer step
@@ -379,6 +383,9 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
         record["saved_model"] = {"path": str(saved), "sha256": model_sha256(saved)}
     if curve:
         record["curve"] = curve.points
+    if monitor:
+        record["monitor"] = monitor.monitor.record()
+        timings["monitor"] = monitor.monitor.seconds  # inside `training`
     record["uncertainty"] = record_intervals(record, chance={p.name: p.chance for p in priors if p.chance})
     record["provenance"] = provenance(
         str(trainer.strategy.root_device), trainer.world_size, start, time.time(), timings

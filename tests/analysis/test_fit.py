@@ -73,7 +73,9 @@ def test_undefined_r2_is_none_everywhere_and_shown_as_n_a():
     for form in FORMS:
         coefs, r2 = fit(x, np.full(4, 0.2), form)
         assert r2 is None and all(np.isfinite(coefs))
-        assert fit_with_interval(x, np.full(4, 0.2), form) == {"coefs": coefs, "r2": None}
+        out = fit_with_interval(x, np.full(4, 0.2), form)
+        assert {k: out[k] for k in ("coefs", "r2")} == {"coefs": coefs, "r2": None} and "coefs_low" not in out
+        assert out["n"] == 4 and out["residual_variance"] >= 0.0
         # Three 0.2s average to 0.20000000000000004: SS_tot ≈ 2e-33, not 0, and R² was once reported as −8.
         assert fit([1.0, 2.0, 3.0], [0.2, 0.2, 0.2], form)[1] is None
     assert r2_cell({"coefs": coefs, "r2": None}) == "n/a"
@@ -103,3 +105,15 @@ def test_undefined_r2_is_none_everywhere_and_shown_as_n_a():
     console = Console(file=io.StringIO(), width=200, record=True)
     console.print(summary_tables(result)[0])
     assert "forward_kl │ 4 │ n/a (forgetting constant) │ n/a (forgetting constant)" in console.export_text()
+
+
+def test_prediction_terms_match_the_textbook_formulas_in_float64():
+    """s² = SS_res / (n − 2) and (XᵀX)⁻¹, by hand for the line through (0, 0), (1, 1), (2, 1), (3, 3)."""
+    from razorbench.analysis.fit import prediction_terms
+
+    out = prediction_terms([0.0, 1.0, 2.0, 3.0], [0.0, 1.0, 1.0, 3.0], "linear")
+    # x̄ = 1.5, Sxx = 5, slope = 4.5 / 5 = 0.9, intercept = 1.25 − 1.35 = −0.1; residuals 0.1, 0.2, −0.7, 0.4
+    assert out["n"] == 4
+    assert out["residual_variance"] == pytest.approx((0.01 + 0.04 + 0.49 + 0.16) / 2, rel=1e-12)
+    # XᵀX = [[4, 6], [6, 14]], det 20: inverse [[0.7, −0.3], [−0.3, 0.2]]
+    assert np.allclose(out["unscaled_covariance"], [[0.7, -0.3], [-0.3, 0.2]], rtol=1e-12)

@@ -1,0 +1,89 @@
+"""How many steps before the end the monitor's forecast already held a run's final forgetting in its 95% prediction
+interval, per method, on the tiny track (design and results: docs/MONITOR-forecast-lead.md).
+
+Runs the default `razorbench run` (monitor on, `monitor.every` = 10, the shipped tiny law) of each method on each
+tiny task, seed 0, one process each, then `razorbench.analysis.monitor_lead.forecast_lead` on the records, and writes
+the results section of the docs page (and `docs/MONITOR-forecast-lead.json`).
+
+    python bench/forecast_lead.py --out runs/forecast-lead                      # the full design: 15 runs
+    python bench/forecast_lead.py --out /tmp/fl --methods sft --tasks science --set trainer.max_steps=4   # a check
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from razorbench.analysis.monitor_lead import forecast_lead
+
+METHODS = ("sft", "rl", "reinforce", "simpo", "oracle-sft")
+TASKS = ("science", "math", "tool")
+DOC = Path(__file__).resolve().parents[1] / "docs" / "MONITOR-forecast-lead.md"
+MARK = "## Results"
+
+
+def run(method: str, task: str, out: Path, extra: list[str]) -> dict:
+    run_id = f"{task}-{method}-s0"
+    record = out / run_id / "record.json"
+    if not record.exists():  # runs already on disk are reused
+        command = [sys.executable, "-m", "razorbench.cli", "run", "--method", method, "--task", task, "--seed", "0",
+                   "--no-progress", "--output-dir", str(out), "--run-id", run_id, *extra]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True)
+    return json.loads(record.read_text())
+
+
+def results(rows: list[dict], extra: list[str]) -> str:
+    lines = [MARK, "", f"Written by `python bench/forecast_lead.py {' '.join(extra)}`".rstrip() + ".", ""]
+    lines += ["| task | method | last step | final forgetting | forecast at the end [95% PI] | covered from step "
+              "| lead (steps) |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for r in rows:
+        lead = r["lead"]
+        if lead is None:
+            lines.append(f"| {r['task']} | {r['method']} | - | {r['forgetting']:.3f} | no forecast | - | - |")
+            continue
+        covered = "never (outside at the end)" if lead["covered_from"] is None else lead["covered_from"]
+        lines.append(
+            f"| {r['task']} | {r['method']} | {lead['last_step']} | {lead['final_forgetting']:.3f} | "
+            f"{lead['final_forecast']:.3f} [{r['low']:.3f}, {r['high']:.3f}] | {covered} | "
+            f"{'-' if lead['lead_steps'] is None else lead['lead_steps']} |"
+        )
+    lines.append("")
+    for method in dict.fromkeys(r["method"] for r in rows):
+        leads = [r["lead"]["lead_steps"] for r in rows if r["method"] == method and r["lead"]]
+        covered = [x for x in leads if x is not None]
+        median = f"median lead {statistics.median(covered)} steps" if covered else "no lead"
+        lines.append(f"- {method}: final forgetting inside the last interval in {len(covered)}/{len(leads)} runs; "
+                     f"{median} (over the covered runs).")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="runs/forecast-lead")
+    parser.add_argument("--methods", nargs="+", default=list(METHODS))
+    parser.add_argument("--tasks", nargs="+", default=list(TASKS))
+    parser.add_argument("--set", nargs="*", default=[], metavar="key=value", help="overrides for every run (checks)")
+    parser.add_argument("--doc", default=str(DOC))
+    args = parser.parse_args()
+    out = Path(args.out)
+    rows = []
+    for task in args.tasks:
+        for method in args.methods:
+            record = run(method, task, out, args.set)
+            checks = record["monitor"]["checks"]
+            rows.append({"task": task, "method": method, "forgetting": record["metrics"]["forgetting"],
+                         "lead": forecast_lead(record), "low": checks[-1].get("forgetting_low", 0.0),
+                         "high": checks[-1].get("forgetting_high", 0.0)})  # fmt: skip
+    doc = Path(args.doc)
+    design = doc.read_text().split(MARK)[0] if doc.exists() else ""
+    doc.write_text(design + results(rows, sys.argv[1:]))
+    doc.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n")
+    print(doc)
+
+
+if __name__ == "__main__":
+    main()
