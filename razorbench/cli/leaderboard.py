@@ -19,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     make.add_argument(
         "items", nargs="+", metavar="METHOD|key=value", help="registered methods, and training overrides (key=value)"
     )
-    make.add_argument("--track", default="tiny", help="a track of the protocol (default: tiny)")
+    make.add_argument("--track", help="a track of the protocol (default: the default track)")
     make.add_argument("--tasks", help="comma-separated tasks (default: every task of the track in the protocol)")
     make.add_argument("--jobs", type=int, default=1, help="(task, method) sweeps run at once, in processes")
     make.add_argument("--runs-dir", default="runs/leaderboard", help="where the sweeps go (rerun to resume)")
@@ -69,6 +69,7 @@ def main(args: argparse.Namespace) -> int:
 def _make(args: argparse.Namespace, submissions) -> None:
     from pathlib import Path
 
+    from razorbench.api.registry import default_track
     from razorbench.cli.console import console
     from razorbench.leaderboard.make import make
     from razorbench.leaderboard.protocol import DEFAULT_PATH, load_protocol
@@ -77,7 +78,7 @@ def _make(args: argparse.Namespace, submissions) -> None:
     make(
         methods,
         protocol=load_protocol(DEFAULT_PATH),
-        track=args.track,
+        track=args.track or default_track(),
         tasks=args.tasks.split(",") if args.tasks else None,
         runs_dir=Path(args.runs_dir),
         submissions_dir=submissions,

@@ -42,20 +42,22 @@ def run_seconds(records: list[dict[str, Any]], task: str, method: str, lr: float
 
 def main(argv: list[str]) -> int:
     from razorbench.analysis.analyze import find_records
+    from razorbench.api.registry import default_track
     from razorbench.leaderboard.make import method_lr
 
     parser = argparse.ArgumentParser(prog="python -m razorbench.leaderboard.estimate", description=__doc__)
     parser.add_argument("runs", nargs="+")
     parser.add_argument("--methods", default="sft,rl,reinforce,simpo,dpo,oracle-sft")
-    parser.add_argument("--track", default="tiny")
+    parser.add_argument("--track", help="a track of the protocol (default: the default track)")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
+    track_name = args.track or default_track()
     records = find_records(args.runs)
     protocol = load_protocol(DEFAULT_PATH)
     total = 0.0
     print("| task | method | lr | steps | seconds per run | how |\n|---|---|---:|---:|---:|---|")
     for (track, task), p in sorted(protocol.tasks.items()):
-        if track != args.track:
+        if track != track_name:
             continue
         for method in args.methods.split(","):
             lr, steps = p.method_grid(method, method_lr(method, task, track))

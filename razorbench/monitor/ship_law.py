@@ -3,7 +3,8 @@ of a sweep: `razorbench analyze`'s forward-KL fits per task, with their predicti
 
     python -m razorbench.monitor.ship_law RUNS_DIR --track TRACK
 
-The tiny track's law was written from the reproduction sweep (docs/REPRODUCTION-tiny.md; its 162 final records, curve points left out):
+The tiny track's law was written from the reproduction sweep (docs/REPRODUCTION-tiny.md; its 162 final records,
+curve points left out):
 
     python -m razorbench.monitor.ship_law runs/reproduce-tiny --track tiny
 """
