@@ -1,7 +1,7 @@
 """What the forward-KL monitor costs a default `razorbench run` on the tiny track: seconds per check and its share of
 the training time at the default `monitor.every` (goal: at most 5%).
 
-Each (method, task) is one `razorbench run` process with the default config (monitor on, `monitor.every` = 10): the
+Each (method, task) is one `razorbench run` process with the default config (monitor on, default `monitor.every`): the
 record's `monitor.checks[*].seconds` give the cost per check and `provenance.timings` the training time (which
 includes the checks; `sampling` is on-policy sampling during training, counted as training here).
 

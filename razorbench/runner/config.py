@@ -97,8 +97,10 @@ class MonitorConfig:
     """The forward-KL monitor (`razorbench.monitor`): the exact forward KL to π0 on the run's KL samples (the final
     record's), logged during training with the forgetting a law forecasts from it."""
 
-    every: int = 10
-    """Optimizer steps between checks (also at step 0 and the last step); 0 turns the monitor off."""
+    every: int = 50
+    """Optimizer steps between checks (also at step 0 and the last step); 0 turns the monitor off. 50: a check costs
+    about 1.4 training steps of a default tiny run, so every 10 took 9-16% of its training time (docs/PERFORMANCE.md),
+    over the 5% goal."""
     law: str | None = "auto"
     """The law the forecast uses: "auto" (the one razorbench ships for the run's track/task, if any), the path of an
     analysis.json from `razorbench analyze`, or null/"none" for no forecast."""
