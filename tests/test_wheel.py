@@ -3,6 +3,7 @@
 `leaderboard validate` and `leaderboard build` work from it (the schema and the models are package data)."""
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -52,8 +53,12 @@ def test_wheel_installs_lists_runs_submits_and_builds_the_leaderboard(tmp_path):
         assert name in out
 
     razorbench = str(env_dir / "bin" / "razorbench")
-    small = ["trainer.max_steps=2", "eval.new_task_prompts=16", "eval.kl_prompts=8", "eval.prior_limit=16"]
-    for seed in (0, 1):
+    # A submission follows the leaderboard's protocol (a copy of the repository's, as a contributor's clone has it):
+    # its evaluation settings, so the runs keep the defaults, and at least 3 seeds.
+    (tmp_path / "leaderboard").mkdir()
+    shutil.copy(REPO / "leaderboard" / "protocol.yaml", tmp_path / "leaderboard" / "protocol.yaml")
+    small = ["trainer.max_steps=2"]
+    for seed in (0, 1, 2):
         subprocess.run(
             [razorbench, "run", "--method", "sft", "--task", "science", "--no-progress", "--seed", str(seed)]
             + ["--output-dir", "runs/sweep", "--run-id", f"s{seed}", f"cache_dir={tmp_path / 'cache'}", *small],

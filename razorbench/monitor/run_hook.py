@@ -3,6 +3,7 @@ base evaluation's `kl_samples`, the points of the final record's forward KL), so
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from omegaconf import DictConfig
@@ -15,6 +16,8 @@ from razorbench.monitor.monitor import KLMonitor
 from razorbench.monitor.reference import ReferenceSide
 from razorbench.runner.evaluate import EvalSettings
 from razorbench.util.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 
 def check_monitor_config(cfg: DictConfig, task: str) -> None:
@@ -36,6 +39,11 @@ def build_monitor(
     """The Lightning callback, or None when `monitor.every` is 0. `policy` is still π0 here."""
     m = cfg.monitor
     if not m.every:
+        return None
+    if str(cfg.trainer.strategy).startswith(("fsdp", "deepspeed")):
+        # A check runs π's forward outside the strategy's training step, where sharded parameters (FSDP2's DTensors)
+        # are not gathered; the final record's forward KL is still measured, on the gathered policy.
+        log.warning("monitor off: trainer.strategy=%s shards the policy", cfg.trainer.strategy)
         return None
     side = ReferenceSide(policy, base["kl_samples"], settings, reference=reference)
     law = resolve_law(m.law, cfg.track, task)
