@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from razorbench.analysis.figures import save_figure
 from razorbench.analysis.fit import FORMS, fit_with_interval
 from razorbench.analysis.kl_estimates import estimator_bias, estimator_table
 from razorbench.analysis.monitor_lead import monitor_summary, plot_monitor
@@ -273,12 +274,7 @@ def plot(result: dict[str, Any], records: list[dict[str, Any]], out_dir: Path) -
             ax.legend()
             ax.grid(alpha=0.3)
         fig.tight_layout()
-        stem = key.replace("/", "-")
-        for ext in ("png", "svg"):
-            path = out_dir / f"{stem}.{ext}"
-            fig.savefig(path)
-            written.append(path)
-        plt.close(fig)
+        written += save_figure(fig, out_dir / key.replace("/", "-"))
         if group.get("monitor"):
             written += plot_monitor(key, group["monitor"], out_dir)
     return written

@@ -12,6 +12,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from razorbench.analysis.figures import save_figure
+
 
 def forecast_lead(record: dict[str, Any]) -> dict[str, Any] | None:
     """{"run_id", "last_step", "final_forgetting", "covered_from", "lead_steps"} of a monitored run with a forecast."""
@@ -68,10 +70,4 @@ def plot_monitor(key: str, summary: dict[str, Any], out_dir: Path) -> list[Path]
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    written = []
-    for ext in ("png", "svg"):
-        path = out_dir / f"{key.replace('/', '-')}-monitor.{ext}"
-        fig.savefig(path)
-        written.append(path)
-    plt.close(fig)
-    return written
+    return save_figure(fig, out_dir / f"{key.replace('/', '-')}-monitor")

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from razorbench.analysis.figures import save_figure
 from razorbench.analysis.fit import FORMS, fit_with_interval
 from razorbench.metrics.stats import mean_t_interval, percentile_interval
 
@@ -240,13 +241,7 @@ def plot_sequences(sequences: list[dict[str, Any]], out_dir: Path) -> list[Path]
     axes[0][0].set_ylabel("accuracy / prior score")
     axes[0][-1].legend(fontsize=8)
     fig.tight_layout()
-    written = []
-    for ext in ("png", "svg"):
-        path = out_dir / f"stages.{ext}"
-        fig.savefig(path)
-        written.append(path)
-    plt.close(fig)
-    return written
+    return save_figure(fig, out_dir / "stages")
 
 
 def summary_tables(result: dict[str, Any]) -> list[Any]:
