@@ -73,11 +73,24 @@ class DPO(PreferenceModule):
         chosen, rejected = logp.split(size)
         ref_chosen, ref_rejected = ref_logp.split(size)
         chosen_mask, rejected_mask = mask.split(size)
-        loss = dpo_loss(chosen, rejected, ref_chosen, ref_rejected, chosen_mask, rejected_mask, beta=self.config.beta)
+        loss, logs = self.pair_loss(chosen, rejected, ref_chosen, ref_rejected, chosen_mask, rejected_mask)
         margins = ((logp - ref_logp) * mask).sum(-1).split(size)  # log π_θ/π0 of chosen and of rejected
         self.log_dict(
-            {"train/loss": loss, "train/reward_accuracy": (margins[0] > margins[1]).float().mean()},
+            {"train/loss": loss, "train/reward_accuracy": (margins[0] > margins[1]).float().mean(), **logs},
             prog_bar=True,
             batch_size=size,
         )
         return loss
+
+    def pair_loss(
+        self,
+        chosen: Tensor,
+        rejected: Tensor,
+        ref_chosen: Tensor,
+        ref_rejected: Tensor,
+        chosen_mask: Tensor,
+        rejected_mask: Tensor,
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """The loss on one batch of pairs and any extra terms to log (a variant adds its own here)."""
+        loss = dpo_loss(chosen, rejected, ref_chosen, ref_rejected, chosen_mask, rejected_mask, beta=self.config.beta)
+        return loss, {}

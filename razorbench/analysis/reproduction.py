@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,19 @@ class Plan:
 
     def overrides_for(self, method: str, task: str) -> list[str]:
         return [*self.methods[method], *self.task_overrides.get(f"{task}/{method}", [])]
+
+    def only(self, methods: list[str] | None) -> Plan:
+        """This plan restricted to `methods` (all of them when None), its offline arm with it: a part of a
+        reproduction rerun or reported on its own (`razorbench reproduce TRACK --methods a,b`)."""
+        if not methods:
+            return self
+        from razorbench.util.errors import ConfigError
+
+        unknown = [m for m in methods if m not in self.methods]
+        if unknown:
+            raise ConfigError(f"--methods: {', '.join(unknown)} not in this plan; valid: {', '.join(self.methods)}")
+        kept = {m: self.methods[m] for m in self.methods if m in methods}
+        return replace(self, methods=kept, offline=tuple(m for m in self.offline if m in kept))
 
 
 def _no_checkpoints() -> list[str]:
@@ -343,9 +356,10 @@ def reproduce(
     reduced: bool,
     jobs: int,
     launcher: LauncherConfig | None = None,
+    methods: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run the named track's reproduction (its `reproduce` hook): `razorbench reproduce TRACK`; with a
-    `launcher`, its sweeps run there (`run_sweeps`)."""
+    `launcher`, its sweeps run there (`run_sweeps`); with `methods`, only those of its plan (`Plan.only`)."""
     from razorbench.api.registry import get_track
     from razorbench.util.errors import ConfigError
 
@@ -358,6 +372,6 @@ def reproduce(
     hook = track.hook("reproduce")
     token = LAUNCHER.set(launcher)
     try:
-        return hook(data_dir=data_dir, out_dir=out, doc=doc, reduced=reduced, jobs=jobs)
+        return hook(data_dir=data_dir, out_dir=out, doc=doc, reduced=reduced, jobs=jobs, methods=methods)
     finally:
         LAUNCHER.reset(token)

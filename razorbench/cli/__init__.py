@@ -13,7 +13,7 @@
     razorbench leaderboard validate [PATH...]
     razorbench leaderboard build [--check]
     razorbench pretrain TRACK [track's options]
-    razorbench reproduce TRACK [--data-dir DIR] [--out DIR] [--doc FILE] [--reduced] [--jobs N]
+    razorbench reproduce TRACK [--data-dir DIR] [--out DIR] [--doc FILE] [--reduced] [--methods A,B] [--jobs N]
                          [--launcher local|slurm|ray] [--set launcher.key=value ...]
 
 A command module imports what is heavy (torch, Lightning, transformers) inside its function, so `razorbench --help`,

@@ -13,6 +13,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", help="sweeps, analysis and plots (default: runs/reproduce-TRACK)")
     parser.add_argument("--doc", help="the report to write (default: the track's, under docs/)")
     parser.add_argument("--reduced", action="store_true", help="GRPO vs SFT on a small grid (a quick check)")
+    parser.add_argument(
+        "--methods", help="only these of the plan's methods, comma-separated (a part rerun or reported on its own)"
+    )
     parser.add_argument("--jobs", type=int, default=1, help="sweeps run in this many processes at once")
     parser.add_argument(
         "--launcher", choices=("local", "slurm", "ray"), help="every run to one launcher (as razorbench sweep)"
@@ -38,4 +41,5 @@ def main(args: argparse.Namespace) -> None:
         reduced=args.reduced,
         jobs=args.jobs,
         launcher=launcher,
+        methods=[m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None,
     )

@@ -20,6 +20,8 @@ PAIRS = (
     ("reinforce", "simpo"),
     ("rl", "dpo"),  # DPO: the offline arm with negatives added in step 5 of docs/TINY-TRACK.md
     ("reinforce", "dpo"),
+    ("rl", "dpo-nll"),  # DPO + NLL on the chosen answer: step 6
+    ("reinforce", "dpo-nll"),
     ("oracle-sft", "rl"),
 )
 MIN_OVERLAP = 0.2

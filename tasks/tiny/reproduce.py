@@ -375,8 +375,15 @@ def render(
 
 
 def main(
-    *, data_dir: str | None, out_dir: str | Path, doc: str | Path | None, reduced: bool, jobs: int, log=print
+    *,
+    data_dir: str | None,
+    out_dir: str | Path,
+    doc: str | Path | None,
+    reduced: bool,
+    jobs: int,
+    methods: list[str] | None = None,
+    log=print,
 ) -> dict[str, Any]:
     """The tiny track's `reproduce` hook (`razorbench reproduce tiny`)."""
-    plan = TINY_REDUCED if reduced else TINY
+    plan = (TINY_REDUCED if reduced else TINY).only(methods)
     return reproduce_tiny(data_dir, out_dir, doc or "docs/REPRODUCTION-tiny.md", plan=plan, jobs=jobs, log=log)

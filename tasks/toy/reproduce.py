@@ -204,12 +204,19 @@ def render(
 
 
 def main(
-    *, data_dir: str | None, out_dir: str | Path, doc: str | Path | None, reduced: bool, jobs: int, log=print
+    *,
+    data_dir: str | None,
+    out_dir: str | Path,
+    doc: str | Path | None,
+    reduced: bool,
+    jobs: int,
+    methods: list[str] | None = None,
+    log=print,
 ) -> dict[str, Any]:
     """The toy track's `reproduce` hook (`razorbench reproduce toy`); its runs take seconds, so one process."""
     if jobs != 1:
         from razorbench.util.errors import ConfigError
 
         raise ConfigError(f"--jobs {jobs}: the toy reproduction runs in one process; valid: 1")
-    plan = REDUCED if reduced else TOY
+    plan = (REDUCED if reduced else TOY).only(methods)
     return reproduce_toy(data_dir, out_dir, doc or "docs/REPRODUCTION.md", plan=plan, log=log)

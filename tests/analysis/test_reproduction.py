@@ -174,3 +174,23 @@ def test_on_policy_is_judged_against_the_offline_methods_a_plan_names():
     assert with_dpo["verdict"] == "reproduced on the 1 testable pairs of 6"
     (pair,) = [p for p in with_dpo["pairs"] if p["verdict"] != "not testable"]
     assert pair["claim"] == "rl forgets less than dpo" and pair["mean_gap"] > 0
+
+
+def test_a_plan_restricted_to_some_methods_keeps_their_settings_and_its_offline_arm_with_them():
+    from razorbench.util.errors import ConfigError
+
+    plan = Plan(
+        methods={"sft": ["method.x=1"], "rl": [], "dpo": []},
+        grid={},
+        seeds=3,
+        track="t",
+        tasks=("a",),
+        task_overrides={"a/rl": ["trainer.max_steps=9"]},
+        offline=("sft", "dpo"),
+    )
+    part = plan.only(["rl", "dpo"])
+    assert list(part.methods) == ["rl", "dpo"] and part.offline == ("dpo",) and part.seeds == 3
+    assert part.overrides_for("rl", "a") == ["trainer.max_steps=9"]
+    assert plan.only(None) is plan
+    with pytest.raises(ConfigError, match="--methods: grpo not in this plan; valid: sft, rl, dpo"):
+        plan.only(["grpo"])

@@ -9,7 +9,7 @@ from razorbench.api.registry import METHODS
 def test_the_source_reading_equals_the_imported_registry():
     imported = [{"name": e.name, **e.info} for e in METHODS.entries()]
     assert method_infos() == imported
-    assert {"sft", "rl", "reinforce", "simpo", "dpo", "oracle-sft"} <= {i["name"] for i in imported}
+    assert {"sft", "rl", "reinforce", "simpo", "dpo", "dpo-nll", "oracle-sft"} <= {i["name"] for i in imported}
 
 
 def test_a_registration_that_is_not_literal_is_left_to_the_import():

@@ -24,6 +24,7 @@ RUNS = {
     "reinforce": ["method.samples_per_prompt=2"],
     "simpo": ["method.samples_per_prompt=2"],
     "dpo": ["method.samples_per_prompt=2"],
+    "dpo-nll": ["method.samples_per_prompt=2"],
     "oracle-sft": ["method.samples_per_prompt=2"],
     "sft": ["method.kl_coef=0.1", "method.kl_estimator=exact"],
     "rl": ["method.kl_coef=0.1", "method.kl_estimator=k3", "method.group_size=4", "data.batch_size=8"],
@@ -42,7 +43,7 @@ def test_method_runs_on_science_and_writes_a_full_record(method, cache_dir, tmp_
     validate_record(json.loads(path.read_text()))
     assert record["method"] == method and record["metrics"]["forward_kl"] > 0  # two steps moved the policy
     stats = record["method_stats"]
-    if method in ("simpo", "dpo"):
+    if method in ("simpo", "dpo", "dpo-nll"):
         assert stats["pairs"] > 0 and stats["pairs"] + stats["prompts_skipped"] == 716
     if method == "oracle-sft":
         assert 0 < stats["acceptance_rate"] < 1 and stats["prompts"] == 716
