@@ -94,8 +94,10 @@ def reproduce_tiny(
     jobs: int = 1,
     threads: int = 1,
     log=print,
+    command: str | None = None,
 ) -> dict[str, Any]:
-    """Sweep every task, analyze, judge and write the report. Returns {"analysis", "findings", "seconds", "doc"}."""
+    """Sweep every task, analyze, judge and write the report. Returns {"analysis", "findings", "seconds", "doc"}.
+    `command`: the command line the report names as the one that rewrites it (default: the full reproduction's)."""
     out_dir = Path(out_dir)
     began, load_before = time.time(), os.getloadavg()[0]
     seconds = run_sweeps(plan, data_dir, out_dir, log, jobs=jobs, threads=threads)
@@ -124,7 +126,9 @@ def reproduce_tiny(
     load = {"start": load_before, "end": os.getloadavg()[0]}
     out = {"analysis": result, "findings": findings, "seconds": {"sweeps": seconds, "total": total, "load": load}}
     out["doc"] = write_report(
-        doc, lambda: render(plan, records, result, findings, out["seconds"], out_dir, plots, jobs, threads), log
+        doc,
+        lambda: render(plan, records, result, findings, out["seconds"], out_dir, plots, jobs, threads, command),
+        log,
     )
     return out
 
@@ -254,10 +258,11 @@ def render(
     plots: list[Path],
     jobs: int,
     threads: int,
+    command: str | None = None,
 ) -> str:
     """The report, in Markdown."""
     first = records[0]
-    command = "razorbench reproduce tiny" + (f" --jobs {jobs}" if jobs > 1 else "")
+    command = command or "razorbench reproduce tiny" + (f" --jobs {jobs}" if jobs > 1 else "")
     runs = runs_only(records)  # the runs made; `records` also holds their curve points read as runs
     compute = sum(r["provenance"]["wall_seconds"] for r in runs)
     pooled = findings["pooled"]
@@ -386,4 +391,8 @@ def main(
 ) -> dict[str, Any]:
     """The tiny track's `reproduce` hook (`razorbench reproduce tiny`)."""
     plan = (TINY_REDUCED if reduced else TINY).only(methods)
-    return reproduce_tiny(data_dir, out_dir, doc or "docs/REPRODUCTION-tiny.md", plan=plan, jobs=jobs, log=log)
+    command = "razorbench reproduce tiny" + " --reduced" * reduced + (f" --jobs {jobs}" if jobs > 1 else "")
+    command += (f" --methods {','.join(plan.methods)}" if methods else "") + (f" --doc {doc}" if doc else "")
+    return reproduce_tiny(
+        data_dir, out_dir, doc or "docs/REPRODUCTION-tiny.md", plan=plan, jobs=jobs, log=log, command=command
+    )

@@ -18,6 +18,15 @@ def test_bad_jobs_is_one_line(capsys):
     assert capsys.readouterr().err.strip() == "razorbench: error: --jobs must be >= 1, got 0"
 
 
+def test_a_method_outside_the_plan_is_one_line_naming_the_plan_s_methods(capsys):
+    from razorbench.cli import main
+
+    assert main(["reproduce", "tiny", "--methods", "rl,grpo"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("razorbench: error: --methods: grpo not in this plan; valid: sft, rl, reinforce,"), err
+    assert len(err.splitlines()) == 1
+
+
 @pytest.mark.slow
 def test_two_tasks_in_two_processes_write_every_record_and_the_report(tmp_path):
     plan = Plan(
