@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -133,14 +134,19 @@ def reproduce_tiny(
     return out
 
 
-def _claims(task_findings: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The matched-accuracy claims of one task, by a short name."""
-    pairs = {"GRPO < SFT": task_findings["rl_vs_sft"], "oracle SFT < GRPO": task_findings["oracle_vs_rl"]}
+def _claims(task_findings: dict[str, Any], methods: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The matched-accuracy claims of one task, by a short name: those whose two methods are both in the plan (a
+    partial plan, `--methods`, reports only its own)."""
+    named = {
+        "GRPO < SFT": (("rl", "sft"), task_findings["rl_vs_sft"]),
+        "oracle SFT < GRPO": (("oracle-sft", "rl"), task_findings["oracle_vs_rl"]),
+    }
     for pair in task_findings["on_policy_vs_offline"]["pairs"]:
         a, b = pair["claim"].split(" forgets less than ")
         if (a, b) != ("rl", "sft"):  # that one is "GRPO < SFT"
-            pairs[f"{a} < {b}"] = pair
-    return pairs
+            named[f"{a} < {b}"] = ((a, b), pair)
+    kept = set(methods)
+    return {name: pair for name, (both, pair) in named.items() if set(both) <= kept}
 
 
 def _busy_minutes(records: list[dict[str, Any]]) -> float:
@@ -315,7 +321,7 @@ def render(
         "| claim | " + " | ".join(findings["tasks"]) + " |",
         "|---|" + "---|" * len(findings["tasks"]),
     ]
-    per_task = {t: _claims(f) for t, f in findings["tasks"].items()}
+    per_task = {t: _claims(f, plan.methods) for t, f in findings["tasks"].items()}
     rows = {"forgetting law (R² ≥ 0.7)": {t: f["forgetting_law"] for t, f in findings["tasks"].items()}}
     rows["forward KL best predictor"] = {t: f["best_predictor"] for t, f in findings["tasks"].items()}
     for claim in next(iter(per_task.values()), {}):
@@ -361,7 +367,7 @@ def render(
             "Matched-accuracy comparisons:",
             "",
         ]
-        for name, pair in _claims(f).items():
+        for name, pair in _claims(f, plan.methods).items():
             lines += [f"**{name}**", "", *pair_table(pair), ""]
         lines += frontier_table(group["methods"])
     lines += [
@@ -371,10 +377,13 @@ def render(
         f"- Forgetting law pooled: {law['verdict']} (R² = {fmt(law['r2'])}).",
     ]
     for task, f in findings["tasks"].items():
-        lines.append(
-            f"- {task}: GRPO < SFT {verdict(f['rl_vs_sft'])}; on-policy < offline"
-            f" {f['on_policy_vs_offline']['verdict']}; oracle SFT < GRPO {verdict(f['oracle_vs_rl'])}."
-        )
+        claims = _claims(f, plan.methods)
+        parts = [f"GRPO < SFT {verdict(claims['GRPO < SFT'])}"] if "GRPO < SFT" in claims else []
+        if set(plan.offline) & set(plan.methods) and {"rl", "reinforce"} & set(plan.methods):
+            parts.append(f"on-policy < offline {f['on_policy_vs_offline']['verdict']}")
+        if "oracle SFT < GRPO" in claims:
+            parts.append(f"oracle SFT < GRPO {verdict(claims['oracle SFT < GRPO'])}")
+        lines.append(f"- {task}: " + "; ".join(parts) + ".")
     lines += ["", outputs_line(out_dir, plots), ""]
     return "\n".join(lines)
 

@@ -85,3 +85,27 @@ def test_curve_budgets_make_three_configurations_of_each_run_and_the_report_meas
     assert "| sft | 6 (275); 3e-4 |" in report  # b and the plateau budget B of sweep_design
     assert "| base accuracy | 0.10 – 0.50 |" in report
     assert "frontiers of each compared pair overlap in accuracy" in report
+
+
+def test_a_partial_plan_reports_only_the_claims_of_its_own_methods():
+    from razorbench.tasks.tiny.reproduce import _claims
+
+    def pair(claim):
+        return {"claim": claim, "verdict": "not testable"}
+
+    findings = {
+        "rl_vs_sft": pair("rl forgets less than sft"),
+        "oracle_vs_rl": pair("oracle-sft forgets less than rl"),
+        "on_policy_vs_offline": {
+            "pairs": [pair(f"{a} forgets less than {b}") for a in ("rl", "reinforce") for b in ("sft", "dpo-nll")]
+        },
+    }
+    assert set(_claims(findings, ["rl", "reinforce", "dpo-nll"])) == {"rl < dpo-nll", "reinforce < dpo-nll"}
+    everything = _claims(findings, ["sft", "rl", "reinforce", "oracle-sft", "dpo-nll"])
+    assert set(everything) == {
+        "GRPO < SFT",
+        "oracle SFT < GRPO",
+        "reinforce < sft",
+        "rl < dpo-nll",
+        "reinforce < dpo-nll",
+    }
