@@ -71,7 +71,7 @@ TINY = Plan(
         for t in sweep_design.TASKS
         for m in sweep_design.SWEEP_METHODS
     },
-    offline=("sft", "simpo", "dpo"),  # DPO: step 5 of docs/TINY-TRACK.md
+    offline=("sft", "simpo", "dpo", "dpo-nll"),  # DPO, dpo-nll: steps 5 and 6 of docs/TINY-TRACK.md
     curve_budgets=True,
 )
 # A quick check of the machinery (tests): GRPO against SFT on science, 2 learning rates, 1 seed, short runs.

@@ -10,7 +10,7 @@ from razorbench.tasks.tiny import sweep_design
 from razorbench.tasks.tiny.conditions import most_accurate_forgetting, overlap
 
 
-@pytest.mark.parametrize("method", ["sft", "rl", "reinforce", "oracle-sft"])
+@pytest.mark.parametrize("method", ["sft", "rl", "reinforce", "oracle-sft", "dpo-nll"])
 def test_the_sweep_centres_on_each_method_s_default_rate(method):
     cfg = resolve(method, "science", "tiny", None, [])[2]
     assert sweep_design.learning_rate("science", method) == cfg.optim.lr
