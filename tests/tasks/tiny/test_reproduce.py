@@ -52,11 +52,11 @@ def test_two_tasks_in_two_processes_write_every_record_and_the_report(tmp_path):
 
 
 def test_busy_minutes_is_the_union_of_the_runs_intervals():
-    from razorbench.tasks.tiny.reproduce import _busy_minutes
+    from razorbench.tasks.tiny.report import busy_minutes
 
     spans = [(0, 60), (30, 120), (600, 660), (610, 620)]  # two overlapping, a pause, one inside another
     records = [{"provenance": {"start": a, "end": b}} for a, b in spans]
-    assert _busy_minutes(records) == pytest.approx((120 + 60) / 60)
+    assert busy_minutes(records) == pytest.approx((120 + 60) / 60)
 
 
 @pytest.mark.slow
@@ -88,7 +88,7 @@ def test_curve_budgets_make_three_configurations_of_each_run_and_the_report_meas
 
 
 def test_a_partial_plan_reports_only_the_claims_of_its_own_methods():
-    from razorbench.tasks.tiny.reproduce import _claims
+    from razorbench.tasks.tiny.report import task_claims
 
     def pair(claim):
         return {"claim": claim, "verdict": "not testable"}
@@ -100,8 +100,8 @@ def test_a_partial_plan_reports_only_the_claims_of_its_own_methods():
             "pairs": [pair(f"{a} forgets less than {b}") for a in ("rl", "reinforce") for b in ("sft", "dpo-nll")]
         },
     }
-    assert set(_claims(findings, ["rl", "reinforce", "dpo-nll"])) == {"rl < dpo-nll", "reinforce < dpo-nll"}
-    everything = _claims(findings, ["sft", "rl", "reinforce", "oracle-sft", "dpo-nll"])
+    assert set(task_claims(findings, ["rl", "reinforce", "dpo-nll"])) == {"rl < dpo-nll", "reinforce < dpo-nll"}
+    everything = task_claims(findings, ["sft", "rl", "reinforce", "oracle-sft", "dpo-nll"])
     assert set(everything) == {
         "GRPO < SFT",
         "oracle SFT < GRPO",
