@@ -32,25 +32,31 @@ class DPOConfig(OfflineDataConfig):
     """β: strength of the implicit KL(π_θ ‖ π0) constraint (the paper: 0.1, and 0.5 for summarisation)."""
 
 
-def dpo_loss(
-    chosen_logp: Tensor,
-    rejected_logp: Tensor,
-    ref_chosen_logp: Tensor,
-    ref_rejected_logp: Tensor,
-    chosen_mask: Tensor,
-    rejected_mask: Tensor,
-    *,
-    beta: float,
-) -> Tensor:
-    """DPO loss, mean over pairs.
+@dataclass(frozen=True)
+class PairLogprobs:
+    """One batch of pairs' token log-probabilities, each (B, T) with pair i in row i: under π_θ and under π0, and
+    the masks (1 on that response's tokens, 0 on prompt and padding). What every DPO-style loss reads."""
 
-    Args:
-        chosen_logp, rejected_logp: (B, T) log π_θ of each response's tokens (pair i in row i).
-        ref_chosen_logp, ref_rejected_logp: (B, T) the same under π0.
-        chosen_mask, rejected_mask: (B, T) 1 on that response's tokens, 0 on prompt and padding.
-    """
-    chosen_log_ratio = ((chosen_logp - ref_chosen_logp) * chosen_mask).sum(-1)  # log π_θ(y_w|x)/π0(y_w|x)
-    rejected_log_ratio = ((rejected_logp - ref_rejected_logp) * rejected_mask).sum(-1)
+    chosen: Tensor
+    rejected: Tensor
+    ref_chosen: Tensor
+    ref_rejected: Tensor
+    chosen_mask: Tensor
+    rejected_mask: Tensor
+
+    @classmethod
+    def split(cls, logp: Tensor, ref_logp: Tensor, mask: Tensor) -> PairLogprobs:
+        """From (2B, T) tensors whose first B rows are the chosen responses and last B the rejected ones."""
+        size = logp.shape[0] // 2
+        (chosen, rejected), (ref_chosen, ref_rejected) = logp.split(size), ref_logp.split(size)
+        chosen_mask, rejected_mask = mask.split(size)
+        return cls(chosen, rejected, ref_chosen, ref_rejected, chosen_mask, rejected_mask)
+
+
+def dpo_loss(pairs: PairLogprobs, *, beta: float) -> Tensor:
+    """DPO loss, mean over pairs."""
+    chosen_log_ratio = ((pairs.chosen - pairs.ref_chosen) * pairs.chosen_mask).sum(-1)  # log π_θ(y_w|x)/π0(y_w|x)
+    rejected_log_ratio = ((pairs.rejected - pairs.ref_rejected) * pairs.rejected_mask).sum(-1)
     return -F.logsigmoid(beta * (chosen_log_ratio - rejected_log_ratio)).mean()  # Eq. (7)
 
 
@@ -70,10 +76,7 @@ class DPO(PreferenceModule):
         logp, mask = self.policy.token_logprobs(sequences)  # (2B, T-1): chosen rows, then rejected
         with torch.no_grad():
             ref_logp, _ = self.reference.token_logprobs(sequences)
-        chosen, rejected = logp.split(size)
-        ref_chosen, ref_rejected = ref_logp.split(size)
-        chosen_mask, rejected_mask = mask.split(size)
-        loss, logs = self.pair_loss(chosen, rejected, ref_chosen, ref_rejected, chosen_mask, rejected_mask)
+        loss, logs = self.pair_loss(PairLogprobs.split(logp, ref_logp, mask))
         margins = ((logp - ref_logp) * mask).sum(-1).split(size)  # log π_θ/π0 of chosen and of rejected
         self.log_dict(
             {"train/loss": loss, "train/reward_accuracy": (margins[0] > margins[1]).float().mean(), **logs},
@@ -82,15 +85,6 @@ class DPO(PreferenceModule):
         )
         return loss
 
-    def pair_loss(
-        self,
-        chosen: Tensor,
-        rejected: Tensor,
-        ref_chosen: Tensor,
-        ref_rejected: Tensor,
-        chosen_mask: Tensor,
-        rejected_mask: Tensor,
-    ) -> tuple[Tensor, dict[str, Tensor]]:
+    def pair_loss(self, pairs: PairLogprobs) -> tuple[Tensor, dict[str, Tensor]]:
         """The loss on one batch of pairs and any extra terms to log (a variant adds its own here)."""
-        loss = dpo_loss(chosen, rejected, ref_chosen, ref_rejected, chosen_mask, rejected_mask, beta=self.config.beta)
-        return loss, {}
+        return dpo_loss(pairs, beta=self.config.beta), {}

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from torch import Tensor
 
 from razorbench.api.registry import register_method
-from razorbench.methods.dpo import DPO, DPOConfig, dpo_loss
+from razorbench.methods.dpo import DPO, DPOConfig, PairLogprobs, dpo_loss
 
 
 @dataclass
@@ -38,23 +38,10 @@ def chosen_nll(chosen_logp: Tensor, chosen_mask: Tensor) -> Tensor:
     return (-(chosen_logp * chosen_mask).sum(-1) / chosen_mask.sum(-1)).mean()
 
 
-def dpo_nll_loss(
-    chosen_logp: Tensor,
-    rejected_logp: Tensor,
-    ref_chosen_logp: Tensor,
-    ref_rejected_logp: Tensor,
-    chosen_mask: Tensor,
-    rejected_mask: Tensor,
-    *,
-    beta: float,
-    nll_weight: float,
-) -> tuple[Tensor, Tensor]:
-    """(L_DPO + α·L_NLL, L_NLL): the arguments as `dpo_loss`'s."""
-    nll = chosen_nll(chosen_logp, chosen_mask)
-    dpo = dpo_loss(
-        chosen_logp, rejected_logp, ref_chosen_logp, ref_rejected_logp, chosen_mask, rejected_mask, beta=beta
-    )
-    return dpo + nll_weight * nll, nll
+def dpo_nll_loss(pairs: PairLogprobs, *, beta: float, nll_weight: float) -> tuple[Tensor, Tensor]:
+    """(L_DPO + α·L_NLL, L_NLL)."""
+    nll = chosen_nll(pairs.chosen, pairs.chosen_mask)
+    return dpo_loss(pairs, beta=beta) + nll_weight * nll, nll
 
 
 @register_method("dpo-nll", on_policy=False, uses_negatives=True, data="reference answer vs base-policy mistake")
@@ -64,23 +51,6 @@ class DPONLL(DPO):
     Config = DPONLLConfig
     config: DPONLLConfig
 
-    def pair_loss(
-        self,
-        chosen: Tensor,
-        rejected: Tensor,
-        ref_chosen: Tensor,
-        ref_rejected: Tensor,
-        chosen_mask: Tensor,
-        rejected_mask: Tensor,
-    ) -> tuple[Tensor, dict[str, Tensor]]:
-        loss, nll = dpo_nll_loss(
-            chosen,
-            rejected,
-            ref_chosen,
-            ref_rejected,
-            chosen_mask,
-            rejected_mask,
-            beta=self.config.beta,
-            nll_weight=self.config.nll_weight,
-        )
+    def pair_loss(self, pairs: PairLogprobs) -> tuple[Tensor, dict[str, Tensor]]:
+        loss, nll = dpo_nll_loss(pairs, beta=self.config.beta, nll_weight=self.config.nll_weight)
         return loss, {"train/nll": nll}

@@ -3,6 +3,7 @@ import math
 import torch
 from torch.testing import assert_close
 
+from razorbench.methods.dpo import PairLogprobs
 from razorbench.methods.dpo_nll import DPONLL, DPONLLConfig, chosen_nll, dpo_nll_loss
 
 
@@ -24,12 +25,14 @@ def test_dpo_nll_loss_matches_a_float64_loop_with_masking_and_padding():
     logp_w, logp_l, ref_w, ref_l = (-torch.rand(3, 5, generator=g, dtype=torch.float64) * 3 for _ in range(4))
     mask_w = torch.tensor([[0, 1, 1, 1, 0], [0, 0, 1, 0, 0], [0, 1, 1, 1, 1]], dtype=torch.float64)
     mask_l = torch.tensor([[0, 1, 0, 0, 0], [0, 0, 1, 1, 1], [0, 1, 1, 0, 0]], dtype=torch.float64)
-    got, _ = dpo_nll_loss(logp_w, logp_l, ref_w, ref_l, mask_w, mask_l, beta=0.5, nll_weight=0.7)
+    got, _ = dpo_nll_loss(PairLogprobs(logp_w, logp_l, ref_w, ref_l, mask_w, mask_l), beta=0.5, nll_weight=0.7)
     expected = looped(logp_w, logp_l, ref_w, ref_l, mask_w, mask_l, 0.5, 0.7)
     assert_close(got, torch.tensor(expected, dtype=torch.float64))
     garbage = torch.full_like(logp_w, 1e6)
     padded, _ = dpo_nll_loss(
-        torch.where(mask_w.bool(), logp_w, garbage), logp_l, ref_w, ref_l, mask_w, mask_l, beta=0.5, nll_weight=0.7
+        PairLogprobs(torch.where(mask_w.bool(), logp_w, garbage), logp_l, ref_w, ref_l, mask_w, mask_l),
+        beta=0.5,
+        nll_weight=0.7,
     )  # prompt and padding positions never count
     assert_close(padded, got)
 
@@ -44,9 +47,9 @@ def test_the_nll_term_is_the_mean_per_token_nll_of_the_chosen_response():
 def test_at_weight_zero_it_is_dpo_and_at_the_reference_the_dpo_part_is_log_2():
     logp = -torch.rand(4, 3, dtype=torch.float64)
     mask = torch.ones(4, 3, dtype=torch.float64)
-    loss, nll = dpo_nll_loss(logp, logp, logp, logp, mask, mask, beta=0.1, nll_weight=2.0)
+    loss, nll = dpo_nll_loss(PairLogprobs(logp, logp, logp, logp, mask, mask), beta=0.1, nll_weight=2.0)
     assert_close(loss, math.log(2) + 2.0 * nll)
-    plain, _ = dpo_nll_loss(logp, logp, logp, logp, mask, mask, beta=0.1, nll_weight=0.0)
+    plain, _ = dpo_nll_loss(PairLogprobs(logp, logp, logp, logp, mask, mask), beta=0.1, nll_weight=0.0)
     assert_close(plain, torch.tensor(math.log(2), dtype=torch.float64))
 
 
@@ -63,7 +66,9 @@ def test_the_nll_term_raises_a_chosen_token_that_dpo_leaves_alone():
         chosen, rejected = logp_of(chosen_tokens, logits), logp_of(rejected_tokens, logits)
         mask = torch.ones(1, 3, dtype=torch.float64)
         loss, _ = dpo_nll_loss(
-            chosen, rejected, chosen.detach(), rejected.detach(), mask, mask, beta=0.1, nll_weight=nll_weight
+            PairLogprobs(chosen, rejected, chosen.detach(), rejected.detach(), mask, mask),
+            beta=0.1,
+            nll_weight=nll_weight,
         )
         loss.backward()
         with torch.no_grad():
