@@ -40,7 +40,8 @@ from razorbench.runner.evaluate import (
 )
 from razorbench.runner.lifecycle import RunDirectory
 from razorbench.runner.records import provenance, validate_record
-from razorbench.runner.run import build_record, check_model, new_tasks, verifier_stats
+from razorbench.runner.run import check_model, new_tasks
+from razorbench.runner.run_record import build_record, verifier_stats
 from razorbench.sampling import build_sampler
 from razorbench.util.atomic import write_json_atomic
 from razorbench.util.errors import UsageError

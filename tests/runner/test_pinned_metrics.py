@@ -1,6 +1,13 @@
 """No unintended behaviour change: for a fixed seed on CPU, `razorbench run` gives the metrics pinned in
-tests/runner/pinned_metrics.json. Float metrics are compared to 1e-6 relative: a sampled token that changes would
-move them by far more.
+tests/runner/pinned_metrics.json.
+
+What counts answers is compared exactly: new-task accuracy, prior scores, forgetting, prompt counts. A sampled token
+or a scored answer that changes moves them by at least one answer (1/200 of the tiny track's accuracy). The
+continuous metrics (KLs, total variation, weight change, representation drift) are compared to `CONTINUOUS_REL`:
+float kernels round differently on different CPUs (AVX2 against AVX-512, and the run's few hundred optimizer steps
+carry the difference along), measured up to 1.3e-4 relative (the toy run's forward KL) between the machine that
+recorded them and an AMD EPYC (Zen 4) one, with every count equal. A change to how they are computed (a different
+normalisation, a token left out) moves them by far more than 1e-3.
 
 The toy entry was recorded at commit 7a16187 (before the "Tracks as plug-ins" move); the tiny entries were
 re-recorded for tiny track v2 (the redesigned model and tasks, docs/TINY-TRACK.md) by
@@ -31,6 +38,8 @@ FLOAT_KEYS = (
     "reverse_kl_per_token", "total_variation_per_token", "weight_l2", "weight_relative_l2", "update_effective_rank",
     "representation_cka", "n_new_task_prompts", "n_kl_prompts",
 )  # fmt: skip
+EXACT_KEYS = ("new_task_accuracy", "base_new_task_accuracy", "forgetting", "n_new_task_prompts", "n_kl_prompts")
+CONTINUOUS_REL = 1e-3
 
 
 def _data_dir() -> Path | None:
@@ -58,9 +67,10 @@ def test_a_fixed_seed_run_gives_the_pinned_metrics(tmp_path, track, task, method
     metrics = run_metrics(track, task, method, tmp_path)
     pinned = PINNED[f"{track}/{task}/{method}"]
     assert {k: v["final"] for k, v in metrics["prior_scores"].items()} == pinned["prior_scores"]
-    for key, value in pinned.items():
-        if key != "prior_scores":
-            assert metrics[key] == pytest.approx(value, rel=1e-6, abs=1e-9), key
+    for key in EXACT_KEYS:
+        assert metrics[key] == pinned[key], key
+    for key in set(FLOAT_KEYS) - set(EXACT_KEYS):
+        assert metrics[key] == pytest.approx(pinned[key], rel=CONTINUOUS_REL, abs=1e-9), key
 
 
 def repin(track: str) -> None:
