@@ -6,7 +6,7 @@ task, its threshold and whether it is met, from the sweep's own records (and the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from razorbench.analysis.analyze import configurations
@@ -61,8 +61,11 @@ def task_conditions(
     result: dict[str, Any],
     budgets: dict[str, tuple[int, int]],
     correct_per_prompt: Callable[[str, int], dict[str, float]],
+    methods: Iterable[str] | None = None,
 ) -> dict[str, str]:
-    """One task's cell per condition. `budgets`: method -> (its run's steps b, its plateau budget B)."""
+    """One task's cell per condition. `budgets`: method -> (its run's steps b, its plateau budget B). `methods`: the
+    plan's methods (default: every method of `PAIRS`); a pair with a method outside them is not shown (a partial plan,
+    `--methods`, checks only its own pairs), a pair inside them without runs is "no runs ✗"."""
     runs = [r for r in records if r["task"] == task]
     real = runs_only(runs)
     m0 = real[0]["metrics"]
@@ -93,11 +96,13 @@ def task_conditions(
     cells["budget b against the plateau budget B (steps)"] = ", ".join(
         f"{m} {b}/{big} {_mark(b >= big)}" for m, (b, big) in budgets.items()
     )
+    planned = set(methods) if methods is not None else {m for pair in PAIRS for m in pair}
     shared = []
-    for a, b in PAIRS:
+    for a, b in (pair for pair in PAIRS if set(pair) <= planned):
         value = overlap(result, a, b)
         shared.append(f"{a}–{b} " + ("no runs ✗" if value is None else f"{value:.3f} {_mark(value >= MIN_OVERLAP)}"))
-    cells["frontiers of each compared pair overlap in accuracy"] = ", ".join(shared)
+    if shared:
+        cells["frontiers of each compared pair overlap in accuracy"] = ", ".join(shared)
     sft = most_accurate_forgetting(runs, "sft")
     if sft is not None:
         accuracy, forgetting = sft

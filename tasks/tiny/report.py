@@ -147,7 +147,9 @@ def _conditions(records: list[dict[str, Any]], result: dict[str, Any], plan: Pla
             for m in plan.methods
             if _steps(plan, task, m) is not None and _plateau(task, m) is not None
         }
-        by_task[task] = task_conditions(task, records, result[f"{plan.track}/{task}"], budgets, correct_per_prompt)
+        by_task[task] = task_conditions(
+            task, records, result[f"{plan.track}/{task}"], budgets, correct_per_prompt, plan.methods
+        )
     return conditions_table(by_task)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from razorbench.runner.run import resolve
 from razorbench.tasks.tiny import sweep_design
-from razorbench.tasks.tiny.conditions import most_accurate_forgetting, overlap
+from razorbench.tasks.tiny.conditions import most_accurate_forgetting, overlap, task_conditions
 
 
 @pytest.mark.parametrize("method", ["sft", "rl", "reinforce", "oracle-sft", "dpo-nll"])
@@ -66,3 +66,24 @@ def test_most_accurate_configuration_is_a_seed_mean():
     runs = [run(1, 0, 0.5, 0.1), run(1, 1, 0.7, 0.3), run(2, 0, 0.55, 0.0), run(2, 1, 0.55, 0.0)]
     assert most_accurate_forgetting(runs, "sft") == pytest.approx((0.6, 0.2))
     assert most_accurate_forgetting(runs, "rl") is None
+
+
+def test_a_partial_plan_checks_the_overlap_of_its_own_pairs_only():
+    def run(method):
+        metrics = {
+            "base_new_task_accuracy": 0.3,
+            "n_new_task_prompts": 10,
+            "prior_scores": {"capitals": {"base": 1.0, "final": 0.9}},
+            "forgetting_per_prior": {"capitals": 0.1},
+        }
+        return {"task": "science", "method": method, "metrics": metrics, "config": {}}
+
+    result = {"methods": {"rl": _frontier(0.3, 0.6), "dpo-nll": _frontier(0.5, 0.9)}}
+    records = [run("rl"), run("dpo-nll")]
+    counts = lambda task, n: {"mean": 4.0}  # noqa: E731
+    name = "frontiers of each compared pair overlap in accuracy"
+    partial = task_conditions("science", records, result, {}, counts, ["rl", "reinforce", "dpo-nll"])
+    assert partial[name] == "rl–dpo-nll 0.100 ✗, reinforce–dpo-nll no runs ✗"  # reinforce planned, never run
+    everything = task_conditions("science", records, result, {}, counts)
+    assert everything[name].startswith("rl–sft no runs ✗, reinforce–sft no runs ✗")
+    assert "rl–dpo-nll 0.100 ✗" in everything[name]
