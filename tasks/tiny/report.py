@@ -98,7 +98,7 @@ def _design_check(records: list[dict[str, Any]], result: dict[str, Any], plan: P
 
 
 def _grid(plan: Plan) -> str:
-    """The plan's grid in words (with per-task budgets, `_budget_table` gives the values)."""
+    """The plan's grid in words (with per-task budgets, `budget_table` gives the values)."""
     if not plan.curve_budgets:
         return grid_text(plan)
     return (
@@ -118,16 +118,22 @@ def _plateau(task: str, method: str) -> int | None:
     return sweep_design.PLATEAU_BUDGETS.get(task, {}).get(method)
 
 
-def _budget_table(plan: Plan) -> list[str]:
-    """Per method and task, the run's step budget b (the plateau budget B it was cut from) and learning rates."""
+def budget_table(plan: Plan, runs: list[dict[str, Any]]) -> list[str]:
+    """Per method and task, the run's step budget b (the plateau budget B it was cut from), learning rates, and the
+    minutes its runs took, summed over their wall times (what that arm adds to a sweep run from nothing, ×1/jobs)."""
     if not plan.curve_budgets:
         return []
-    lines = ["", "| method | " + " | ".join(f"{t}: b (B); learning rates" for t in plan.tasks) + " |"]
-    lines.append("|---|" + "---|" * len(plan.tasks))
+    minutes: dict[tuple[str, str], float] = {}
+    for r in runs:
+        key = (r["task"], r["method"])
+        minutes[key] = minutes.get(key, 0.0) + r["provenance"]["wall_seconds"] / 60
+    header = " | ".join(f"{t}: b (B); learning rates; run minutes" for t in plan.tasks)
+    lines = ["", f"| method | {header} |", "|---|" + "---|" * len(plan.tasks)]
     for m in plan.methods:
         cells = [
             f"{_steps(plan, t, m)} ({'—' if _plateau(t, m) is None else _plateau(t, m)});"
-            f" {', '.join(plan.grid_for(m, t).get('optim.lr', []))}"
+            f" {', '.join(plan.grid_for(m, t).get('optim.lr', []))};"
+            + (f" {minutes[(t, m)]:.1f}" if (t, m) in minutes else " —")
             for t in plan.tasks
         ]
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
@@ -195,7 +201,7 @@ def render(
         f" took {seconds['total'] / 60:.1f} min (runs already on disk are reused, not rerun), on {os.cpu_count()} CPU"
         f" cores with a load average of {seconds['load']['start']:.1f} at the start and {seconds['load']['end']:.1f}"
         " at the end.",
-        *_budget_table(plan),
+        *budget_table(plan, runs),
         "",
         "## Design check: the paper's conditions on each task",
         "",

@@ -109,3 +109,19 @@ def test_a_partial_plan_reports_only_the_claims_of_its_own_methods():
         "rl < dpo-nll",
         "reinforce < dpo-nll",
     }
+
+
+def test_the_budget_table_sums_each_arm_s_run_minutes():
+    from razorbench.tasks.tiny.report import budget_table
+    from razorbench.tasks.tiny.reproduce import TINY
+
+    plan = TINY.only(["rl", "dpo-nll"])
+
+    def run(task, method, seconds):
+        return {"task": task, "method": method, "provenance": {"wall_seconds": seconds}}
+
+    runs = [run("science", "rl", 60.0), run("science", "rl", 90.0), run("tool", "dpo-nll", 30.0)]
+    cells = [line.strip("| ").split(" | ") for line in budget_table(plan, runs)[3:]]
+    rows = {row[0]: dict(zip(plan.tasks, row[1:], strict=True)) for row in cells}
+    assert rows["rl"]["science"].endswith("; 2.5") and rows["rl"]["tool"].endswith("; —")
+    assert rows["dpo-nll"]["tool"].endswith("; 0.5") and rows["dpo-nll"]["science"].endswith("; —")
