@@ -82,7 +82,7 @@ def test_curve_budgets_make_three_configurations_of_each_run_and_the_report_meas
     assert all(len(f["points"]) == 3 and all(p["seeds"] == 2 for p in f["points"]) for f in frontiers.values())
     report = (tmp_path / "REPRO.md").read_text()
     assert "- Runs: 4 (12 configurations with their curve points)" in report
-    assert "| sft | 6 (275); 3e-4 |" in report  # b and the plateau budget B of sweep_design
+    assert "| sft | 6 (275); 3e-4; " in report  # b and the plateau budget B of sweep_design, then its run minutes
     assert "| base accuracy | 0.10 – 0.50 |" in report
     assert "frontiers of each compared pair overlap in accuracy" in report
 
