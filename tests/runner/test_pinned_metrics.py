@@ -4,10 +4,11 @@ tests/runner/pinned_metrics.json.
 What counts answers is compared exactly: new-task accuracy, prior scores, forgetting, prompt counts. A sampled token
 or a scored answer that changes moves them by at least one answer (1/200 of the tiny track's accuracy). The
 continuous metrics (KLs, total variation, weight change, representation drift) are compared to `CONTINUOUS_REL`:
-float kernels round differently on different CPUs (AVX2 against AVX-512, and the run's few hundred optimizer steps
-carry the difference along), measured up to 1.3e-4 relative (the toy run's forward KL) between the machine that
-recorded them and an AMD EPYC (Zen 4) one, with every count equal. A change to how they are computed (a different
-normalisation, a token left out) moves them by far more than 1e-3.
+float kernels round differently on different CPUs (and the run's optimizer steps carry the difference along),
+measured up to 1.3e-4 relative (the toy run's forward KL) between the machine that
+recorded them and an AMD EPYC (Zen 4) one, with every count equal (`python tests/runner/test_pinned_metrics.py
+compare`, docs/PINNED-METRICS-drift.md). A change to how they are computed (a different normalisation, a token
+left out) moves them by far more than 1e-3.
 
 The toy entry was recorded at commit 7a16187 (before the "Tracks as plug-ins" move); the tiny entries were
 re-recorded for tiny track v2 (the redesigned model and tasks, docs/TINY-TRACK.md) by
@@ -86,5 +87,26 @@ def repin(track: str) -> None:
     PINNED_FILE.write_text(json.dumps(pinned, indent=1) + "\n")
 
 
+def compare() -> None:
+    """Print, per case and metric, how far a fresh run on this machine is from the pinned value (relative), and
+    whether every count is equal: what `CONTINUOUS_REL` was set from (output: docs/PINNED-METRICS-drift.md)."""
+    import platform
+
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
+    names = [line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")]
+    print(f"# Pinned metrics against a fresh run on this machine ({names[0] if names else platform.machine()})\n")
+    print("`python tests/runner/test_pinned_metrics.py compare`; relative difference |fresh − pinned| / |pinned|.\n")
+    print("| case | metric | pinned | fresh | relative |\n|---|---|---|---|---|")
+    for case in CASES:
+        with tempfile.TemporaryDirectory() as tmp:
+            metrics = run_metrics(*case, Path(tmp))
+        pinned = PINNED["/".join(case)]
+        same = {k: v["final"] for k, v in metrics["prior_scores"].items()} == pinned["prior_scores"]
+        print(f"| {'/'.join(case)} | prior scores | | | {'equal' if same else 'DIFFER'} |")
+        for key in FLOAT_KEYS:
+            rel = abs(metrics[key] - pinned[key]) / max(abs(pinned[key]), 1e-12)
+            print(f"| {'/'.join(case)} | {key} | {pinned[key]:.10g} | {metrics[key]:.10g} | {rel:.2e} |")
+
+
 if __name__ == "__main__":
-    repin(sys.argv[1])
+    compare() if sys.argv[1] == "compare" else repin(sys.argv[1])
