@@ -43,7 +43,9 @@ def test_wheel_installs_lists_runs_submits_and_builds_the_leaderboard(tmp_path):
         "import importlib.util, razorbench, razorbench.tasks.tiny.science, razorbench.methods.rl, pathlib;"
         "assert importlib.util.find_spec('tasks') is None and importlib.util.find_spec('methods') is None;"
         "assert 'site-packages' in razorbench.__file__, razorbench.__file__;"
-        "from razorbench.tasks.tiny import MODEL_DIR; assert (MODEL_DIR / 'model.safetensors').exists()"
+        "from razorbench.tasks.tiny import MODEL_DIR; assert (MODEL_DIR / 'model.safetensors').exists();"
+        # The tracks' experiments ship too: `razorbench reproduce` loads them through the track's hook.
+        "import razorbench.tasks.tiny.experiments.reproduce, razorbench.tasks.toy.experiments.reproduce"
     )
     subprocess.run([str(python), "-c", check], check=True, cwd=tmp_path, env=env)
     out = subprocess.run(

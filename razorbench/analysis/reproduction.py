@@ -15,12 +15,13 @@
    is "reproduced" when the expected method forgets less on average over the levels and no level shows a
    significant reversal (95% intervals over seeds disjoint), "not reproduced" otherwise, and "not testable" when
    the frontiers share no accuracy range at least `MIN_RANGE` wide.
-4. Write `analysis.json`, `findings.json` and plots beside the sweeps, and the report: `razorbench.tasks.toy.reproduce`
-   (ParityMNIST, docs/REPRODUCTION.md) and `razorbench.tasks.tiny.reproduce` (the tiny LM, docs/REPRODUCTION-tiny.md).
+4. Write `analysis.json`, `findings.json` and plots beside the sweeps, and the report:
+   `razorbench.tasks.toy.experiments.reproduce` (ParityMNIST, docs/REPRODUCTION.md) and
+   `razorbench.tasks.tiny.experiments.reproduce` (the tiny LM, docs/REPRODUCTION-tiny.md).
 
 This module holds the steps every track's reproduction shares; `razorbench.analysis.report` the report pieces
-(provenance line, forgetting-law, frontier and pair tables, notes). A track's `reproduce.py` keeps its plans and
-its own report sections.
+(provenance line, forgetting-law, frontier and pair tables, notes). A track's `experiments/reproduce.py` keeps its
+plans and its own report sections.
 Every number in a report is computed from the records: rerunning the command rewrites it.
 """
 

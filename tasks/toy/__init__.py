@@ -18,6 +18,6 @@ TRACK = register_track(
         tasks=(f"{__name__}.parity_mnist", f"{__name__}.fashion_mnist"),
         policy_loader=f"{__name__}.policy:ToyPolicy.load",
         pretrain=f"{__name__}.pretrain_command:main",
-        reproduce=f"{__name__}.reproduce:main",
+        reproduce=f"{__name__}.experiments.reproduce:main",
     )
 )

@@ -31,14 +31,15 @@ from razorbench.analysis.reproduction import (
     write_findings,
     write_report,
 )
-from razorbench.tasks.tiny import sweep_design
-from razorbench.tasks.tiny.report import render
+from razorbench.tasks.tiny.experiments import sweep_design
+from razorbench.tasks.tiny.experiments.report import render
 
 TRACK = "tiny"
 
-# Step 4 of the tiny-track issue, as fixed in docs/TINY-TRACK.md before it ran (`tasks/tiny/sweep_design.py`):
-# per task and method, one run of b steps (B cut to fit 90 min) per learning rate and seed, whose curve points at
-# ⅓·b and ⅔·b are read as the runs stopped there; learning rates {0.3, 1, 3} × each method's own; 3 seeds.
+# Step 4 of the tiny-track issue, as fixed in docs/TINY-TRACK.md before it ran
+# (`tasks/tiny/experiments/sweep_design.py`): per task and method, one run of b steps (B cut to fit 90 min) per
+# learning rate and seed, whose curve points at ⅓·b and ⅔·b are read as the runs stopped there; learning rates
+# {0.3, 1, 3} × each method's own; 3 seeds.
 TINY = Plan(
     methods={m: [] for m in sweep_design.SWEEP_METHODS},
     grid={},

@@ -217,7 +217,7 @@ def test_every_method_runs_two_steps_on_the_toy(method, data_dir, cache_dir, tmp
 
 @pytest.mark.slow
 def test_reduced_reproduction_grpo_forgets_less_than_sft_at_matched_accuracy(data_dir, tmp_path):
-    from razorbench.tasks.toy.reproduce import REDUCED, reproduce_toy
+    from razorbench.tasks.toy.experiments.reproduce import REDUCED, reproduce_toy
 
     out = reproduce_toy(str(data_dir), tmp_path / "runs", tmp_path / "REPRODUCTION.md", plan=REDUCED)
     pair = out["findings"]["rl_vs_sft"]

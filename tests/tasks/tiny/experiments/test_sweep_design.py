@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from razorbench.runner.run import resolve
-from razorbench.tasks.tiny import sweep_design
-from razorbench.tasks.tiny.conditions import most_accurate_forgetting, overlap, task_conditions
+from razorbench.tasks.tiny.experiments import sweep_design
+from razorbench.tasks.tiny.experiments.conditions import most_accurate_forgetting, overlap, task_conditions
 
 
 @pytest.mark.parametrize("method", ["sft", "rl", "reinforce", "oracle-sft", "dpo-nll"])
