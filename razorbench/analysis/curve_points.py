@@ -22,7 +22,7 @@ _CURVE_ONLY = ("response_entropy", "token_entropy", "distinct_responses", "disti
 
 
 def point_record(record: dict[str, Any], point: dict[str, Any]) -> dict[str, Any]:
-    """The record of `record`'s run stopped at curve point `point` (a step before its last)."""
+    """The record of `record`'s run stopped at curve point `point` (a step before its last; 0 is the base)."""
     step = int(point["step"])
     base = record["metrics"]["prior_scores"]
     priors = {
@@ -53,11 +53,30 @@ def point_record(record: dict[str, Any], point: dict[str, Any]) -> dict[str, Any
     return out
 
 
-def with_curve_points(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each record, preceded by the records of its non-zero curve points before its last step."""
+def base_point(record: dict[str, Any]) -> dict[str, Any]:
+    """The step-0 point of `record`'s run: the base policy as its evaluation measured it (no update yet, so no
+    divergence and no forgetting). Its curve's step 0 where the run kept one, else read from its base scores."""
+    step0 = next((p for p in record.get("curve", []) if p["step"] == 0), None)
+    if step0 is None:
+        m = record["metrics"]
+        step0 = {
+            "step": 0,
+            "new_task_accuracy": m["base_new_task_accuracy"],
+            "prior_scores": {name: s["base"] for name, s in m["prior_scores"].items()},
+            "forward_kl": 0.0,
+            "forward_kl_per_token": 0.0,
+        }
+    return point_record(record, step0)
+
+
+def with_curve_points(records: list[dict[str, Any]], *, base: bool = False) -> list[dict[str, Any]]:
+    """Each record, preceded by the records of its non-zero curve points before its last step; with `base`, by its
+    step-0 point too (a frontier that starts at the base, as the leaderboard reads it; a law fit leaves it out,
+    since every run's step 0 is the same point (0, 0))."""
     out = []
     for record in records:
         last = record["config"]["trainer"]["max_steps"]
+        out += [base_point(record)] if base else []
         out += [point_record(record, p) for p in record.get("curve", []) if 0 < p["step"] < last]
         out.append(record)
     return out

@@ -60,12 +60,26 @@ class Track:
     policy_loader: str = CAUSAL_LM_LOADER
     pretrain: str | None = None
     reproduce: str | None = None
+    run_defaults: str | None = None
+    """A YAML of run settings for every run on the track (evaluation sizes, precision, sampling), merged right above
+    razorbench's defaults: a track sized for its model without touching any other track's settings."""
+    method_defaults: str | None = None
+    """A folder of `<method>.yaml` files (budgets, rates) that replace the method's own YAML (which holds the tiny
+    track's defaults) on this track; a method without a file there keeps its own."""
 
     @property
     def recorded_sha256(self) -> str | None:
         """The sha256 recorded beside an embedded model (its `SHA256` file), else None."""
         recorded = Path(self.model) / "SHA256"
         return recorded.read_text().split()[0] if self.embedded and recorded.is_file() else None
+
+    def method_yaml(self, method: str, own: Path | None) -> Path | None:
+        """The YAML of `method`'s defaults on this track: the track's own file where it has one, else `own`."""
+        if self.method_defaults is not None:
+            path = Path(self.method_defaults) / f"{method}.yaml"
+            if path.is_file():
+                return path
+        return own
 
     def load_policy(self, path: str | None = None, *, data_dir: str | None = None) -> Policy:
         """The track's policy saved at `path` (default: the track's model)."""

@@ -2,7 +2,10 @@
 
 Merge order, later wins (stated once, here):
 
-    RunConfig defaults  <-  task YAML  <-  method YAML  <-  --config FILE  <-  key=value overrides
+    RunConfig defaults  <-  track YAML  <-  task YAML  <-  method YAML  <-  --config FILE  <-  key=value overrides
+
+The track YAML (`Track.run_defaults`) sizes every run of a track for its model; the method YAML is the track's own
+file for the method where it has one (`Track.method_defaults`), else the one beside the method.
 
 The schema is typed: `RunConfig` below for the shared sections (the same key names for every method:
 `optim.lr`, `trainer.max_steps`, `seed`, ...), the method's `Config` dataclass for `method:` and the
@@ -193,6 +196,8 @@ def compose(
     method_yaml: Path | None,
     config_file: str | None = None,
     overrides: list[str] | tuple[str, ...] = (),
+    *,
+    track_yaml: Path | str | None = None,
 ) -> DictConfig:
     """Build the resolved run config in the merge order of the module docstring."""
     schema = OmegaConf.structured(RunConfig)
@@ -200,7 +205,13 @@ def compose(
     schema.task = OmegaConf.structured(task_config)
     OmegaConf.set_struct(schema, True)  # unknown keys are errors from here on
     layers = []
-    for path, what in ((task_yaml, "task YAML"), (method_yaml, "method YAML"), (config_file, "--config file")):
+    sources = (
+        (track_yaml, "track YAML"),
+        (task_yaml, "task YAML"),
+        (method_yaml, "method YAML"),
+        (config_file, "--config file"),
+    )
+    for path, what in sources:
         if path is not None:
             layer = _yaml(path, what)
             if path is config_file:

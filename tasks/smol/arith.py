@@ -1,0 +1,94 @@
+"""New tasks `arith2` and `arith3` (smol track): integer addition and subtraction, a short verifiable answer.
+
+"What is 47 + 38?" or "What is 83 - 29?", with two-digit (`arith2`) or three-digit (`arith3`) operands, the
+subtraction's result never negative. Like the paper's math task, it is verifiable and admits many correct responses:
+any wording whose last integer is the result ("47 + 38 = 85.", "The answer is 85", "85") is correct, so a method can
+solve it near to or far from the base policy's own phrasing. The reference answer (the SFT target) is "47 + 38 = 85.".
+
+Why a new task: at 135M parameters the paper track's tasks sit at or near zero / chance (docs/SMOL-VIABILITY.md
+measures each); two-digit arithmetic is a capability the model half has, with room to learn and a signal for RL.
+
+Items: a fixed seeded draw (seed 2024 + digits) of 2,400 distinct problems, half additions, half subtractions;
+the first 400 are `eval`, the rest `train`. No prior of the track asks for arithmetic.
+
+Changelog: v1, first version.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import ClassVar
+
+from razorbench.api.registry import register_task
+from razorbench.api.task import Example, Task
+from razorbench.tasks.paper.lmeval import PaperTaskConfig
+
+PROBLEMS = 2400
+EVAL = 400
+_INTEGER = re.compile(r"-?\d[\d,]*")
+
+
+def last_integer(response: str) -> int | None:
+    """The last integer written in `response` (thousands separators allowed), or None if there is none."""
+    found = _INTEGER.findall(response)
+    if not found:
+        return None
+    digits = found[-1].replace(",", "")
+    return int(digits) if digits.lstrip("-") else None
+
+
+def problems(digits: int, count: int, seed: int) -> list[tuple[int, str, int]]:
+    """`count` distinct (a, op, b) problems with `digits`-digit operands, in a seeded order; a >= b for '-'."""
+    rng = random.Random(seed)
+    low, high = 10 ** (digits - 1), 10**digits - 1
+    seen: set[tuple[int, str, int]] = set()
+    out: list[tuple[int, str, int]] = []
+    while len(out) < count:
+        op = "+" if len(out) % 2 == 0 else "-"
+        a, b = rng.randint(low, high), rng.randint(low, high)
+        if op == "-" and a < b:
+            a, b = b, a
+        if (a, op, b) not in seen:
+            seen.add((a, op, b))
+            out.append((a, op, b))
+    return out
+
+
+class Arithmetic(Task):
+    """Two-operand integer addition and subtraction; the response's last integer is checked."""
+
+    kind = "new"
+    Config = PaperTaskConfig  # the smol track shares the paper track's prior settings (lm-eval priors)
+    SPLITS = ("train", "eval")
+    digits: ClassVar[int] = 2
+
+    def _examples(self, split: str) -> list[Example]:
+        if "_items" not in self.__dict__:
+            items = []
+            for i, (a, op, b) in enumerate(problems(self.digits, PROBLEMS, seed=2024 + self.digits)):
+                result = a + b if op == "+" else a - b
+                items.append(
+                    Example(
+                        f"{self.digits}d-{i}", f"What is {a} {op} {b}?", f"{a} {op} {b} = {result}.", {"result": result}
+                    )
+                )
+            self._items = {"eval": items[:EVAL], "train": items[EVAL:]}
+        return self._items[split]
+
+    def verify(self, response: str, example: Example) -> bool:
+        return last_integer(response) == example.meta["result"]
+
+
+@register_task("arith2", track="smol")
+class Arithmetic2(Arithmetic):
+    """Two-digit operands (10-99)."""
+
+    digits = 2
+
+
+@register_task("arith3", track="smol")
+class Arithmetic3(Arithmetic):
+    """Three-digit operands (100-999)."""
+
+    digits = 3
