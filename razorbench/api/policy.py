@@ -13,8 +13,11 @@ import copy
 import functools
 import hashlib
 import inspect
+import json
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -36,6 +39,36 @@ _MODEL_FILES = (
     "tokenizer_config.json",
     "chat_template.jinja",
 )
+
+
+# A prompt: the text of one user turn, or a conversation as chat messages [{"role": ..., "content": ...}, ...] (the
+# "conversational" format of TRL's datasets), which the tokenizer's chat template renders.
+Prompt = str | list[dict[str, Any]]
+
+
+def conversation_key(messages: Any) -> tuple[str, str]:
+    """A hashable key for a conversation (a list of {"role", "content"} messages); anything else that is not a string
+    is refused with one line saying what a prompt may be.
+
+    >>> conversation_key([{"role": "user", "content": "2+2?"}])
+    ('messages', '[["user", "2+2?"]]')
+    >>> conversation_key(("2+2?",))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: a prompt is a string (one user turn) or a list of {"role", "content"} messages ... not tuple ('2+2?',)
+    """
+    if (
+        not isinstance(messages, list)
+        or not messages
+        or not all(isinstance(m, dict) and isinstance(m.get("role"), str) and "content" in m for m in messages)
+    ):
+        raise TypeError(
+            'a prompt is a string (one user turn) or a list of {"role", "content"} messages (TRL\'s conversational '
+            f"format), not {type(messages).__name__} {reprlib.repr(messages)}"
+        )
+    # Content may be a string or a list of parts ({"type": "text", "text": ...}): JSON keys both. The tag keeps the key
+    # apart from every string prompt.
+    return "messages", json.dumps([[m["role"], m["content"]] for m in messages])
 
 
 @functools.cache
@@ -125,7 +158,8 @@ class Policy(torch.nn.Module):
         self.tokenizer = tokenizer
         self.name = name
         self.sha256 = sha256
-        self._prompt_ids: dict[str, list[int]] = {}  # chat-templated prompt -> ids, so a step never re-tokenises
+        # prompt (or conversation_key) -> chat-templated ids, so a step never re-tokenises
+        self._prompt_ids: dict[str | tuple[str, str], list[int]] = {}
 
     @classmethod
     def load(cls, path: str, dtype: torch.dtype = torch.float32) -> Policy:
@@ -165,15 +199,16 @@ class Policy(torch.nn.Module):
     def pad_token_id(self) -> int:
         return self.tokenizer.pad_token_id
 
-    def prompt_ids(self, prompt: str) -> list[int]:
-        """Token ids of `prompt` as a user turn, chat template applied, ending where the response starts."""
-        ids = self._prompt_ids.get(prompt)
+    def prompt_ids(self, prompt: Prompt) -> list[int]:
+        """Token ids of `prompt`, chat template applied, ending where the response starts: a string is one user turn;
+        a list of {"role", "content"} messages (TRL's conversational format) is the conversation so far."""
+        key = prompt if isinstance(prompt, str) else conversation_key(prompt)
+        ids = self._prompt_ids.get(key)
         if ids is None:
-            text = self.tokenizer.apply_chat_template(
-                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
-            )
+            messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
+            text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
             ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-            self._prompt_ids[prompt] = ids
+            self._prompt_ids[key] = ids
         return ids
 
     def response_ids(self, response: str) -> list[int]:

@@ -7,7 +7,9 @@ so transformers' Trainer and TRL's trainers (SFTTrainer, GRPOTrainer, ...) take 
     trainer.train()
     monitor.monitor.checks    # [{step, forward_kl, forward_kl_per_token, forgetting, ...}, ...]
 
-At the start of training (the model is still π0) it samples one response per prompt from the model, seeded and
+`prompts` are strings (one user turn each) or conversations (lists of {"role", "content"} messages, TRL's
+conversational format, e.g. a GRPO dataset's `prompt` column), rendered by the tokenizer's chat template. At the
+start of training (the model is still π0) it samples one response per prompt from the model, seeded and
 without touching the training RNG, or takes `samples` given (e.g. a razorbench base evaluation's KL samples), and
 caches π0's side (`razorbench.monitor.reference`). Each check goes into `state.log_history` (saved with every
 checkpoint in trainer_state.json) and, once attached, to the trainer's other callbacks' `on_log` (its loggers); a budget
@@ -16,12 +18,13 @@ crossed with action "stop" ends training with a checkpoint (`should_save`, `shou
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import torch
 from transformers import TrainerCallback
 
-from razorbench.api.policy import Policy
+from razorbench.api.policy import Policy, Prompt, conversation_key
 from razorbench.monitor.budget import Budget
 from razorbench.monitor.forecast import Law
 from razorbench.monitor.monitor import KLMonitor
@@ -31,10 +34,23 @@ from razorbench.sampling.hf import HFSampler
 SAMPLE_SEED = 1234 + 7919  # razorbench's default eval.seed and its KL samples' offset
 
 
+def monitor_prompts(prompts: Iterable[Prompt]) -> list[Prompt]:
+    """The prompts as a list, each a string or a conversation (a list of {"role", "content"} messages, as TRL's
+    conversational datasets hold them: `dataset["prompt"]`); anything else is refused here, before training, in one
+    line that says what to pass."""
+    if isinstance(prompts, str | dict):
+        raise TypeError(f"prompts is one {type(prompts).__name__}; pass a list of prompts (strings or conversations)")
+    prompts = list(prompts)
+    for prompt in prompts:
+        if not isinstance(prompt, str):
+            conversation_key(prompt)  # raises TypeError naming what a prompt may be
+    return prompts
+
+
 class ForwardKLTrainerCallback(TrainerCallback):
     def __init__(
         self,
-        prompts: list[str] | None,
+        prompts: Iterable[Prompt] | None,
         tokenizer: Any,
         *,
         every: int = 10,
@@ -54,6 +70,8 @@ class ForwardKLTrainerCallback(TrainerCallback):
             raise ValueError("give the monitor either prompts (it samples π0's responses) or samples, not both")
         if tokenizer.pad_token_id is None:
             raise ValueError("the tokenizer has no pad token: set tokenizer.pad_token (e.g. to its eos_token)")
+        if prompts is not None:
+            prompts = monitor_prompts(prompts)
         self.prompts, self.samples, self.tokenizer = prompts, samples, tokenizer
         self.sampling = {"max_new_tokens": max_new_tokens, "temperature": temperature, "seed": seed}
         self.settings = settings or MonitorSettings()
