@@ -12,8 +12,8 @@ on groups of whole sequences of at most `chunk_size` tokens, whose response posi
 and the LM heads are applied to the final hidden states of at most `chunk_positions(chunk_size, vocab)` response
 positions at a time (fewer than `chunk_size` when the vocabulary is large, so that a chunk's logits stay under
 128 MiB per policy in float32). This takes logits = `get_output_embeddings()(base_model(...) hidden state)`, as in
-Llama and Qwen2; a model that transforms its logits after the head (Gemma 2's soft-capping) would need the full
-forward instead.
+Llama and Qwen2, reached through PEFT, DDP and compile wrappers by `razorbench.api.model_parts`; a model that
+transforms its logits after the head (Gemma 2's soft-capping) would need the full forward instead.
 
 The same pass also gives two predictors the paper compared against (at the same base-sampled prefixes):
 the reverse KL Σ_v π(v)[log π(v) − log π0(v)] and the total variation ½ Σ_v |π0(v) − π(v)|, both summed
@@ -27,6 +27,7 @@ import torch
 from torch import Tensor
 from torchmetrics import Metric
 
+from razorbench.api.model_parts import decoder, output_head
 from razorbench.api.policy import Policy, SequenceBatch
 from razorbench.metrics.kl_estimators import ESTIMATORS, kl_estimates
 
@@ -116,7 +117,7 @@ def sequence_divergences(
         past it. The final hidden states of scored positions wait until they fill a chunk: every chunk but the
         last is full, and at most two chunks' hidden states are held at once.
     """
-    ref_head, head = reference.model.get_output_embeddings(), policy.model.get_output_embeddings()
+    ref_head, head = output_head(reference.model), output_head(policy.model)
     positions = chunk_positions(chunk_size, head.weight.shape[0])
     sums = torch.zeros(len(DIVERGENCES), batch.input_ids.shape[0], dtype=torch.float32, device=batch.input_ids.device)
     estimates = torch.zeros(len(ESTIMATORS), sums.shape[1], dtype=torch.float64, device=sums.device)
@@ -146,8 +147,8 @@ def sequence_divergences(
             "input_ids": batch.input_ids[start:stop, :width],
             "attention_mask": batch.attention_mask[start:stop, :width],
         }
-        ref_hidden = reference.model.base_model(**inputs, use_cache=False).last_hidden_state[rows, cols]
-        hidden = policy.model.base_model(**inputs, use_cache=False).last_hidden_state[rows, cols]
+        ref_hidden = decoder(reference.model)(**inputs, use_cache=False).last_hidden_state[rows, cols]
+        hidden = decoder(policy.model)(**inputs, use_cache=False).last_hidden_state[rows, cols]
         # Position t predicts token t + 1: the sampled response token whose log-ratio the estimates take.
         tokens = batch.input_ids[start:stop][rows, cols + 1]
         pending.append((rows + start, tokens, ref_hidden, hidden))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from razorbench.api.model_parts import decoder
 from razorbench.api.policy import Policy, SequenceBatch
 from razorbench.util.distributed import full_weights
 
@@ -75,6 +76,6 @@ def linear_cka(x: Tensor, y: Tensor) -> float:
 @torch.no_grad()
 def mean_hidden_state(policy: Policy, batch: SequenceBatch) -> Tensor:
     """The final hidden state averaged over each sequence's tokens: (B, H)."""
-    hidden = policy.model.base_model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state
+    hidden = decoder(policy.model)(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state
     mask = batch.attention_mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from razorbench.api.model_parts import decoder, output_head
 from razorbench.api.policy import Policy
 from razorbench.metrics.kl import SequenceDivergence, chunk_positions, row_groups, token_divergences
 from razorbench.runner.evaluate import divergences
@@ -41,7 +42,7 @@ class MonitorSettings:
 def cache_bytes(policy: Policy, samples: list[dict[str, Any]]) -> int:
     """Bytes of π0's float32 log-probability table over the monitor set: one row of the vocabulary per scored
     position (every response token but the first one predicted from the prompt's last token counts too)."""
-    vocab = policy.model.get_output_embeddings().weight.shape[0]
+    vocab = output_head(policy.model).weight.shape[0]
     return sum(len(s["response_ids"]) for s in samples) * vocab * 4
 
 
@@ -94,7 +95,7 @@ class ReferenceSide:
     def _groups(self, policy: Policy, batch) -> list[tuple[int, Tensor, Tensor, dict[str, Tensor]]]:
         """Per group of `razorbench.metrics.kl.row_groups`: (first row, rows, cols, model inputs) of its scored
         positions (position t predicts response token t + 1)."""
-        positions = chunk_positions(self.settings.kl_chunk_size, policy.model.get_output_embeddings().weight.shape[0])
+        positions = chunk_positions(self.settings.kl_chunk_size, output_head(policy.model).weight.shape[0])
         out = []
         for start, stop, width in row_groups(batch, self.settings.kl_chunk_size, positions):
             rows, cols = batch.response_mask[start:stop, 1:width].bool().nonzero(as_tuple=True)
@@ -108,11 +109,11 @@ class ReferenceSide:
 
     @torch.no_grad()
     def _log_probs(self, policy: Policy, batch) -> list[Tensor]:
-        head = policy.model.get_output_embeddings()
+        head = output_head(policy.model)
         positions = chunk_positions(self.settings.kl_chunk_size, head.weight.shape[0])
         tables = []
         for _, rows, cols, inputs in self._groups(policy, batch):
-            hidden = policy.model.base_model(**inputs, use_cache=False).last_hidden_state[rows, cols]
+            hidden = decoder(policy.model)(**inputs, use_cache=False).last_hidden_state[rows, cols]
             chunks = [head(hidden[i : i + positions]).float().log_softmax(-1) for i in range(0, len(rows), positions)]
             tables.append(torch.cat(chunks))
         return tables
@@ -131,13 +132,13 @@ class ReferenceSide:
             policy.model.train(was_training)
 
     def _from_table(self, policy: Policy) -> dict[str, float]:
-        head = policy.model.get_output_embeddings()
+        head = output_head(policy.model)
         positions = chunk_positions(self.settings.kl_chunk_size, head.weight.shape[0])
         metric = SequenceDivergence()
         for batch, tables in zip(self._batches(policy), self.table, strict=True):
             sums = torch.zeros(batch.input_ids.shape[0], dtype=torch.float32, device=batch.input_ids.device)
             for (start, rows, cols, inputs), ref_logp in zip(self._groups(policy, batch), tables, strict=True):
-                hidden = policy.model.base_model(**inputs, use_cache=False).last_hidden_state[rows, cols]
+                hidden = decoder(policy.model)(**inputs, use_cache=False).last_hidden_state[rows, cols]
                 for i in range(0, len(rows), positions):
                     kl = token_divergences(ref_logp[i : i + positions], head(hidden[i : i + positions]))["forward_kl"]
                     sums.index_add_(0, rows[i : i + positions] + start, kl)
