@@ -19,7 +19,7 @@
 A command module imports what is heavy (torch, Lightning, transformers) inside its function, so `razorbench --help`,
 `razorbench list` and `razorbench <command> --help` answer at once. Bad input (an unknown method, task or config
 key, a value of the wrong type) ends with one line on stderr naming the bad value and the valid choices, and exit
-status 2.
+status 2. `key=value` overrides may stand anywhere on a command line, between options too (`razorbench.cli.parser`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import importlib
 
 from razorbench.api.registry import UnknownNameError
 from razorbench.cli.console import print_error
+from razorbench.cli.parser import CommandParser
 from razorbench.util.errors import ConfigError, RunBusy, RunFailure, UsageError
 
 # Command modules in the order `--help` lists them; each has `add_parser(subparsers)`.
@@ -36,9 +37,7 @@ COMMANDS = ("run", "eval", "sweep", "analyze", "compare", "listing", "submit", "
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="razorbench", description="The open benchmark for forgetting in LLM post-training."
-    )
+    parser = CommandParser(prog="razorbench", description="The open benchmark for forgetting in LLM post-training.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         importlib.import_module(f"razorbench.cli.{name}").add_parser(sub)

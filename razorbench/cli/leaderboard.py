@@ -16,9 +16,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     make = actions.add_parser(
         "make", help="run the protocol's grid and seeds for methods (resumable) and write their submissions"
     )
-    make.add_argument(
-        "items", nargs="+", metavar="METHOD|key=value", help="registered methods, and training overrides (key=value)"
-    )
+    make.add_argument("methods", nargs="+", metavar="METHOD", help="registered methods")
+    make.add_argument("overrides", nargs="*", metavar="key=value", help="training overrides, e.g. optim.lr=1e-4")
     make.add_argument("--track", help="a track of the protocol (default: the default track)")
     make.add_argument("--tasks", help="comma-separated tasks (default: every task of the track in the protocol)")
     make.add_argument("--jobs", type=int, default=1, help="(task, method) sweeps run at once, in processes")
@@ -74,16 +73,15 @@ def _make(args: argparse.Namespace, submissions) -> None:
     from razorbench.leaderboard.make import make
     from razorbench.leaderboard.protocol import DEFAULT_PATH, load_protocol
 
-    methods = [item for item in args.items if "=" not in item]  # one list: argparse would not take two, options between
     make(
-        methods,
+        args.methods,
         protocol=load_protocol(DEFAULT_PATH),
         track=args.track or default_track(),
         tasks=args.tasks.split(",") if args.tasks else None,
         runs_dir=Path(args.runs_dir),
         submissions_dir=submissions,
         jobs=args.jobs,
-        extra=[item for item in args.items if "=" in item],
+        extra=list(args.overrides),
         link=args.link,
         authors=args.authors,
         log=console.print,
