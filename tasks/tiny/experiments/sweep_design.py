@@ -35,7 +35,8 @@ METHODS = ("sft", "rl", "reinforce", "simpo", "oracle-sft")
 # calibrated as SimPO was (accuracy curves only) and swept at the same cut; the step-4 runs are not rerun.
 STEP5_METHODS = ("dpo",)
 # Step 6: dpo-nll (DPO + the chosen answer's NLL), the offline arm with negatives that learns like SFT, calibrated
-# by the same rule (docs/TINY-TRACK-curves-dpo-nll.md) and swept at the same cut; steps 4 and 5 are not rerun.
+# by the same rule (its curves: docs/reports.md, "Superseded and calibration reports") and swept at the same cut; steps
+# 4 and 5 are not rerun.
 STEP6_METHODS = ("dpo-nll",)
 SWEEP_METHODS = (*METHODS, *STEP5_METHODS, *STEP6_METHODS)
 LR_FACTORS = (0.3, 1.0, 3.0)
