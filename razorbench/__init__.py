@@ -1,6 +1,6 @@
 """razorbench: the open benchmark for forgetting in LLM post-training.
 
-The core, by layer (a module imports from its own layer or the ones below; see README's Layout):
+The core, by layer (a module imports from its own layer or the ones below; see docs/contributing/layout.md):
 
 - `razorbench.util`: leaf helpers (atomic writes, fault points, the one-line errors, full weights from DDP/FSDP);
 - `razorbench.api`: what contributors subclass or call: `Task`, `Policy`, `Track`, the `Sampler` interface,

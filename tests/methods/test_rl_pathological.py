@@ -1,9 +1,9 @@
 """A GRPO step on the tiny track whose sampler emits pathological math answers finishes within the stated bound.
 
-The bound (README, "When things go wrong"): a response's check gets at most `Task.verify_timeout` seconds of CPU
-(and WALL_FACTOR times that of wall time), on up to one worker process per CPU, so the rewards of a step with S
-such responses take at most about ceil(S / workers) * WALL_FACTOR * verify_timeout on top of a normal step, and
-the others are not held; a response over its bound is wrong, and counted.
+The bound (docs/guides/troubleshooting.md, "A response that stalls its verifier"): a response's check gets at most
+`Task.verify_timeout` seconds of CPU (and WALL_FACTOR times that of wall time), on up to one worker process per CPU,
+so the rewards of a step with S such responses take at most about ceil(S / workers) * WALL_FACTOR * verify_timeout
+on top of a normal step, and the others are not held; a response over its bound is wrong, and counted.
 """
 
 from __future__ import annotations
