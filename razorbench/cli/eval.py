@@ -24,6 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--run-id", help="name of the record's folder (config key: run_id)")
     ev.add_argument("--config", help="a YAML file of config keys (eval.*, sampling.*, task.*)")
     ev.add_argument("--force", action="store_true", help="redo a checkpoint that already has a record")
+    ev.add_argument("--no-progress", action="store_true", help="no progress bars (logs and CI)")
     ev.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. eval.kl_prompts=50")
     ev.set_defaults(func=main)
 
@@ -31,7 +32,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> None:
     from rich.table import Table
 
-    from razorbench.cli.console import console
+    from razorbench.cli.console import console, disable_progress_bars
+
+    if args.no_progress:
+        disable_progress_bars()  # before the libraries are imported (below)
     from razorbench.runner.external import TRAJECTORY_METRICS, evaluate_checkpoints
     from razorbench.runner.records import summary_table
 

@@ -21,14 +21,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--output-dir", help="where runs/<run-id>/ goes (config key: output_dir)")
     run.add_argument("--run-id", help="name of the run (or sequence) directory (config key: run_id)")
     run.add_argument("--config", help="a YAML file of config keys, merged after the task and method YAML")
-    run.add_argument("--no-progress", action="store_true", help="no progress bar (logs and CI)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bars (logs and CI)")
     run.add_argument("--force", action="store_true", help="start a finished (or differently configured) run over")
     run.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. optim.lr=1e-4")
     run.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> None:
-    from razorbench.cli.console import console
+    from razorbench.cli.console import console, disable_progress_bars
+
+    if args.no_progress:
+        disable_progress_bars()  # before the libraries are imported (below)
     from razorbench.runner.records import summary_table
     from razorbench.runner.run import launcher_rank_zero, train_and_evaluate
 
