@@ -66,7 +66,12 @@ class KLMonitor:
             "cache": self.reference.mode,
             "n_prompts": len(self.reference.samples),
             "law": self.law.to_dict() if self.law else None,
-            "budget": {"kl": self.budget.kl, "forgetting": self.budget.forgetting, "action": self.budget.action},
+            "budget": {
+                "kl": self.budget.kl,
+                "forgetting": self.budget.forgetting,
+                "forgetting_bound": self.budget.forgetting_bound,
+                "action": self.budget.action,
+            },
             "checks": self.checks,
             "crossed": self.crossing,
             "seconds": self.seconds,

@@ -62,6 +62,7 @@ class ForwardKLTrainerCallback(TrainerCallback):
         kl_budget: float | None = None,
         forgetting_budget: float | None = None,
         action: str = "warn",
+        forgetting_bound: str = "upper",
         settings: MonitorSettings | None = None,
         cache: str = "auto",
         max_cache_bytes: int = DEFAULT_MAX_CACHE_BYTES,
@@ -77,7 +78,7 @@ class ForwardKLTrainerCallback(TrainerCallback):
         self.settings = settings or MonitorSettings()
         self.cache, self.max_cache_bytes = cache, max_cache_bytes
         self.every, self.law = every, law
-        self.budget = Budget(kl_budget, forgetting_budget, action)
+        self.budget = Budget(kl_budget, forgetting_budget, action, forgetting_bound)
         self.monitor: KLMonitor | None = None
         self.policy: Policy | None = None
         self._handler: Any = None

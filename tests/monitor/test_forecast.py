@@ -68,7 +68,7 @@ def test_budgets_name_what_was_crossed():
     budget = Budget(kl=1.0, forgetting=0.1, action="stop")
     assert budget.crossed({"forward_kl": 1.0, "forgetting": 0.1}) is None  # at the budget is not past it
     assert "kl_budget 1" in budget.crossed({"forward_kl": 1.5})
-    assert "forgetting_budget 0.1" in budget.crossed({"forward_kl": 0.5, "forgetting": 0.2})
+    assert "forgetting_budget 0.1" in budget.crossed({"forward_kl": 0.5, "forgetting": 0.05, "forgetting_high": 0.2})
     with pytest.raises(ConfigError, match="valid: warn, stop"):
         Budget(action="halt")
     with pytest.raises(ConfigError, match="monitor.kl_budget=-1"):
