@@ -3,7 +3,7 @@ sampled from π0, exactly as `razorbench.runner.evaluate.divergences` measures i
 sequences, the same groups and chunks of `razorbench.metrics.kl`, the same `token_divergences`).
 
 Two ways to hold π0, chosen by memory:
-- "logprobs": π0's log-probabilities over the whole vocabulary at every scored response position, computed once
+- "logprobs": π0's logits over the whole vocabulary at every scored response position, computed once
   (in chunks of at most `chunk_positions` positions) and kept on the policy's device. A check is then one forward
   pass of π over the monitor set. Chosen when the table (positions × vocabulary × 4 bytes) is smaller than a frozen
   copy of the model and under `max_cache_bytes`: on the tiny track 100 prompts × ~10 response tokens × 100 tokens is
@@ -40,7 +40,7 @@ class MonitorSettings:
 
 
 def cache_bytes(policy: Policy, samples: list[dict[str, Any]]) -> int:
-    """Bytes of π0's float32 log-probability table over the monitor set: one row of the vocabulary per scored
+    """Bytes of π0's float32 logit table over the monitor set: one row of the vocabulary per scored
     position (every response token but the first one predicted from the prompt's last token counts too)."""
     vocab = output_head(policy.model).weight.shape[0]
     return sum(len(s["response_ids"]) for s in samples) * vocab * 4
@@ -53,7 +53,7 @@ def model_bytes(policy: Policy) -> int:
 class ReferenceSide:
     """π0 on the monitor set: `forward_kl(policy)` -> {"forward_kl" (nats/sequence), "forward_kl_per_token"}.
 
-    `policy` must still be π0 when this is built (the run has not started training): the log-probability table is
+    `policy` must still be π0 when this is built (the run has not started training): the logit table is
     computed from it, or the frozen copy is made of it (unless `reference`, a π0 the caller already keeps, is given).
     """
 
@@ -77,11 +77,13 @@ class ReferenceSide:
             mode = "logprobs" if table <= min(max_cache_bytes, model_bytes(policy)) else "frozen_copy"
         self.mode = mode
         self.reference: Policy | None = None
-        self.table: list[list[Tensor]] = []  # per batch, per group: (scored positions, vocabulary) log π0
+        # Per batch, per group: (scored positions, vocabulary) π0's logits, not its log-probabilities: a check then
+        # computes π0's side exactly as π's, so at π = π0 it gives 0 (renormalising stored log-probabilities: ~1e-10).
+        self.table: list[list[Tensor]] = []
         if mode == "frozen_copy":
             self.reference = reference or policy.frozen_copy()
         else:
-            self.table = [list(self._log_probs(policy, batch)) for batch in self._batches(policy)]
+            self.table = [list(self._logits(policy, batch)) for batch in self._batches(policy)]
 
     def _batches(self, policy: Policy) -> list:
         """The monitor set packed as `divergences` packs it, on the policy's device."""
@@ -108,13 +110,13 @@ class ReferenceSide:
         return out
 
     @torch.no_grad()
-    def _log_probs(self, policy: Policy, batch) -> list[Tensor]:
+    def _logits(self, policy: Policy, batch) -> list[Tensor]:
         head = output_head(policy.model)
         positions = chunk_positions(self.settings.kl_chunk_size, head.weight.shape[0])
         tables = []
         for _, rows, cols, inputs in self._groups(policy, batch):
             hidden = decoder(policy.model)(**inputs, use_cache=False).last_hidden_state[rows, cols]
-            chunks = [head(hidden[i : i + positions]).float().log_softmax(-1) for i in range(0, len(rows), positions)]
+            chunks = [head(hidden[i : i + positions]).float() for i in range(0, len(rows), positions)]
             tables.append(torch.cat(chunks))
         return tables
 
@@ -137,10 +139,10 @@ class ReferenceSide:
         metric = SequenceDivergence()
         for batch, tables in zip(self._batches(policy), self.table, strict=True):
             sums = torch.zeros(batch.input_ids.shape[0], dtype=torch.float32, device=batch.input_ids.device)
-            for (start, rows, cols, inputs), ref_logp in zip(self._groups(policy, batch), tables, strict=True):
+            for (start, rows, cols, inputs), ref_logits in zip(self._groups(policy, batch), tables, strict=True):
                 hidden = decoder(policy.model)(**inputs, use_cache=False).last_hidden_state[rows, cols]
                 for i in range(0, len(rows), positions):
-                    kl = token_divergences(ref_logp[i : i + positions], head(hidden[i : i + positions]))["forward_kl"]
+                    kl = token_divergences(ref_logits[i : i + positions], head(hidden[i : i + positions]))["forward_kl"]
                     sums.index_add_(0, rows[i : i + positions] + start, kl)
             metric.update(sums.cpu(), batch.response_mask.sum(-1).cpu())
         values = metric.compute()
