@@ -38,8 +38,7 @@ def point_record(record: dict[str, Any], point: dict[str, Any]) -> dict[str, Any
         "prior_scores": priors,
         "forgetting_per_prior": drops,
         "forgetting": sum(drops.values()) / len(drops) if drops else 0.0,
-        "n_new_task_prompts": record["metrics"]["n_new_task_prompts"],
-        "n_kl_prompts": record["metrics"]["n_kl_prompts"],
+        **{k: record["metrics"][k] for k in ("n_new_task_prompts", "n_kl_prompts") if k in record["metrics"]},
     }
     config = copy.deepcopy(record["config"])
     config["trainer"]["max_steps"] = step

@@ -1,5 +1,6 @@
-"""`razorbench leaderboard validate|build|make`: check submissions; build leaderboard/README.md and index.html;
-make conforming submissions of methods by running the protocol's grid and seeds."""
+"""`razorbench leaderboard validate|verify|build|make`: check submissions; re-execute unverified ones; build
+leaderboard/README.md and index.html; make conforming submissions of methods by running the protocol's grid and
+seeds."""
 
 from __future__ import annotations
 
@@ -11,6 +12,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     actions = board.add_subparsers(dest="action", required=True)
     validate = actions.add_parser("validate", help="check submission files (default: leaderboard/submissions)")
     validate.add_argument("paths", nargs="*", metavar="PATH", help="submission files or folders")
+    verify = actions.add_parser(
+        "verify", help="re-execute records of every submission without a verification stamp; refuse disagreements"
+    )
+    verify.add_argument("--records", type=int, default=1, help="records re-executed per file, drawn at random")
+    verify.add_argument("--stamp", action="store_true", help="write the stamps of the files verified to verified.json")
+    verify.add_argument("--stamps-from", metavar="REV", help="trust only the stamps committed at this git revision")
+    verify.add_argument("--time-cap", type=float, default=None, help="seconds one rerun may take (default 600)")
     build = actions.add_parser("build", help="write leaderboard/README.md, index.html and plots/")
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if the pages are not up to date")
     make = actions.add_parser(
@@ -38,18 +46,25 @@ def main(args: argparse.Namespace) -> int:
     try:
         if args.action == "make":
             _make(args, submissions)
+        elif args.action == "verify":
+            _verify(args, submissions)
         elif args.action == "validate":
             problems = validate(args.paths or [submissions])
             if problems:
                 raise InvalidSubmissions(problems)
             console.print(f"{', '.join(args.paths or [str(submissions)])}: no problems")
         elif args.check:
-            stale = check(submissions, DEFAULT_DIR)
+            problems = check(submissions, DEFAULT_DIR)
+            off = [p for p in problems if p.startswith("read off target")]
+            stale = [p for p in problems if p not in off]
+            for cell in off:
+                print_error(f"razorbench: {cell} (its frontier starts above the target)")
             if stale:
                 pages = ", ".join(str(DEFAULT_DIR / name) for name in stale)
                 print_error(
                     f"razorbench: {pages} not up to date with {submissions}: run `razorbench leaderboard build`"
                 )
+            if problems:
                 return 1
             console.print(f"{DEFAULT_DIR}: up to date")
         else:
@@ -63,6 +78,32 @@ def main(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as e:  # no leaderboard folder or protocol here; a bad protocol
         raise UsageError(str(e)) from None
     return 0
+
+
+def _verify(args: argparse.Namespace, submissions) -> None:
+    import subprocess
+
+    from razorbench.cli.console import console
+    from razorbench.leaderboard.validation import InvalidSubmissions
+    from razorbench.leaderboard.verify import TIME_CAP, stamp, verify
+
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip() or None
+    outcome = verify(
+        submissions,
+        records=args.records,
+        stamps_from=args.stamps_from,
+        time_cap=args.time_cap or TIME_CAP,
+        commit=commit,
+        log=console.print,
+    )
+    if outcome.problems:
+        raise InvalidSubmissions(outcome.problems)
+    if args.stamp and outcome.verified:
+        console.print(f"wrote {stamp(submissions, outcome.verified)}")
+    console.print(
+        f"{submissions}: {len(outcome.verified)} file(s) re-executed and in agreement, "
+        f"{len(outcome.unverifiable)} unverifiable (method not in the repository), in {outcome.seconds:.0f} s"
+    )
 
 
 def _make(args: argparse.Namespace, submissions) -> None:

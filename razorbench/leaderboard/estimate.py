@@ -2,11 +2,11 @@
 
     python -m razorbench.leaderboard.estimate RUNS_DIR [--methods sft,rl,...] [--jobs 2]
 
-Per (task, method) of the protocol's grid, a run's seconds are the mean wall time of the reproduction's runs of that
-(task, method) at the same learning rate and budget; a (task, method) the reproduction lacks (dpo, a new method)
-gets the reproduction's mean seconds per step on that task times its budget. The sum over seeds is divided by
-`jobs` and multiplied by the reproduction's own ratio of wall-clock time to summed run time per process (how well
-its `--jobs` processes overlapped): 80.9 min for 160.8 summed with 2 processes.
+Per (task, method, learning rate) of the protocol's grid, a run's seconds are the mean wall time of the
+reproduction's runs of that (task, method) at the same learning rate and budget; a run the reproduction lacks (dpo,
+a new method, another rate) gets the reproduction's mean seconds per step on that task times its budget. The sum
+over seeds is divided by `jobs` and multiplied by the reproduction's own ratio of wall-clock time to summed run time
+per process (how well its `--jobs` processes overlapped): 80.9 min for 160.8 summed with 2 processes.
 """
 
 from __future__ import annotations
@@ -60,10 +60,11 @@ def main(argv: list[str]) -> int:
         if track != track_name:
             continue
         for method in args.methods.split(","):
-            lr, steps = p.method_grid(method, method_lr(method, task, track))
-            seconds, how = run_seconds(records, task, method, lr, steps)
-            total += seconds * p.seeds
-            print(f"| {task} | {method} | {lr:g} | {steps} | {seconds:.0f} | {how} |")
+            rates, steps = p.method_grid(method, method_lr(method, task, track))
+            for lr in rates:
+                seconds, how = run_seconds(records, task, method, lr, steps)
+                total += seconds * p.seeds
+                print(f"| {task} | {method} | {lr:g} | {steps} | {seconds:.0f} | {how} |")
     print(
         f"\nsummed over runs: {total / 60:.1f} min; with --jobs {args.jobs}: "
         f"{total / 60 / args.jobs * OVERLAP:.1f} min (the reproduction's overlap {OVERLAP:.2f})"

@@ -10,11 +10,14 @@ from razorbench.leaderboard.page_text import (
     ENTRY_COLUMNS,
     RULE,
     TARGET_COLUMNS,
+    between_text,
     law_sentence,
     meta_text,
     num,
+    pool_text,
     protocol_text,
     rank_text,
+    resolution_sentence,
     target_cells,
 )
 
@@ -34,6 +37,7 @@ th button { font: inherit; font-weight: 600; background: none; border: 0; paddin
 th[aria-sort="ascending"] button::after { content: " ▲"; }
 th[aria-sort="descending"] button::after { content: " ▼"; }
 td.authors, td.wrap { white-space: normal; overflow-wrap: anywhere; }
+th { white-space: normal; vertical-align: bottom; }
 h3 { font-size: 1.05rem; margin: 1.2rem 0 0.3rem; }
 p.protocol { font-size: 0.9rem; color: var(--muted); overflow-wrap: anywhere; }
 a { color: var(--accent); }
@@ -105,7 +109,9 @@ def _entry_row(e: dict[str, Any]) -> str:
         "<tr>"
         + _cell(esc(e["name"]), e["name"], cls="wrap")
         + _cell(esc(e["method"]), e["method"], cls="wrap")
+        + _cell(esc(e["status"]), e["status"], cls="wrap")
         + _cell(num(e["best_accuracy"]), e["best_accuracy"], numeric=True)
+        + _cell(str(e["rates"]), e["rates"], numeric=True)
         + _cell(str(e["runs"]), e["runs"], numeric=True)
         + _cell(str(e["seeds"]), e["seeds"], numeric=True)
         + _cell(esc(e["authors"]), e["authors"], cls="authors")
@@ -120,9 +126,13 @@ def _target_row(row: dict[str, Any]) -> str:
     return (
         "<tr>"
         + _cell(esc(rank_text(row)), row.get("rank"), numeric=True)
+        + _cell(esc(row.get("letters", "")), row.get("letters", ""))
         + _cell(esc(row["name"]), row["name"], cls="wrap")
         + _cell(esc(row["method"]), row["method"], cls="wrap")
-        + "".join(_cell(text, v, numeric=True) for text, v in zip(target_cells(row), values, strict=True))
+        + _cell(esc(pool_text(row)), pool_text(row), cls="wrap")
+        + _cell(between_text(row), row["between"][0] if row["reached"] else None, numeric=True)
+        # An interval may break before its bracket: "0.987 [0.979, 0.994]" in two lines keeps 1280 px unscrolled.
+        + "".join(_cell(text, v, numeric=True, cls="wrap") for text, v in zip(target_cells(row), values, strict=True))
         + "</tr>"
     )
 
@@ -157,11 +167,12 @@ def render_html(groups: list[dict[str, Any]]) -> str:
             f"<h2>{esc(g['track'])} / {esc(g['task'])}</h2>",
             f'<p class="meta">{esc(meta_text(g))}</p>',
             f'<p class="protocol">{esc(protocol_text(g))}</p>',
-            *_table(ENTRY_COLUMNS, {2, 3, 4}, [_entry_row(e) for e in g["entries"]]),
+            *_table(ENTRY_COLUMNS, {3, 4, 5, 6}, [_entry_row(e) for e in g["entries"]]),
         ]
         for t in g["targets"]:
             parts.append(f"<h3>at new-task accuracy {t['accuracy']:.2f}</h3>")
-            parts += _table(TARGET_COLUMNS, {0, 3, 4, 5}, [_target_row(row) for row in t["rows"]])
+            parts += _table(TARGET_COLUMNS, {0, 5, 6, 7, 8}, [_target_row(row) for row in t["rows"]])
+        parts.append(f'<p class="meta">{esc(resolution_sentence(g))}</p>')
         parts += [
             '<div class="plots">',
             f'<figure><img src="plots/{stem}-frontier.svg" alt="Pareto frontiers of new-task accuracy against mean '

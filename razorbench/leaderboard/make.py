@@ -2,10 +2,11 @@
 run as resumable sweeps (`razorbench.analysis.reproduction.run_sweeps`, `jobs` at a time), then one submission per
 (method, task) written to `leaderboard/submissions/`.
 
-Per (task, method) the protocol's `grid` gives a learning rate and a step budget b (a method it does not list gets
-its own YAML learning rate and the task's `default_steps`); each seed is one run of b steps whose curve points at
-b/3 and 2b/3 are read as runs stopped there (`curve.every` = b/3), so one run per seed gives a frontier. The
-evaluation settings are the protocol's, appended last; an override of one of them is refused.
+Per (task, method) the protocol's `grid` gives the learning rates and a step budget b (a method it does not list
+gets `own_rate_factors` × its own YAML learning rate and the task's `default_steps`); each (rate, seed) is one run
+of b steps whose curve points every b/`curve_points` steps are read as runs stopped there, so the runs of every rate
+give one frontier. The evaluation settings are the protocol's, appended last; an override of one of them is
+refused.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ def method_lr(method: str, task: str, track: str) -> float:
     return float(resolve(method, task, track, None, [])[2].optim.lr)
 
 
-def run_overrides(p: TaskProtocol, method: str, extra: list[str]) -> tuple[float, list[str]]:
-    """(learning rate, overrides) of `method`'s runs on `p`'s task: budget, curve points, `extra`, then the
+def run_overrides(p: TaskProtocol, method: str, extra: list[str]) -> tuple[list[float], list[str]]:
+    """(learning rates, overrides) of `method`'s runs on `p`'s task: budget, curve points, `extra`, then the
     evaluation settings (last, so nothing changes them)."""
     from razorbench.util.errors import ConfigError
 
@@ -33,9 +34,9 @@ def run_overrides(p: TaskProtocol, method: str, extra: list[str]) -> tuple[float
         if key in p.evaluation or key in ("seed", "optim.lr"):
             fixed = "the protocol's grid and seeds" if key in ("seed", "optim.lr") else "protocol evaluation settings"
             raise ConfigError(f"override {item!r}: {key} is one of the {fixed}; valid overrides are training keys")
-    lr, steps = p.method_grid(method, method_lr(method, p.task, p.track))
-    budget = [f"trainer.max_steps={steps}", f"curve.every={max(1, steps // 3)}"]
-    return lr, [*budget, *extra, *p.overrides()]
+    rates, steps = p.method_grid(method, method_lr(method, p.task, p.track))
+    budget = [f"trainer.max_steps={steps}", f"curve.every={max(1, steps // p.curve_points)}"]
+    return rates, [*budget, *extra, *p.overrides()]
 
 
 def make_plan(protocol: Protocol, track: str, tasks: list[str], methods: list[str], extra: list[str]) -> Any:
@@ -46,8 +47,8 @@ def make_plan(protocol: Protocol, track: str, tasks: list[str], methods: list[st
     for task in tasks:
         p = protocol.task(track, task)
         for method in methods:
-            lr, ov = run_overrides(p, method, extra)
-            grids[f"{task}/{method}"] = {"optim.lr": [f"{lr:.2e}"]}
+            rates, ov = run_overrides(p, method, extra)
+            grids[f"{task}/{method}"] = {"optim.lr": [f"{lr:.2e}" for lr in rates]}
             overrides[f"{task}/{method}"] = ov
     seeds = {protocol.task(track, t).seeds for t in tasks}
     return Plan(

@@ -9,11 +9,14 @@ from razorbench.leaderboard.page_text import (
     ENTRY_COLUMNS,
     RULE,
     TARGET_COLUMNS,
+    between_text,
     law_sentence,
     meta_text,
     num,
+    pool_text,
     protocol_text,
     rank_text,
+    resolution_sentence,
     target_cells,
 )
 
@@ -42,17 +45,20 @@ def render_markdown(groups: list[dict[str, Any]]) -> str:
         lines += ["No submissions yet.", ""]
     for g in groups:
         lines += [f"## {g['track']} / {g['task']}", "", _md(meta_text(g)), "", _md(protocol_text(g)), ""]
-        lines += ["| " + " | ".join(ENTRY_COLUMNS) + " |", "|---|---|---:|---:|---:|---|---|"]
+        lines += ["| " + " | ".join(ENTRY_COLUMNS) + " |", "|---|---|---|---:|---:|---:|---:|---|---|"]
         for e in g["entries"]:
             link = f"[link]({e['link'].replace('(', '%28').replace(')', '%29')})" if e["link"] else ""
-            cells = [_md(e["name"]), _md(e["method"]), num(e["best_accuracy"]), str(e["runs"]), str(e["seeds"])]
+            cells = [_md(e["name"]), _md(e["method"]), _md(e["status"]), num(e["best_accuracy"])]
+            cells += [str(e["rates"]), str(e["runs"]), str(e["seeds"])]
             lines.append("| " + " | ".join([*cells, _md(e["authors"]), link]) + " |")
         for t in g["targets"]:
             lines += ["", f"### at new-task accuracy {t['accuracy']:.2f}", ""]
-            lines += ["| " + " | ".join(TARGET_COLUMNS) + " |", "|---:|---|---|---:|---:|---:|"]
+            lines += ["| " + " | ".join(TARGET_COLUMNS) + " |", "|---:|---|---|---|---|---:|---:|---:|---:|"]
             for row in t["rows"]:
-                cells = [rank_text(row), _md(row["name"]), _md(row["method"]), *target_cells(row)]
+                cells = [rank_text(row), row.get("letters", ""), _md(row["name"]), _md(row["method"])]
+                cells += [_md(pool_text(row)), between_text(row), *target_cells(row)]
                 lines.append("| " + " | ".join(cells) + " |")
+        lines += ["", resolution_sentence(g)]
         stem = f"{g['track']}-{g['task']}"
         lines += [
             "",

@@ -26,20 +26,46 @@ def rank_text(row: dict[str, Any]) -> str:
     return f"{'=' if row['tie'] else ''}{row['rank']}" if row["reached"] else "not reached"
 
 
-ENTRY_COLUMNS = ("submission", "method", "best accuracy", "runs", "seeds", "authors", "link")
-TARGET_COLUMNS = ("rank", "submission", "method", "retention [95% CI]", "forgetting [95% CI]", "forward KL [95% CI]")
+def between_text(row: dict[str, Any]) -> str:
+    """The accuracies of the two measured frontier points the row is read between.
+
+    >>> between_text({"reached": True, "between": (0.306, 0.52)}), between_text({"reached": False})
+    ('0.306–0.520', '–')
+    """
+    if not row["reached"]:
+        return "–"
+    lo, hi = row["between"]
+    return num(lo) if lo == hi else f"{num(lo)}–{num(hi)}"
+
+
+ENTRY_COLUMNS = ("submission", "method", "status", "best accuracy", "rates", "runs", "seeds", "authors", "link")
+TARGET_COLUMNS = (
+    "rank",
+    "group",
+    "submission",
+    "method",
+    "pool",
+    "read between",
+    "retention [95% CI]",
+    "forgetting [95% CI]",
+    "forward KL [95% CI], not ranked",
+)
 
 RULE = (
     "Every submission follows the standard protocol (`leaderboard/protocol.yaml`, shown per task below): the same "
-    "evaluation settings, task and base-model versions, and at least 3 seeds per configuration. Each is ranked per "
-    "track and task at the protocol's **fixed target accuracies**, chosen once from the tiny reproduction "
-    "(base + ¼, ½, ¾ of the way to the best seed-averaged frontier accuracy any method reached, "
-    "docs/LEADERBOARD-TARGETS.md). At a target, retention (mean prior score), forgetting and forward KL are read "
-    "off the submission's Pareto frontier (new-task accuracy against mean prior score; one point per configuration "
-    "and curve point, seeds averaged, with 95% t-intervals) by linear interpolation; a frontier that starts above "
-    "the target counts with its first, most retentive point. Rank = 1 + the number of submissions whose retention "
-    "interval lies wholly above this one's, so overlapping intervals are ties (=). A target a frontier does not "
-    'reach is "not reached", never a rank.'
+    "evaluation settings, task and base-model versions, hardware and precision, at least 3 seeds per configuration, "
+    "and the same tuning budget for every method (its learning rates and step budget). Each is ranked per track and "
+    "task at the protocol's **fixed target accuracies**, chosen once from the tiny reproduction (base + ¼, ½, ¾ of "
+    "the way to the best seed-averaged frontier accuracy any method reached, docs/LEADERBOARD-TARGETS.md). A "
+    "submission's Pareto frontier (new-task accuracy against mean prior score) starts at the base (step 0) and "
+    "runs over all its configurations and curve points, seeds averaged, with 95% t-intervals. At a target, "
+    "retention (mean prior score), forgetting and forward KL are interpolated between the two measured frontier "
+    "points that bracket it (their accuracies are shown); a target beyond the frontier's end is \"not reached\". "
+    "Two entries are compared by the difference of their retention at the target, with a 95% interval paired over "
+    "seeds (and over prior items where both keep per-item results); they tie only where that interval covers 0. "
+    "Rank = 1 + the number of entries found to retain more; entries sharing a letter in \"group\" are not told "
+    "apart. Forward KL is shown, not ranked. Entries are ranked within their pool only: re-executed by CI "
+    "(`razorbench leaderboard verify`) or not, and the current protocol apart from an archived one."
 )
 
 
@@ -47,9 +73,17 @@ def protocol_text(g: dict[str, Any]) -> str:
     p = g["protocol"]
     evaluation = ", ".join(f"{k}={plain(v)}" for k, v in p.evaluation.items())
     versions = ", ".join(f"{k} {v}" for k, v in p.task_versions.items())
+    rates = "; ".join(
+        f"{m} {', '.join(f'{x:g}' for x in spec['lr'])} ({spec['steps']} steps)"
+        for m, spec in p.grid.get("methods", {}).items()
+    )
     return (
         f"Protocol v{p.version}: {p.seeds} seeds per configuration; evaluation {evaluation}; task versions "
-        f"{versions}; target accuracies {', '.join(f'{t:.2f}' for t in p.targets)}."
+        f"{versions}; hardware {', '.join(p.hardware['device'])}, precision {', '.join(p.hardware['precision'])}; "
+        f"tuning budget {p.learning_rates} learning rates per method: {rates}; other methods "
+        f"{', '.join(f'{f:g}' for f in p.grid['own_rate_factors'])} × their own rate within "
+        f"{p.grid['default_steps']} steps; a curve point every ≤ steps/{p.curve_points}; target accuracies "
+        f"{', '.join(f'{t:.2f}' for t in p.targets)}."
     )
 
 
@@ -70,6 +104,24 @@ def target_cells(row: dict[str, Any]) -> list[str]:
     if not row["reached"]:
         return ["–", "–", "–"]
     return [interval(row["prior"]), interval(row["forgetting"], 4), interval(row["forward_kl"])]
+
+
+def pool_text(row: dict[str, Any]) -> str:
+    """The pool a row is ranked in, short: "v1 archived · verified"."""
+    archived, unverified = row["pool"]
+    version = row["label"].split(",")[0].replace("protocol ", "").replace(" (archived)", " archived")
+    return f"{version} · {'unverified' if unverified else 'verified'}"
+
+
+def resolution_sentence(g: dict[str, Any]) -> str:
+    r = g["resolution"]
+    if r is None:
+        return "Resolution: no two entries reach a common target, so no difference was measured."
+    return (
+        f"Resolution: a difference in retention smaller than about {r['median']:.3f} is not told from 0 here (the "
+        f"median half-width of this board's {r['n']} paired 95% difference intervals; {r['low']:.3f}–"
+        f"{r['high']:.3f} across pairs)."
+    )
 
 
 def law_sentence(g: dict[str, Any]) -> str:

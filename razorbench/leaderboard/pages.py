@@ -2,8 +2,8 @@
 sortable tables) and SVG plots, from `ranking.standings`. Every string from a submission is escaped.
 
 `build` (`razorbench leaderboard build`) writes them beside `submissions/`. The output depends on the
-submissions only (no dates, no random ids), so `check` (`build --check`) can tell in CI whether the committed
-pages are up to date.
+submissions, the protocol and the verification stamps only (no dates, no random ids), so `check` (`build --check`)
+can tell in CI whether the committed pages are up to date; it also fails on any cell that would be read off target.
 """
 
 from __future__ import annotations
@@ -15,14 +15,35 @@ from razorbench.leaderboard.html_page import render_html
 from razorbench.leaderboard.markdown_page import render_markdown
 from razorbench.leaderboard.plots import plot_group
 from razorbench.leaderboard.protocol import load_protocol
-from razorbench.leaderboard.ranking import standings
-from razorbench.leaderboard.validation import load_submissions
+from razorbench.leaderboard.ranking import VERIFIED, off_target, standings
+from razorbench.leaderboard.stamps import file_sha256, is_stamped, load_stamps
+from razorbench.leaderboard.validation import load_submission_files
+
+NOT_IN_REPOSITORY = "unverified (method not in the repository)"
+NOT_YET = "unverified (not yet re-executed)"
+
+
+def statuses(submissions_dir: Path, files: dict[Path, dict[str, Any]]) -> dict[tuple[str, str, str], str]:
+    """(track, task, name) -> "verified" where verified.json stamps the file's current bytes, else why not."""
+    from razorbench.api.registry import METHODS
+
+    stamps = load_stamps(submissions_dir)
+    out = {}
+    for path, sub in files.items():
+        relative = path.relative_to(submissions_dir).as_posix()
+        if is_stamped(stamps, relative, file_sha256(path)):
+            status = VERIFIED
+        else:
+            status = NOT_YET if sub["method"]["name"] in METHODS.names() else NOT_IN_REPOSITORY
+        out[(sub["track"], sub["task"], sub["name"])] = status
+    return out
 
 
 def render(submissions_dir: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """The pages (name -> text) and the standings they show."""
     protocol = load_protocol(submissions_dir.parent / "protocol.yaml")
-    groups = standings(load_submissions(submissions_dir), protocol)
+    files = load_submission_files(submissions_dir)
+    groups = standings(list(files.values()), protocol, statuses(submissions_dir, files))
     return {"README.md": render_markdown(groups), "index.html": render_html(groups)}, groups
 
 
@@ -43,9 +64,11 @@ def build(submissions_dir: Path, out_dir: Path) -> list[Path]:
 
 
 def check(submissions_dir: Path, out_dir: Path) -> list[str]:
-    """The pages in `out_dir` that differ from what `build` would write (plots are not compared: their
-    bytes depend on the matplotlib version and fonts, not only on the submissions)."""
-    pages, _ = render(submissions_dir)
-    return [
+    """What is wrong with the pages in `out_dir`: each page that differs from what `build` would write (plots are
+    not compared: their bytes depend on the matplotlib version and fonts, not only on the submissions), and each
+    cell that would be read off target ("read off target: track/task@t: name")."""
+    pages, groups = render(submissions_dir)
+    stale = [
         name for name, text in pages.items() if not (out_dir / name).is_file() or (out_dir / name).read_text() != text
     ]
+    return stale + [f"read off target: {cell}" for cell in off_target(groups)]

@@ -1,6 +1,10 @@
 """The leaderboard's standard protocol (`leaderboard/protocol.yaml`): per (track, task) the evaluation settings every
 submission must use, the number of seeds, the task and base-model versions, the fixed target accuracies it is
-ranked at, and the grid `razorbench leaderboard make` runs.
+ranked at, the tuning budget every method gets (the grid `razorbench leaderboard make` runs, or a submitter's own
+grid of the same size) and the admissible hardware and precision.
+
+Submissions of an archived version (`archived_versions`) are still checked and shown, but ranked apart from the
+current version's: what they were tuned with differs.
 
 `conformance` lists what a submission lacks, as (field, reason) pairs: `validation` turns them into its Problems,
 so `razorbench submit` and `razorbench leaderboard validate` refuse the same things.
@@ -13,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 MIN_SEEDS = 3  # fewer seeds give no useful interval on a frontier, so no tie can be told from a difference
+MIN_LEARNING_RATES = 2  # one rate ranks the submitter's choice of rate as much as the method
 DEFAULT_PATH = Path("leaderboard") / "protocol.yaml"  # relative to the repository root, like `leaderboard/`
 
 
@@ -33,13 +38,30 @@ class TaskProtocol:
     evaluation: dict[str, Any]
     targets: tuple[float, ...]
     grid: dict[str, Any]
+    hardware: dict[str, list[str]]
 
-    def method_grid(self, method: str, default_lr: float) -> tuple[float, int]:
-        """(learning rate, step budget) that `leaderboard make` runs for `method`; `default_lr`: its YAML's."""
+    @property
+    def learning_rates(self) -> int:
+        """How many learning rates every method gets (its frontier is over all of them)."""
+        return int(self.grid["learning_rates"])
+
+    @property
+    def curve_points(self) -> int:
+        """Curve points per run (curve.every = steps // curve_points), the base as step 0 besides."""
+        return int(self.grid["curve_points"])
+
+    def budget(self, method: str) -> int:
+        """The step budget of `method`'s runs: the grid's, else the task's `default_steps`."""
+        entry = self.grid.get("methods", {}).get(method)
+        return int(entry["steps"]) if entry is not None else int(self.grid["default_steps"])
+
+    def method_grid(self, method: str, default_lr: float) -> tuple[list[float], int]:
+        """(learning rates, step budget) that `leaderboard make` runs for `method`; a method the grid does not list
+        gets `default_lr` (its YAML's) times the grid's `own_rate_factors`."""
         entry = self.grid.get("methods", {}).get(method)
         if entry is not None:
-            return float(entry["lr"]), int(entry["steps"])
-        return default_lr, int(self.grid["default_steps"])
+            return [float(x) for x in entry["lr"]], int(entry["steps"])
+        return [default_lr * float(f) for f in self.grid["own_rate_factors"]], int(self.grid["default_steps"])
 
     def overrides(self) -> list[str]:
         """The evaluation settings as `key=value` overrides of a run."""
@@ -61,6 +83,8 @@ class Protocol:
     version: int
     tasks: dict[tuple[str, str], TaskProtocol]
     path: str
+    archived: tuple[int, ...] = ()
+    """Older versions whose submissions are still shown, ranked apart from the current version's."""
 
     def task(self, track: str, task: str) -> TaskProtocol:
         if (track, task) not in self.tasks:
@@ -87,6 +111,7 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
         return obj[key]
 
     version = need(data, "version", int, "")
+    archived = tuple(int(v) for v in data.get("archived_versions", []))
     tasks = {}
     for track, t in need(data, "tracks", dict, "").items():
         at = f"tracks.{track}."
@@ -94,11 +119,20 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
         if seeds < MIN_SEEDS:
             raise ProtocolError(f"{where}: {at}seeds: {seeds}; a protocol asks for at least {MIN_SEEDS}")
         base = need(t, "base_model", dict, at)
+        hardware = need(t, "hardware", dict, at)
+        for key in ("device", "precision"):
+            if not isinstance(hardware.get(key), list) or not hardware[key]:
+                raise ProtocolError(f"{where}: {at}hardware.{key}: missing or not a non-empty list")
         for task, p in need(t, "tasks", dict, at).items():
             at_task = f"{at}tasks.{task}."
             targets = tuple(float(x) for x in need(p, "targets", list, at_task))
             if not targets or list(targets) != sorted(set(targets)) or not all(0 < x < 1 for x in targets):
                 raise ProtocolError(f"{where}: {at_task}targets: {list(targets)}; increasing accuracies in (0, 1)")
+            grid = dict(need(p, "grid", dict, at_task))
+            for key in ("learning_rates", "curve_points", "default_steps"):
+                need(grid, key, int, f"{at_task}grid.")
+            if grid["learning_rates"] < MIN_LEARNING_RATES:
+                raise ProtocolError(f"{where}: {at_task}grid.learning_rates: at least {MIN_LEARNING_RATES}")
             tasks[(track, task)] = TaskProtocol(
                 version=version,
                 track=track,
@@ -108,9 +142,10 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
                 task_versions={str(k): int(v) for k, v in need(p, "task_versions", dict, at_task).items()},
                 evaluation=dict(need(p, "evaluation", dict, at_task)),
                 targets=targets,
-                grid=dict(need(p, "grid", dict, at_task)),
+                grid=grid,
+                hardware={k: [str(v) for v in hardware[k]] for k in ("device", "precision")},
             )
-    return Protocol(version=version, tasks=tasks, path=where)
+    return Protocol(version=version, tasks=tasks, path=where, archived=archived)
 
 
 def config_value(config: dict[str, Any], dotted: str) -> Any:
@@ -132,13 +167,15 @@ def conformance(submission: dict[str, Any], protocol: Protocol) -> list[tuple[st
     from razorbench.analysis.analyze import configurations
 
     version = submission.get("protocol_version")
-    if version != protocol.version:
+    if version != protocol.version and version not in protocol.archived:
         return [("protocol_version", f"{version!r}, but {protocol.path} is version {protocol.version}: make it again")]
     try:
         p = protocol.task(submission["track"], submission["task"])
     except ProtocolError as e:
         return [("task", str(e))]
-    out = []
+    out = hardware_problems(submission["records"], p)
+    if version == protocol.version:  # an archived version was tuned under its own (older) grid rule
+        out += grid_problems(submission, p)
     if submission["base_model"]["sha256"] != p.base_model["sha256"]:
         out.append(
             (
@@ -173,4 +210,55 @@ def conformance(submission: dict[str, Any], protocol: Protocol) -> list[tuple[st
                 f"{p.seeds} per configuration (`razorbench leaderboard make` runs them)",
             )
         )
+    return out
+
+
+def hardware_problems(records: list[dict[str, Any]], p: TaskProtocol) -> list[tuple[str, str]]:
+    """Runs made on a device or at a precision the protocol does not admit (one line per kind, the first run)."""
+    out = []
+    fields = {"device": "provenance.device", "precision": "config.trainer.precision"}
+    for key, read in (("device", lambda r: r["provenance"].get("device")), ("precision", _precision)):
+        for i, r in enumerate(records):
+            value = read(r)
+            if not any(str(value).split(":")[0] == allowed for allowed in p.hardware[key]):
+                admitted = ", ".join(p.hardware[key])
+                out.append((f"records[{i}].{fields[key]}", f"{value!r}; protocol v{p.version} admits {key} {admitted}"))
+                break
+    return out
+
+
+def _precision(record: dict[str, Any]) -> Any:
+    return record["config"].get("trainer", {}).get("precision")
+
+
+def grid_problems(submission: dict[str, Any], p: TaskProtocol) -> list[tuple[str, str]]:
+    """What breaks the tuning budget: fewer learning rates than every method gets, a run longer than the budget, or
+    curve points too sparse to read the frontier near each target."""
+    records = submission["records"]
+    rates = {float(r["config"].get("optim", {}).get("lr", 0.0)) for r in records}
+    budget = p.budget(submission["method"]["name"])
+    out = []
+    if len(rates) < p.learning_rates:
+        out.append(
+            (
+                "records",
+                f"{len(rates)} learning rate(s); protocol v{p.version} gives every method {p.learning_rates} "
+                "(`razorbench leaderboard make` runs them)",
+            )
+        )
+    for i, r in enumerate(records):
+        steps = int(r["config"].get("trainer", {}).get("max_steps", 0))
+        every = int(r["config"].get("curve", {}).get("every") or 0)
+        if steps > budget:
+            out.append((f"records[{i}].config.trainer.max_steps", f"{steps}, over the budget of {budget} steps"))
+            break
+        if not 0 < every <= max(1, steps // p.curve_points):
+            out.append(
+                (
+                    f"records[{i}].config.curve.every",
+                    f"{every or None}; protocol v{p.version} asks for a curve point every "
+                    f"{max(1, steps // p.curve_points)} steps or more often",
+                )
+            )
+            break
     return out

@@ -259,9 +259,14 @@ def validate(paths: list[str | Path], root: Path | None = None) -> list[Problem]
 
 def load_submissions(submissions_dir: Path) -> list[dict[str, Any]]:
     """The submissions under `submissions_dir`, sorted by path; raises InvalidSubmissions on any problem."""
+    return list(load_submission_files(submissions_dir).values())
+
+
+def load_submission_files(submissions_dir: Path) -> dict[Path, dict[str, Any]]:
+    """The submissions under `submissions_dir` by file path, sorted; raises InvalidSubmissions on any problem."""
     if not submissions_dir.is_dir():
-        return []
+        return {}
     problems, loaded = _scan([submissions_dir], submissions_dir)
     if problems:
         raise InvalidSubmissions(problems)
-    return [loaded[p] for p in sorted(loaded)]
+    return {p: loaded[p] for p in sorted(loaded)}

@@ -24,8 +24,11 @@ def test_pages_escape_submitted_text_and_build_is_deterministic(tmp_path: Path, 
     readme = (out_a / "README.md").read_text()
     assert "<script>alert" not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     assert "&lt;script&gt;alert('x')&lt;/script&gt; \\| \\*bold\\*" in readme
-    assert "| =1 | apart | sft |" in readme and "| =1 | far | rl |" in readme and "| =3 | mid | sft |" in readme
-    assert "| not reached | near | sft | – | – | – |" in readme  # at 0.65 and 0.9
+    pool = "v1 · unverified"  # no verified.json here: nothing was re-executed
+    assert f"| =1 | a | apart | sft | {pool} | 0.200–0.960 |" in readme and f"| =1 | a | far | rl | {pool} |" in readme
+    assert f"| 3 | b | mid | sft | {pool} |" in readme and f"| 4 | c | near | sft | {pool} |" in readme
+    assert f"| not reached |  | near | sft | {pool} | – | – | – | – |" in readme  # at 0.65 and 0.9
+    assert "Resolution: a difference in retention smaller than about" in readme
     assert "target accuracies 0.40, 0.65, 0.90" in readme and "R² = " in readme and "[95% CI " in readme
     assert 'src="http' not in page and "<link" not in page  # nothing external is loaded
     assert check(root, out_a) == []
@@ -37,7 +40,8 @@ def test_repository_pages_are_up_to_date(tmp_path: Path):
     assert check(REPO_LEADERBOARD / "submissions", REPO_LEADERBOARD) == []
     copied = tmp_path / "leaderboard"
     copied.mkdir()
-    shutil.copy(REPO_LEADERBOARD / "protocol.yaml", copied / "protocol.yaml")
+    for name in ("protocol.yaml", "verified.json"):
+        shutil.copy(REPO_LEADERBOARD / name, copied / name)
     if (REPO_LEADERBOARD / "submissions").is_dir():
         shutil.copytree(REPO_LEADERBOARD / "submissions", copied / "submissions")
     build(copied / "submissions", copied)
@@ -88,15 +92,15 @@ def test_index_html_sorts_by_click_in_chromium(tmp_path: Path, seeded_submission
 
     def names() -> list[str]:
         rows = first_target.find_elements(By.CSS_SELECTOR, "tbody tr")
-        return [row.find_elements(By.TAG_NAME, "td")[1].text for row in rows]
+        return [row.find_elements(By.TAG_NAME, "td")[2].text for row in rows]
 
     assert names() == ["apart", "far", "mid", "near"]
-    header = first_target.find_element(By.XPATH, ".//th[button[text()='forward KL [95% CI]']]")
+    header = first_target.find_element(By.XPATH, ".//th[button[text()='forward KL [95% CI], not ranked']]")
     header.find_element(By.TAG_NAME, "button").click()
     assert header.get_attribute("aria-sort") == "ascending"
-    assert names() == ["far", "mid", "near", "apart"]  # KL at 0.4: 0.12 < 0.74 < 1.21 < 3.0
+    assert names() == ["far", "mid", "apart", "near"]  # KL at 0.4: 0.12 < 0.74 < 0.79 < 1.21
     header.find_element(By.TAG_NAME, "button").click()
-    assert names() == ["apart", "near", "mid", "far"]
+    assert names() == ["near", "apart", "mid", "far"]
     first_target.find_element(By.XPATH, ".//th/button[text()='submission']").click()
     assert names() == ["apart", "far", "mid", "near"]
     # Plots load from relative paths; a phone-width window scrolls a table, not the page; at 1280 px nothing

@@ -58,15 +58,16 @@ def test_make_submission_keeps_every_run_and_hashes_the_method(
 def test_submissions_off_the_protocol_are_refused_by_submit_and_validate(
     tmp_path: Path, sweep, protocol, submissions: Path, monkeypatch, capsys
 ):
-    """Fewer seeds, another evaluation, an old task version, another base model, another protocol version: each
-    refused with its field named, by `submit` (one line) and by `leaderboard validate`."""
+    """Fewer seeds, another evaluation, an old task version, another base model, another protocol version, fewer
+    learning rates than the tuning budget, a run over its step budget, sparse curve points, inadmissible hardware or
+    precision: each refused with its field named, by `submit` (one line) and by `leaderboard validate`."""
     from razorbench.cli import main
     from razorbench.leaderboard.validation import InvalidSubmissions
 
-    one_seed = sweep(tmp_path / "one-seed", [(1e-4, 0.3, (0.8, 1.0), 0.1)], seeds=1)
+    one_seed = sweep(tmp_path / "one-seed", [(1e-4, 0.3, (0.8, 1.0), 0.1), (1e-3, 0.5, (0.6, 0.9), 1.0)], seeds=1)
     with pytest.raises(InvalidSubmissions, match=r"records: configuration of run 'lr-0.0001_seed-0' has 1 seed"):
         make_submission([one_seed], "few", protocol=protocol)
-    other_eval = sweep(tmp_path / "other-eval", [(1e-4, 0.3, (0.8, 1.0), 0.1)], seeds=3)
+    other_eval = sweep(tmp_path / "other-eval", [(1e-4, 0.3, (0.8, 1.0), 0.1), (1e-3, 0.5, (0.6, 0.9), 1.0)], seeds=3)
     for f in other_eval.rglob("record.json"):
         r = json.loads(f.read_text())
         r["config"]["eval"]["kl_prompts"] = 5
@@ -92,6 +93,26 @@ def test_submissions_off_the_protocol_are_refused_by_submit_and_validate(
         (submissions / f"tiny/science/{name}.json").write_text(json.dumps(bad))
         problems = [str(p) for p in validate([submissions / f"tiny/science/{name}.json"])]
         assert any(expected in p for p in problems), (name, problems)
+    in_records = {
+        "one-rate": (("optim", "lr"), 1e-4, "records: 1 learning rate(s); protocol v1 gives every method 2"),
+        "long": (("trainer", "max_steps"), 20, "records[0].config.trainer.max_steps: 20, over the budget of 10"),
+        "sparse": (("curve", "every"), 8, "records[0].config.curve.every: 8; protocol v1 asks for a curve point"),
+        "bf16": (("trainer", "precision"), "bf16-mixed", "config.trainer.precision: 'bf16-mixed'; protocol v1 admits"),
+    }
+    for name, ((section, key), value, expected) in in_records.items():
+        bad = copy.deepcopy(good)
+        for r in bad["records"]:
+            r["config"][section][key] = value
+        bad["name"] = name
+        (submissions / f"tiny/science/{name}.json").write_text(json.dumps(bad))
+        problems = [str(p) for p in validate([submissions / f"tiny/science/{name}.json"])]
+        assert any(expected in p for p in problems), (name, problems)
+    gpu = copy.deepcopy(good)
+    gpu["records"][1]["provenance"]["device"] = "cuda:0"
+    gpu["name"] = "gpu"
+    (submissions / "tiny/science/gpu.json").write_text(json.dumps(gpu))
+    problems = [str(p) for p in validate([submissions / "tiny/science/gpu.json"])]
+    assert any("records[1].provenance.device: 'cuda:0'; protocol v1 admits device cpu" in p for p in problems)
     assert main(["leaderboard", "validate"]) == 1
     assert "task_versions.science" in capsys.readouterr().err
 
