@@ -29,8 +29,9 @@ SMALL = {
     "razorbench run ": TRAIN + EVAL,
     "razorbench sweep --method ": TRAIN + EVAL,
     "razorbench eval ": EVAL,
-    # The protocol fixes the evaluation settings; only training is shortened (three steps, a curve point at each).
-    "razorbench leaderboard make ": ["trainer.max_steps=3", "curve.every=1"],
+    # The protocol fixes the evaluation settings (its full size): training is shortened to three steps, and the
+    # frontier has no curve points between the base and the final policy.
+    "razorbench leaderboard make ": ["trainer.max_steps=3", "curve.every=3"],
     "python examples/trl_sft_then_eval.py ": ["--eval", *EVAL],
 }
 
