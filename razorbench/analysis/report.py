@@ -86,11 +86,10 @@ def outputs_line(out_dir: Path, plots: list[Path]) -> str:
 
 
 def verdict(pair: dict[str, Any]) -> str:
-    """A pair's verdict with how many matched levels separate the methods beyond their seed intervals."""
-    if "significant" not in pair:
+    """A pair's verdict with how many matched levels carry it (paired 95% intervals of the gap)."""
+    if "signs" not in pair:
         return pair["verdict"]
-    disjoint = f"{sum(pair['significant'])} of {len(pair['significant'])} levels with disjoint 95% intervals"
-    return f"{pair['verdict']}, mean gap {pair['mean_gap']:+.3f}, {disjoint}"
+    return f"{pair['verdict']}, mean gap {pair['mean_gap']:+.3f}, {pair['how']}"
 
 
 def pair_table(pair: dict[str, Any]) -> list[str]:
@@ -101,13 +100,15 @@ def pair_table(pair: dict[str, Any]) -> list[str]:
         f"- {pair['claim']}: **{pair['verdict']}**; mean forgetting gap {pair['mean_gap']:+.3f} "
         f"(positive: {a} forgets less), on accuracies {pair['levels'][0]:.3f}–{pair['levels'][-1]:.3f}.",
         "",
-        f"  | new-task accuracy | forgetting {a} | forgetting {b} | gap | 95% intervals disjoint |",
+        f"  | new-task accuracy | forgetting {a} | forgetting {b} | gap | paired 95% interval of the gap |",
         "  |---|---|---|---|---|",
     ]
     for k, level in enumerate(pair["levels"]):
+        low, high = pair["gap_interval"][k]
+        shown = "–" if low is None or low != low else f"[{low:+.3f}, {high:+.3f}]"
         lines.append(
             f"  | {level:.3f} | {pair['forgetting'][a][k]:.3f} | {pair['forgetting'][b][k]:.3f} "
-            f"| {pair['gap'][k]:+.3f} | {'yes' if pair['significant'][k] else 'no'} |"
+            f"| {pair['gap'][k]:+.3f} | {shown} |"
         )
     return lines
 

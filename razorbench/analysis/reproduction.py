@@ -11,10 +11,11 @@
    - on-policy (`rl`, `reinforce`) forgets less than offline (`sft`, `simpo`; a plan may name more): every
      on/offline pair;
    - `oracle-sft` forgets less than `rl`.
-   A pair is compared on the accuracy range where both frontiers exist (`matched_accuracy`, 5 levels). A claim
-   is "reproduced" when the expected method forgets less on average over the levels and no level shows a
-   significant reversal (95% intervals over seeds disjoint), "not reproduced" otherwise, and "not testable" when
-   the frontiers share no accuracy range at least `MIN_RANGE` wide.
+   A pair is compared on the accuracy range where both frontiers exist (`matched_accuracy`, 5 levels): at each
+   level the gap in retention with its paired 95% interval (`razorbench.analysis.difference`, the comparison the
+   leaderboard ranks by), and the verdict by the one rule of `razorbench.analysis.verdict`: "reproduced" where the
+   interval excludes 0 in the claim's favour at at least half of the levels, "reversed" the other way, "tie"
+   otherwise, "not testable" when the shared range is narrower than the plan's pre-registered `min_overlap`.
 4. Write `analysis.json`, `findings.json` and plots beside the sweeps, and the report:
    `razorbench.tasks.toy.experiments.reproduce` (ParityMNIST, docs/REPRODUCTION.md) and
    `razorbench.tasks.tiny.experiments.reproduce` (the tiny LM, docs/REPRODUCTION-tiny.md).
@@ -42,12 +43,11 @@ import torch
 
 from razorbench.analysis.analyze import analyze, find_records, matched_accuracy, plot, write
 from razorbench.analysis.curve_points import with_curve_points
+from razorbench.analysis.difference import Frontier, retention_difference
+from razorbench.analysis.verdict import MIN_OVERLAP, describe, level_sign, verdict
 from razorbench.launch.config import LauncherConfig
 
 ON_POLICY, OFFLINE = ("rl", "reinforce"), ("sft", "simpo")
-# Narrower common accuracy ranges are not compared: about three standard errors of a sampled accuracy on ~1,000
-# images x 16 samples, so a "match" there is a match of noise.
-MIN_RANGE = 0.01
 
 # The launcher `razorbench reproduce --launcher` chose, for `run_sweeps`: a track's reproduce hook passes its plan,
 # never where the runs execute, so the launcher reaches the sweeps without every hook taking it as an argument.
@@ -76,6 +76,8 @@ class Plan:
     curve_budgets: bool = False
     """Read each run's non-zero curve points as the runs stopped there (`razorbench.analysis.curve_points`):
     budgets of one run, measured at the cost of the longest."""
+    min_overlap: float = MIN_OVERLAP
+    """The pre-registered accuracy range two frontiers must share for a claim on them to be judged."""
 
     def grid_for(self, method: str, task: str | None = None) -> dict[str, list[str]]:
         extra = self.method_grids.get(f"{task}/{method}", self.method_grids.get(method, {}))
@@ -250,9 +252,17 @@ def write_report(doc: str | Path | None, render: Callable[[], str], log=print) -
     return doc
 
 
-def compare_pair(frontiers: dict[str, Any], better: str, worse: str, base_prior: float, levels: int) -> dict[str, Any]:
-    """Forgetting of `better` and `worse` at matched accuracies on their frontiers, and the verdict that `better`
-    forgets less. Forgetting here is base prior score − frontier prior score (one base for every run)."""
+def compare_pair(
+    frontiers: dict[str, Any],
+    better: str,
+    worse: str,
+    records: list[dict[str, Any]],
+    levels: int,
+    min_overlap: float = MIN_OVERLAP,
+) -> dict[str, Any]:
+    """The claim that `better` forgets less than `worse`, judged at matched accuracies on their frontiers by the
+    one rule (`analysis.verdict`) from the paired gap in retention at each level (`analysis.difference`); one base
+    for every run, so the gap in retention is the gap in forgetting. `records`: the runs the frontiers are made of."""
     claim = f"{better} forgets less than {worse}"
     if better not in frontiers or worse not in frontiers:
         return {"claim": claim, "verdict": "not testable", "note": "a method has no runs"}
@@ -260,56 +270,64 @@ def compare_pair(frontiers: dict[str, Any], better: str, worse: str, base_prior:
     if not matched["levels"]:
         return {"claim": claim, "verdict": "not testable", "note": matched.get("note", "no common accuracy range")}
     low, high = matched["levels"][0], matched["levels"][-1]
-    if high - low < MIN_RANGE:
-        note = f"the frontiers share only accuracies {low:.3f}–{high:.3f}, narrower than {MIN_RANGE}"
+    if high - low < min_overlap:
+        note = f"the frontiers share only accuracies {low:.3f}–{high:.3f}, narrower than {min_overlap}"
         return {"claim": claim, "verdict": "not testable", "note": note}
+    by_id = {r["run_id"]: r for r in records}
+    sides = [Frontier(frontiers[m]["frontier"], by_id) for m in (better, worse)]
+    gaps = [retention_difference(*sides, level) for level in matched["levels"]]  # > 0: `better` forgets less
+    signs = [level_sign(g.ci_low, g.ci_high) if g is not None else 0 for g in gaps]
+    scores = records[0]["metrics"]["prior_scores"]
+    base_prior = sum(x["base"] for x in scores.values()) / len(scores)
     forget = {m: [base_prior - p for p in matched["prior"][m]] for m in (better, worse)}
-    gap = [w - b for b, w in zip(forget[better], forget[worse], strict=True)]  # > 0: `better` forgets less
-    significant = matched["significant"][" vs ".join(sorted((better, worse)))]
-    mean_gap = float(np.mean(gap))
-    reversed_somewhere = any(s and g < 0 for s, g in zip(significant, gap, strict=True))
-    verdict = "reproduced" if mean_gap > 0 and not reversed_somewhere else "not reproduced"
     return {
         "claim": claim,
-        "verdict": verdict,
+        "verdict": verdict(signs, high - low, min_overlap),
+        "how": describe(signs),
         "levels": matched["levels"],
         "forgetting": forget,
-        "gap": gap,
-        "mean_gap": mean_gap,
-        "significant": significant,
-        "seeded": matched.get("seeded", False),
+        "gap": [g.value for g in gaps],
+        "gap_interval": [(g.ci_low, g.ci_high) for g in gaps],
+        "mean_gap": float(np.mean([g.value for g in gaps])),
+        "signs": signs,
+        "overlap": high - low,
     }
 
 
 def judge(
     group: dict[str, Any],
-    base_prior: float,
+    records: list[dict[str, Any]],
     levels: int,
     r2_target: float = 0.9,
     offline: tuple[str, ...] = OFFLINE,
+    min_overlap: float = MIN_OVERLAP,
 ) -> dict[str, Any]:
-    """The paper's claims, judged from one (track, task) group of `analyze`; `offline`: the offline methods the
-    on-policy ones are compared with."""
+    """The paper's claims, judged from one (track, task) group of `analyze` and its `records`; `offline`: the offline
+    methods the on-policy ones are compared with. The on-policy claim counts its pairs' verdicts as they are."""
     frontiers = group["methods"]
     law = group["fits"].get("forward_kl", {}).get("quadratic0", {})
-    on_off = [compare_pair(frontiers, a, b, base_prior, levels) for a in ON_POLICY for b in offline]
+    on_off = [compare_pair(frontiers, a, b, records, levels, min_overlap) for a in ON_POLICY for b in offline]
     testable = [c for c in on_off if c["verdict"] != "not testable"]
-    won = sum(c["verdict"] == "reproduced" for c in testable)
+    counts = {v: sum(c["verdict"] == v for c in testable) for v in ("reproduced", "tie", "reversed")}
     if not testable:
         on_off_verdict = "not testable"
-    elif won == len(on_off):
-        on_off_verdict = "reproduced"
-    elif won == len(testable):
-        on_off_verdict = f"reproduced on the {won} testable pairs of {len(on_off)}"
-    elif won == 0:
-        on_off_verdict = "not reproduced"
+    elif counts["reproduced"] == len(testable):
+        on_off_verdict = "reproduced" + (
+            f" on the {len(testable)} testable pairs of {len(on_off)}" if len(testable) < len(on_off) else ""
+        )
+    elif counts["reversed"] == len(testable):
+        on_off_verdict = "reversed"
+    elif counts["tie"] == len(testable):
+        on_off_verdict = "tie"
     else:
-        on_off_verdict = f"partly reproduced ({won} of {len(testable)} testable pairs)"
+        on_off_verdict = (
+            "mixed (" + ", ".join(f"{n} {v}" for v, n in counts.items() if n) + f" of {len(testable)} testable pairs)"
+        )
     return {
         "forgetting_law": law_verdict(law.get("r2"), r2_target),
-        "rl_vs_sft": compare_pair(frontiers, "rl", "sft", base_prior, levels),
+        "rl_vs_sft": compare_pair(frontiers, "rl", "sft", records, levels, min_overlap),
         "on_policy_vs_offline": {"verdict": on_off_verdict, "pairs": on_off},
-        "oracle_vs_rl": compare_pair(frontiers, "oracle-sft", "rl", base_prior, levels),
+        "oracle_vs_rl": compare_pair(frontiers, "oracle-sft", "rl", records, levels, min_overlap),
     }
 
 

@@ -154,26 +154,42 @@ def test_a_task_method_grid_and_overrides_apply_to_that_sweep_only():
 def test_on_policy_is_judged_against_the_offline_methods_a_plan_names():
     from razorbench.analysis.reproduction import judge
 
-    # rl's frontier forgets less than dpo's at every accuracy both reach (0.3-0.5): one testable pair, reproduced;
-    # simpo has no runs, so its pairs are not testable.
-    def front(*points):
-        return {
-            "frontier": [{"accuracy": a, "prior": p, "prior_low": p, "prior_high": p, "seeds": 1} for a, p in points],
-            "points": [],
-        }
+    # rl's frontier retains more than dpo's at every accuracy both reach (0.25-0.5) on every seed: one testable
+    # pair, reproduced (its paired gap lies above 0 at every level); simpo has no runs, so its pairs are not testable.
+    records = []
+
+    def front(method: str, *points):
+        frontier = []
+        for i, (accuracy, prior) in enumerate(points):
+            runs = [
+                {
+                    "run_id": f"{method}-{i}-{s}",
+                    "config": {"seed": s},
+                    "metrics": {"prior_scores": {"x": {"base": 1.0, "final": prior + 0.001 * s}}},
+                }
+                for s in range(3)
+            ]
+            records.extend(runs)
+            ids = [r["run_id"] for r in runs]
+            band = {"prior_low": prior, "prior_high": prior + 0.002, "seeds": 3}  # as frontier_points makes them
+            frontier.append({"accuracy": accuracy, "prior": prior + 0.001, "run_ids": ids, **band})
+        return {"frontier": frontier, "points": frontier}
 
     group = {
-        "methods": {"rl": front((0.2, 0.99), (0.5, 0.95)), "dpo": front((0.3, 0.9), (0.6, 0.8))},
+        "methods": {"rl": front("rl", (0.2, 0.99), (0.5, 0.95)), "dpo": front("dpo", (0.25, 0.9), (0.6, 0.8))},
         "fits": {},
     }
-    default = judge(group, 1.0, 3)["on_policy_vs_offline"]
+    default = judge(group, records, 3)["on_policy_vs_offline"]
     assert default["verdict"] == "not testable"
     on_off = {f"{a} forgets less than {b}" for a in ("rl", "reinforce") for b in ("sft", "simpo")}
     assert {p["claim"] for p in default["pairs"]} == on_off
-    with_dpo = judge(group, 1.0, 3, offline=("sft", "simpo", "dpo"))["on_policy_vs_offline"]
+    with_dpo = judge(group, records, 3, offline=("sft", "simpo", "dpo"))["on_policy_vs_offline"]
     assert with_dpo["verdict"] == "reproduced on the 1 testable pairs of 6"
     (pair,) = [p for p in with_dpo["pairs"] if p["verdict"] != "not testable"]
-    assert pair["claim"] == "rl forgets less than dpo" and pair["mean_gap"] > 0
+    assert pair["claim"] == "rl forgets less than dpo" and pair["mean_gap"] > 0 and pair["signs"] == [1, 1, 1]
+    # The same frontiers sharing less than the pre-registered overlap are not judged.
+    narrow = judge(group, records, 3, offline=("dpo",), min_overlap=0.3)["on_policy_vs_offline"]
+    assert narrow["verdict"] == "not testable"
 
 
 def test_a_plan_restricted_to_some_methods_keeps_their_settings_and_its_offline_arm_with_them():

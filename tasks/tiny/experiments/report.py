@@ -240,15 +240,17 @@ def render(
             if "r2" in cell and isinstance(cell["r2"], float):
                 text += f" (R² {cell['r2']:.2f})"
             elif "mean_gap" in cell:
-                text += f" (gap {cell['mean_gap']:+.3f}, {sum(cell['significant'])}/{len(cell['significant'])} sig.)"
+                text += f" (gap {cell['mean_gap']:+.3f}, {sum(x > 0 for x in cell['signs'])}/{len(cell['signs'])} sig.)"
             shown.append(text)
         lines.append(f"| {claim} | " + " | ".join(shown) + " |")
     lines += [
         "",
         "\"gap\": mean forgetting of the second method minus the first's at matched accuracies (positive: the claim's"
-        ' direction); "sig.": matched levels whose 95% seed intervals are disjoint. A claim is reproduced when the'
-        " gap is positive and no level shows a significant reversal; not testable when the two frontiers share"
-        " less than 0.01 of accuracy range.",
+        ' direction); "sig.": matched levels whose paired 95% interval of the gap lies above 0'
+        " (`razorbench.analysis.difference`). The one verdict rule (`razorbench.analysis.verdict`): reproduced where"
+        " that holds at at least half of the levels, reversed where the interval lies below 0 at at least half, a tie"
+        f" otherwise; not testable when the two frontiers share less than {plan.min_overlap} of accuracy range"
+        " (the pre-registered overlap).",
     ]
     for task, f in findings["tasks"].items():
         group = result[f"{plan.track}/{task}"]

@@ -18,8 +18,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from razorbench.analysis.analyze import predictor_fits
 from razorbench.analysis.reproduction import (
     Plan,
@@ -95,9 +93,8 @@ def reproduce_tiny(
         if group is None:
             continue
         runs = [r for r in records if r["task"] == task]
-        base_prior = float(np.mean([s["base"] for s in runs[0]["metrics"]["prior_scores"].values()]))
         findings["tasks"][task] = {
-            **judge(group, base_prior, plan.levels, plan.r2_target, plan.offline),
+            **judge(group, runs, plan.levels, plan.r2_target, plan.offline, plan.min_overlap),
             "best_predictor": best_predictor(group["fits"]),
         }
     # The paper's R² = 0.71 pools its LLM runs: so does this fit, over every run of every task.

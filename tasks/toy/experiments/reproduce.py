@@ -10,8 +10,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from razorbench.analysis.analyze import PREDICTORS
 from razorbench.analysis.report import (
     data_notes,
@@ -42,6 +40,10 @@ PAPER_R2 = {"forward_kl": 0.96, "reverse_kl": 0.93, "total_variation_per_token":
 # The paper sweeps 15 learning rates in [3e-6, 1e-3] x 2 schedulers x {1, 2} epochs (~500 runs per method); this
 # grid keeps the range's upper decades, where the methods move, at two lengths (100 and 300 steps of 32 images,
 # ~0.4 and ~1.1 passes over the ~8,500 training images), within a 20-minute budget on two CPU cores.
+# The toy's frontiers live between the base's 0.87 and 1.0, so the tiny track's 0.2 cannot be met; the toy compares
+# on any shared range of 0.01 or more (its threshold since the first toy report: about three standard errors of a
+# sampled accuracy on ~1,000 images x 16 samples, so a narrower "match" is a match of noise).
+TOY_MIN_OVERLAP = 0.01
 TOY = Plan(
     methods={
         "sft": [],
@@ -55,6 +57,7 @@ TOY = Plan(
     common=["data.batch_size=32"],
     track="toy",
     tasks=(TASK,),
+    min_overlap=TOY_MIN_OVERLAP,
 )
 # A quick check of the headline claim (the slow test): GRPO against SFT on a small grid.
 REDUCED = Plan(
@@ -64,6 +67,7 @@ REDUCED = Plan(
     common=["data.batch_size=32"],
     track="toy",
     tasks=(TASK,),
+    min_overlap=TOY_MIN_OVERLAP,
 )
 
 
@@ -86,8 +90,7 @@ def reproduce_toy(
     seconds = run_sweeps(plan, data_dir, out_dir, log, threads=threads)
     records, result, plots = analyze_sweeps(plan, out_dir)
     group = result[KEY]
-    base_prior = float(np.mean([s["base"] for r in records for s in r["metrics"]["prior_scores"].values()]))
-    findings = judge(group, base_prior, plan.levels)
+    findings = judge(group, records, plan.levels, min_overlap=plan.min_overlap)
     write_findings(findings, out_dir)
     total = time.time() - began
     out = {"analysis": result, "findings": findings, "seconds": {"methods": seconds, "total": total}}
@@ -164,7 +167,10 @@ def render(
         "",
         "Each pair is compared where both Pareto frontiers (configurations averaged over seeds) exist, at 5 evenly"
         " spaced accuracies, by linear interpolation along each frontier. Forgetting = base prior score − frontier"
-        ' prior score. "Disjoint" marks levels where the two methods\' 95% seed intervals do not overlap.',
+        " prior score. Each level's gap has a paired 95% interval over seeds (`razorbench.analysis.difference`); the"
+        " verdict follows the one rule of `razorbench.analysis.verdict`: reproduced where the interval lies above 0 at"
+        f" at least half of the levels, reversed where below, a tie otherwise; not testable under {plan.min_overlap}"
+        " of shared accuracy range.",
         "",
         "### GRPO forgets less than SFT",
         "",
