@@ -23,6 +23,7 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from razorbench.util.errors import ConfigError
+from razorbench.util.hardware import resolve_precision
 
 
 @dataclass
@@ -39,6 +40,9 @@ class TrainerConfig:
     (Lightning's ModelParallelStrategy; unlike "fsdp", it also runs on CPU)."""
     num_nodes: int = 1
     precision: str = "32-true"
+    """A Lightning precision ("32-true", "bf16-mixed", ...), or "auto": bf16-mixed where the hardware multiplies bf16
+    natively (a GPU with bf16, a CPU with AVX-512 BF16 or AMX), else 32-true (`razorbench.util.hardware`). Resolved
+    when the config is composed, so the run's config.yaml and record name the precision that ran."""
     gradient_clip_val: float = 1.0
     log_every_n_steps: int = 1
     checkpoint_every: int = 10
@@ -231,6 +235,7 @@ def compose(
     except OmegaConfBaseException as e:
         raise ConfigError(_one_line(e)) from None
     check(merged)
+    merged.trainer.precision = resolve_precision(merged.trainer.precision, str(merged.trainer.accelerator))
     return merged
 
 

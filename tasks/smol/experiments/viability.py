@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -86,11 +88,12 @@ def measure_base(data_dir: Path, only: list[str]) -> None:
         task = get_task(name, "smol")(cfg.task)
         start = time.time()
         if task.kind == "new":
-            values = list(new_task_accuracy(sampler, task, settings)["per_prompt"].values())
+            per_item = new_task_accuracy(sampler, task, settings)["per_prompt"]
             chance = getattr(task, "chance", None) or (0.25 if name == "science" else 0.0)
         else:
-            values = list(prior_scores(policy, sampler, [task], settings)[name]["per_example"].values())
+            per_item = prior_scores(policy, sampler, [task], settings)[name]["per_example"]
             chance = truthfulqa_chance(data_dir) if name == "truthfulqa_mc2" else CHANCE[name]
+        values = list(per_item.values())
         mean, low, high = interval(values)
         record = {
             "name": name,
@@ -105,7 +108,7 @@ def measure_base(data_dir: Path, only: list[str]) -> None:
                 "samples_per_prompt": settings.samples_per_prompt,
                 "prior_limit": settings.prior_limit,
             },
-            "values": [round(v, 4) for v in values],
+            "per_item": {k: round(v, 4) for k, v in per_item.items()},
         }
         out.write_text(json.dumps(record) + "\n")
         print(
@@ -130,15 +133,268 @@ def base_verdict(record: dict[str, Any]) -> tuple[bool, str]:
     return False, f"lower end {low:.3f} < chance + 0.05 = {chance + 0.05:.3f}"
 
 
+def first_viable_task() -> str:
+    """The first new-task candidate, in the pre-registered order, whose base passes rule N1."""
+    for name in NEW_TASKS:
+        path = RECORDS / "base" / f"{name}.json"
+        if path.exists() and base_verdict(json.loads(path.read_text()))[0]:
+            return name
+    raise SystemExit("no new-task candidate passes rule N1: measure the base first (step 'base')")
+
+
+def pilot_name(method: str, lr: float) -> str:
+    return f"{method}-lr{lr:g}"
+
+
+def run_pilots(data_dir: Path, runs: Path) -> None:
+    """The accuracy-only pilots of `sft` and `rl` on the first viable new task, one compact record each."""
+    task = first_viable_task()
+    (RECORDS / "pilots").mkdir(parents=True, exist_ok=True)
+    for method, grid in PILOTS.items():
+        for lr in grid["lrs"]:
+            name = pilot_name(method, lr)
+            out = RECORDS / "pilots" / f"{name}.json"
+            if out.exists():
+                continue
+            # Curve points and the final evaluation at 100 prompts x 2 samples (a run evaluates both alike).
+            command = [
+                sys.executable,
+                "-m",
+                "razorbench",
+                "run",
+                "--method",
+                method,
+                "--task",
+                task,
+                "--track",
+                "smol",
+                "--no-progress",
+                "--data-dir",
+                str(data_dir),
+                "--output-dir",
+                str(runs),
+                "--run-id",
+                f"pilot-{task}-{name}",
+                "task.priors=[]",
+                f"optim.lr={lr}",
+                f"trainer.max_steps={grid['steps']}",
+                f"data.batch_size={grid['batch']}",
+                f"curve.every={grid['every']}",
+                "eval.new_task_prompts=100",
+                "eval.kl_prompts=50",
+                "monitor.every=0",
+                "seed=0",
+                f"save_model={'true' if lr == max(grid['lrs']) else 'false'}",
+            ]
+            start = time.time()
+            subprocess.run(command, check=True)
+            record = json.loads((runs / f"pilot-{task}-{name}" / "record.json").read_text())
+            metrics = record["metrics"]
+            compact = {
+                "task": task,
+                "method": method,
+                "lr": lr,
+                "steps": grid["steps"],
+                "batch": grid["batch"],
+                "base_accuracy": metrics["base_new_task_accuracy"],
+                "curve": [[p["step"], p["new_task_accuracy"]] for p in record.get("curve") or []],
+                "final": [grid["steps"], metrics["new_task_accuracy"]],
+                "forward_kl": metrics["forward_kl"],
+                "seconds": round(time.time() - start, 1),
+                "timings": record["provenance"]["timings"],
+            }
+            out.write_text(json.dumps(compact) + "\n")
+            gain = max(a for _, a in [*compact["curve"], compact["final"]]) - compact["base_accuracy"]
+            print(
+                f"pilot {name} on {task}: base {compact['base_accuracy']:.3f}, best gain {gain:+.3f}, "
+                f"{compact['seconds']} s",
+                flush=True,
+            )
+
+
+def passing_priors() -> list[str]:
+    """The prior candidates whose base passes rule P1 (P2 holds for every candidate: none asks for arithmetic)."""
+    names = []
+    for name in PRIORS:
+        path = RECORDS / "base" / f"{name}.json"
+        if path.exists() and base_verdict(json.loads(path.read_text()))[0]:
+            names.append(name)
+    return names
+
+
+def measure_precision(data_dir: Path, runs: Path) -> None:
+    """Rule P3: the paired standard error of each prior's forgetting between the base and the sft pilot's end
+    checkpoint (its higher rate), at the track's evaluation size."""
+    from razorbench.api.registry import get_task, get_track
+    from razorbench.runner.evaluate import EvalSettings, prior_scores
+    from razorbench.sampling import build_sampler
+
+    task = first_viable_task()
+    checkpoint = runs / f"pilot-{task}-{pilot_name('sft', max(PILOTS['sft']['lrs']))}" / "model"
+    (RECORDS / "precision").mkdir(parents=True, exist_ok=True)
+    policy = get_track("smol").load_policy(str(checkpoint))
+    sampler = build_sampler("hf", policy)
+    for name in passing_priors():
+        out = RECORDS / "precision" / f"{name}.json"
+        if out.exists():
+            continue
+        cfg = _config(name, data_dir, [])
+        prior = get_task(name, "smol")(cfg.task)
+        final = prior_scores(policy, sampler, [prior], EvalSettings.from_config(cfg))[name]["per_example"]
+        base = json.loads((RECORDS / "base" / f"{name}.json").read_text())["per_item"]
+        ids = [i for i in base if i in final]
+        differences = np.array([base[i] - final[i] for i in ids])
+        se = float(differences.std(ddof=1) / math.sqrt(len(ids)))
+        record = {
+            "name": name,
+            "checkpoint": f"sft pilot on {task}, lr {max(PILOTS['sft']['lrs']):g}",
+            "n": len(ids),
+            "paired_se": se,
+            "changed_share": float(np.mean(differences != 0)),
+            "final_per_item": {i: round(final[i], 4) for i in ids},
+        }
+        out.write_text(json.dumps(record) + "\n")
+        print(f"precision {name}: paired SE {se:.4f} over {len(ids)} items", flush=True)
+
+
+PART2 = "## Part 2, measured"
+DEVIATIONS = (
+    "MMLU's 300-document limit is spread over its 57 subjects as ceil(300 / 57) = 6 questions each (342), as the "
+    "paper track's MMLU does; part 1 said 5 each (285).",
+    "The pilots evaluate their curve points and their end at 100 prompts x 2 samples and 50 KL prompts (a run "
+    "evaluates both alike); part 1 said the end at the track's 200 prompts.",
+)
+
+
+def _load(folder: str) -> dict[str, dict[str, Any]]:
+    path = RECORDS / folder
+    return {p.stem: json.loads(p.read_text()) for p in sorted(path.glob("*.json"))} if path.is_dir() else {}
+
+
+def pilot_gain(record: dict[str, Any]) -> float:
+    """The largest accuracy gain over the base at any curve point or the end of a pilot."""
+    return max(a for _, a in [*record["curve"], record["final"]]) - record["base_accuracy"]
+
+
+def render() -> str:
+    """Part 2 of the doc, from the records alone."""
+    base, pilots, precision = _load("base"), _load("pilots"), _load("precision")
+    lines = [
+        PART2,
+        "",
+        "Generated by `python -m razorbench.tasks.smol.experiments.viability report` from the records "
+        "in `docs/smol-viability/` (base: one per candidate; pilots; precision).",
+        "",
+    ]
+    lines += [
+        "### New tasks",
+        "",
+        "| task | prompts | base accuracy | 95% interval | chance | N1 | best sft gain | best rl gain | N2 | verdict |",
+        "|---|--:|--:|---|--:|---|--:|--:|---|---|",
+    ]
+    for name in NEW_TASKS:
+        if name not in base:
+            lines.append(f"| {name} | | not measured | | | | | | | |")
+            continue
+        r = base[name]
+        n1, why = base_verdict(r)
+        gains = {m: [pilot_gain(p) for p in pilots.values() if p["method"] == m and p["task"] == name] for m in PILOTS}
+        best = {m: (f"{max(g):+.3f}" if g else "—") for m, g in gains.items()}
+        if not n1:
+            n2, verdict = "not run (fails N1)", f"left out: {why}"
+        elif not all(gains.values()):
+            n2, verdict = "not run", "not decided: pilots not run"
+        else:
+            learnable = all(max(g) >= 0.15 for g in gains.values())
+            n2 = "pass" if learnable else "fail"
+            verdict = "**viable**" if learnable else "left out: a pilot gained < 0.15"
+        lines.append(
+            f"| {name} | {r['n']} | {r['score']:.3f} | [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | "
+            f"{r['chance']:.2f} | {'pass' if n1 else 'fail'} | {best['sft']} | {best['rl']} | {n2} | {verdict} |"
+        )
+    lines += [
+        "",
+        "### Priors",
+        "",
+        "| prior | documents | base score | 95% interval | chance | P1 | paired SE (P3) | verdict |",
+        "|---|--:|--:|---|--:|---|--:|---|",
+    ]
+    for name in PRIORS:
+        if name not in base:
+            lines.append(f"| {name} | | not measured | | | | | |")
+            continue
+        r = base[name]
+        p1, why = base_verdict(r)
+        se = precision.get(name, {}).get("paired_se")
+        if not p1:
+            verdict = f"left out: {why}"
+        elif se is None:
+            verdict = "not decided: precision not measured"
+        else:
+            verdict = "**viable**" if se <= 0.02 else f"left out: paired SE {se:.4f} > 0.02"
+        lines.append(
+            f"| {name} | {r['n']} | {r['score']:.3f} | [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | "
+            f"{r['chance']:.3f} | {'pass' if p1 else 'fail'} | {'' if se is None else f'{se:.4f}'} | "
+            f"{verdict} |"
+        )
+    if pilots:
+        lines += [
+            "",
+            "### Pilot curves (new-task accuracy; priors not scored)",
+            "",
+            "| pilot | task | base | curve (step: accuracy) | end | best gain | forward KL | wall |",
+            "|---|---|--:|---|--:|--:|--:|--:|",
+        ]
+        for name, p in pilots.items():
+            curve = ", ".join(f"{s}: {a:.3f}" for s, a in p["curve"])
+            lines.append(
+                f"| {name} | {p['task']} | {p['base_accuracy']:.3f} | {curve} | {p['final'][1]:.3f} | "
+                f"{pilot_gain(p):+.3f} | {p['forward_kl']:.3f} | {p['seconds'] / 60:.1f} min |"
+            )
+    if precision:
+        lines += [
+            "",
+            "Precision (rule P3) was measured on: "
+            + "; ".join(sorted({r["checkpoint"] for r in precision.values()}))
+            + ". Only the standard errors "
+            "are read from it; its records keep the per-item scores.",
+        ]
+    seconds = sum(r["seconds"] for r in base.values())
+    lines += [
+        "",
+        f"Base measurement time here: {seconds / 60:.1f} min in all (float32 evaluation, 2 cores, other "
+        "jobs sharing the machine).",
+        "",
+        "### Deviations from part 1",
+        "",
+    ]
+    lines += [f"- {d}" for d in DEVIATIONS]
+    return "\n".join(lines) + "\n"
+
+
+def write_report() -> None:
+    text = DOC.read_text()
+    head = text.split(PART2)[0].rstrip() + "\n\n"
+    DOC.write_text(head + render())
+    print(f"wrote {DOC}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="viability", description=__doc__.splitlines()[0])
     parser.add_argument("step", choices=("base", "pilots", "precision", "report"))
     parser.add_argument("--data-dir", type=Path, default=None, help="local copy of the benchmark data")
+    parser.add_argument("--runs", type=Path, default=Path("runs/smol-viability"), help="where the pilots run")
     parser.add_argument("--only", default="", help="comma-separated candidates (default: all)")
     args = parser.parse_args(argv)
     only = [n for n in args.only.split(",") if n]
     if args.step == "base":
         measure_base(args.data_dir.resolve(), only)
+    elif args.step == "pilots":
+        run_pilots(args.data_dir.resolve(), args.runs.resolve())
+    elif args.step == "report":
+        write_report()
+    elif args.step == "precision":
+        measure_precision(args.data_dir.resolve(), args.runs.resolve())
     return 0
 
 
