@@ -29,9 +29,9 @@ SMALL = {
     "razorbench run ": TRAIN + EVAL,
     "razorbench sweep --method ": TRAIN + EVAL,
     "razorbench eval ": EVAL,
-    # The protocol fixes the evaluation settings (its full size): training is shortened to three steps, and the
-    # frontier has no curve points between the base and the final policy.
-    "razorbench leaderboard make ": ["trainer.max_steps=3", "curve.every=3"],
+    # The protocol fixes the evaluation settings (its full size), the rates and seeds: training is shortened to one
+    # step (within any budget), its curve point the final policy (as dense as the protocol asks of so short a run).
+    "razorbench leaderboard make ": ["trainer.max_steps=1", "curve.every=1"],
     "python examples/trl_sft_then_eval.py ": ["--eval", *EVAL],
 }
 
