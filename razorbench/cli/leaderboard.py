@@ -18,7 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     verify.add_argument("--records", type=int, default=1, help="records re-executed per file, drawn at random")
     verify.add_argument("--stamp", action="store_true", help="write the stamps of the files verified to verified.json")
     verify.add_argument("--stamps-from", metavar="REV", help="trust only the stamps committed at this git revision")
-    verify.add_argument("--time-cap", type=float, default=None, help="seconds one rerun may take (default 600)")
+    verify.add_argument("--time-cap", type=float, default=None, help="seconds one rerun may take (default 1200)")
+    verify.add_argument("--archived", action="store_true", help="re-execute files of an archived protocol too")
     build = actions.add_parser("build", help="write leaderboard/README.md, index.html and plots/")
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if the pages are not up to date")
     make = actions.add_parser(
@@ -93,6 +94,7 @@ def _verify(args: argparse.Namespace, submissions) -> None:
         records=args.records,
         stamps_from=args.stamps_from,
         time_cap=args.time_cap or TIME_CAP,
+        archived=args.archived,
         commit=commit,
         log=console.print,
     )
@@ -102,7 +104,8 @@ def _verify(args: argparse.Namespace, submissions) -> None:
         console.print(f"wrote {stamp(submissions, outcome.verified)}")
     console.print(
         f"{submissions}: {len(outcome.verified)} file(s) re-executed and in agreement, "
-        f"{len(outcome.unverifiable)} unverifiable (method not in the repository), in {outcome.seconds:.0f} s"
+        f"{len(outcome.unverifiable)} unverifiable (method not in the repository), {len(outcome.archived)} of an "
+        f"archived protocol not re-executed (--archived does), in {outcome.seconds:.0f} s"
     )
 
 

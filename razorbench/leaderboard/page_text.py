@@ -60,10 +60,10 @@ RULE = (
     "submission's Pareto frontier (new-task accuracy against mean prior score) starts at the base (step 0) and "
     "runs over all its configurations and curve points, seeds averaged, with 95% t-intervals. At a target, "
     "retention (mean prior score), forgetting and forward KL are interpolated between the two measured frontier "
-    "points that bracket it (their accuracies are shown); a target beyond the frontier's end is \"not reached\". "
+    'points that bracket it (their accuracies are shown); a target beyond the frontier\'s end is "not reached". '
     "Two entries are compared by the difference of their retention at the target, with a 95% interval paired over "
     "seeds (and over prior items where both keep per-item results); they tie only where that interval covers 0. "
-    "Rank = 1 + the number of entries found to retain more; entries sharing a letter in \"group\" are not told "
+    'Rank = 1 + the number of entries found to retain more; entries sharing a letter in "group" are not told '
     "apart. Forward KL is shown, not ranked. Entries are ranked within their pool only: re-executed by CI "
     "(`razorbench leaderboard verify`) or not, and the current protocol apart from an archived one."
 )

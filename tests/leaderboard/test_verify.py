@@ -64,7 +64,7 @@ def test_a_consistent_forgery_passes_validation_and_is_refused(tmp_path: Path):
     real = _real()
     root = _board(tmp_path, {REAL: real, "tiny/science/forged.json": {**forge(real), "name": "forged"}})
     assert validate([root]) == []  # its arithmetic is consistent: validation cannot see it
-    outcome = verify(root, rng=random.Random(0), rerun_record=_faithful, log=lambda _: None)
+    outcome = verify(root, rng=random.Random(0), rerun_record=_faithful, archived=True, log=lambda _: None)
     assert list(outcome.verified) == [REAL]  # the faithful file passes
     assert outcome.problems and all(p.file.endswith("forged.json") for p in outcome.problems)
     first = str(outcome.problems[0])
@@ -131,14 +131,17 @@ def test_stamps_unverifiable_methods_and_the_draw(tmp_path: Path):
         drawn.append(record["run_id"])
         return _faithful(record, *_)
 
-    outcome = verify(root, records=2, rng=random.Random(1), rerun_record=rerun, log=lambda _: None)
+    outcome = verify(root, records=2, rng=random.Random(1), rerun_record=rerun, archived=True, log=lambda _: None)
     assert outcome.problems == [] and outcome.unverifiable == ["tiny/science/outside.json"]
     assert len(set(drawn)) == 2 and sorted(outcome.verified[REAL]["records"]) == sorted(drawn)
     # A stamp for the file's bytes: not re-executed again; a changed file is.
     save_stamps(root, outcome.verified)
-    assert verify(root, rerun_record=rerun, log=lambda _: None).verified == {}
+    assert verify(root, rerun_record=rerun, archived=True, log=lambda _: None).verified == {}
     (root / REAL).write_text(json.dumps({**real, "authors": "edited"}))
-    assert list(verify(root, rerun_record=rerun, log=lambda _: None).verified) == [REAL]
+    assert list(verify(root, rerun_record=rerun, archived=True, log=lambda _: None).verified) == [REAL]
+    # Without `archived`, a file of an archived protocol version (the seed entries: v1) is left as it is.
+    skipped = verify(root, rerun_record=rerun, log=lambda _: None)
+    assert skipped.verified == {} and skipped.archived == ["tiny/science/outside.json", REAL]
 
 
 def test_stamps_from_a_revision_ignore_stamps_added_since(tmp_path: Path):
@@ -153,7 +156,7 @@ def test_stamps_from_a_revision_ignore_stamps_added_since(tmp_path: Path):
     subprocess.run([*git, "commit", "-q", "-m", "base"], check=True)
     save_stamps(root, {REAL: {"sha256": file_sha256(root / REAL)}})  # the pull request's own stamp
     assert load_stamps(root, "HEAD") == {} and REAL in load_stamps(root)
-    outcome = verify(root, stamps_from="HEAD", rerun_record=_faithful, log=lambda _: None)
+    outcome = verify(root, stamps_from="HEAD", rerun_record=_faithful, archived=True, log=lambda _: None)
     assert list(outcome.verified) == [REAL]
 
 
@@ -166,11 +169,11 @@ def test_cli_verify_reruns_real_records(tmp_path: Path, monkeypatch, capsys):
     real = _real()
     root = _board(tmp_path, {"tiny/science/forged.json": {**forge(real), "name": "forged"}})
     monkeypatch.chdir(tmp_path)
-    assert main(["leaderboard", "verify"]) == 1
+    assert main(["leaderboard", "verify", "--archived"]) == 1
     err = capsys.readouterr().err
     assert "forged.json: records[" in err and "must agree exactly" in err
     (root / "tiny/science/forged.json").unlink()
     (root / REAL).parent.mkdir(parents=True, exist_ok=True)
     (root / REAL).write_text(json.dumps(real))
-    assert main(["leaderboard", "verify", "--stamp"]) == 0
+    assert main(["leaderboard", "verify", "--archived", "--stamp"]) == 0
     assert load_stamps(root)[REAL]["sha256"] == file_sha256(root / REAL)
