@@ -20,8 +20,9 @@ A disagreement is a Problem naming the file, the record and the metric.
 A file whose method is not in the repository cannot be re-executed: it is reported as unverifiable (its entry is
 shown as unverified, never ranked with verified ones), not as a failure. A file of an archived protocol version is
 not re-executed either (unless `archived`): it was made by older code under an older grid, and is shown as archived
-and unverified. (The tiny seed entries of protocol v1, made at git be20de7, do not all reproduce with later code:
-tiny/math/rl's seed-2 record reran to accuracy 0.9175 against the submitted 0.9000, 2026-12.)
+and unverified. (Of the tiny seed entries of protocol v1, made at git be20de7, tiny/science/dpo and tiny/math/oracle-sft
+reran exactly, 2026-12; tiny/math/rl's seed-2 record reran to accuracy 0.9175 against the submitted 0.9000, on a
+working tree that held other uncommitted changes to the tiny tasks and the runner, so which code differs is open.)
 """
 
 from __future__ import annotations
