@@ -18,7 +18,7 @@ HERE = Path(__file__).parent
 TRACK = register_track(
     Track(
         name="smol",
-        description="SmolLM2-135M-Instruct (real instruct LLM, offline, CPU bf16) on arithmetic and real priors",
+        description="SmolLM2-135M-Instruct: a real instruct LLM, offline, on a CPU",
         model="smollm2",
         model_name="SmolLM2-135M-Instruct (Q4_1, dequantised)",
         tasks=tuple(f"{__name__}.{module}" for module in ("arith", "paper_tasks", "capitals", "elements")),

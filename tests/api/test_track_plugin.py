@@ -69,7 +69,8 @@ def _plugin(root: Path) -> dict[str, str]:
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: plugged-track\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[razorbench.tracks]\nplugged = plugged_track:TRACK\n")
-    return {**os.environ, "PYTHONPATH": str(root)}
+    # A wide terminal: the listing wraps its columns to the width, which would split the phrase the test looks for.
+    return {**os.environ, "PYTHONPATH": str(root), "COLUMNS": "200"}
 
 
 def _cli(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
