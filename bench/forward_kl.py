@@ -3,7 +3,7 @@
     python bench/forward_kl.py [--repeats 3] [--sizes 8x64,16x128,64x128] [--vocabs tiny,150k] [--threads 1]
                                [--chunk-size N] [--profile]
 
-The metric is what a run calls (`razorbench.runner.evaluate.divergences` -> `sequence_divergences`, with the default
+The metric is what a run calls (`razorbench.metrics.divergences` -> `sequence_divergences`, with the default
 `eval.kl_chunk_size`): the forward KL, reverse KL and total variation, exact over the vocabulary, summed over the
 response positions of each sequence. Its floor is one forward pass of π0 and one of π over the same tokens, under
 `no_grad`, keeping both logits and computing no KL: `model(input_ids, attention_mask).logits`, as

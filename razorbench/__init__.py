@@ -1,15 +1,22 @@
 """razorbench: the open benchmark for forgetting in LLM post-training.
 
-The core, by layer (a module imports from its own layer or the ones below; see docs/contributing/layout.md):
+The core, by layer, bottom up (a module imports from its own layer or the ones below, never above; DESIGN.md's
+"Layers, bottom up", checked by tests/test_architecture.py):
 
-- `razorbench.util`: leaf helpers (atomic writes, fault points, the one-line errors, full weights from DDP/FSDP);
-- `razorbench.api`: what contributors subclass or call: `Task`, `Policy`, `Track`, the `Sampler` interface,
-  `RazorModule` (the method base), the registries of tracks, tasks and methods;
-- `razorbench.sampling`, `razorbench.metrics`: samplers; the exact KL, the other predictors, stats;
-- `razorbench.runner`: one run (config -> Lightning Trainer -> evaluate -> record) and sweeps of runs;
-- `razorbench.analysis`, `razorbench.leaderboard`: frontiers, forgetting-law fits, comparisons; submissions, ranking
-  and pages;
-- `razorbench.cli`: the `razorbench` command.
+1. `razorbench.util`: leaf helpers (atomic writes, fault points, the one-line errors, a process pool with a
+   deadline per call, full weights from DDP/FSDP);
+2. `razorbench.api`: what contributors subclass or call: `Task`, `Policy`, `Track`, the `Sampler` interface,
+   `RazorModule` (the method base), the registries of tracks, tasks and methods; and the tracks' task and prior
+   modules (`razorbench.tasks.<track>`);
+3. `razorbench.metrics`, `razorbench.sampling`: every divergence, estimator, predictor, fit form and statistic;
+   the samplers;
+4. `razorbench.monitor`: the forward-KL monitor (a Lightning and a transformers callback); it knows no run;
+5. `razorbench.runner` and the methods (`razorbench.methods`): one run (config -> Lightning Trainer -> measure ->
+   record), `razorbench eval`, sequences, and the hook that starts the monitor;
+6. `razorbench.launch`: where a sweep's runs execute (local processes, SLURM, Ray);
+7. `razorbench.analysis`: frontiers, forgetting-law fits, comparisons, reports; it runs no sweep itself;
+8. `razorbench.leaderboard` and each track's experiments (`razorbench.tasks.<track>.experiments`);
+9. `razorbench.cli`: the `razorbench` command.
 
 Tracks (`razorbench.tasks.<track>`, the repository's `tasks/<track>/`) and methods (`razorbench.methods`, the
 repository's `methods/`) are plug-ins: the core names none of them.

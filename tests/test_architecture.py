@@ -1,5 +1,6 @@
-"""The house rules the layout promises (DESIGN.md): no import circle in razorbench/, tasks/ or methods/, and a
-core that names no track and no task, so that adding a track never means editing the core."""
+"""The house rules the layout promises (DESIGN.md): no import circle in razorbench/, tasks/ or methods/, every import
+pointing down or sideways in the order of the layers, and a core that names no track and no task, so that adding a
+track never means editing the core."""
 
 from __future__ import annotations
 
@@ -99,6 +100,59 @@ def _graph() -> dict[str, set[str]]:
         # A package's own __init__ is imported on the way to any of its submodules: not an edge of the circle.
         graph[name] = {m for m in _imports(path, name, known) if not name.startswith(m + ".")}
     return graph
+
+
+# DESIGN.md's "Layers, bottom up": a module may import its own layer or a lower one, never a higher one. The longest
+# matching prefix of a module's name gives its layer. A track's task and prior modules (razorbench.tasks.<track>.*)
+# sit on the api's floor; its experiments (razorbench.tasks.<track>.experiments) on the leaderboard's.
+LAYERS = {
+    "razorbench.util": 1,
+    "razorbench": 2,  # the package's face: it hands on the api's names
+    "razorbench.api": 2,
+    "razorbench.tasks": 2,
+    "razorbench.metrics": 3,
+    "razorbench.sampling": 3,
+    "razorbench.monitor": 4,
+    "razorbench.runner": 5,
+    "razorbench.methods": 5,
+    "razorbench.launch": 6,
+    "razorbench.analysis": 7,
+    "razorbench.leaderboard": 8,
+    "razorbench.tasks.*.experiments": 8,
+    "razorbench.cli": 9,
+}
+
+
+def layer(module: str) -> int:
+    """The layer of a module of razorbench/, tasks/ or methods/: its longest prefix in `LAYERS`."""
+    parts = module.split(".")
+    if parts[:2] == ["razorbench", "tasks"] and parts[3:4] == ["experiments"]:
+        return LAYERS["razorbench.tasks.*.experiments"]
+    for n in range(len(parts), 0, -1):
+        if (prefix := ".".join(parts[:n])) in LAYERS:
+            return LAYERS[prefix]
+    raise KeyError(module)
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """Every import from a module to one of a higher layer, as "importer (layer) -> imported (layer)"."""
+    edges = [(a, b) for a, imported in graph.items() for b in imported]
+    return sorted(f"{a} ({layer(a)}) -> {b} ({layer(b)})" for a, b in edges if layer(b) > layer(a))
+
+
+def test_layers_follow_the_design_order():
+    assert layer("razorbench.util.atomic") == 1
+    assert layer("razorbench.tasks.tiny.science") == layer("razorbench.api.task") == 2
+    assert layer("razorbench.tasks.tiny.experiments.reproduce") == layer("razorbench.leaderboard.make") == 8
+    assert layer("razorbench.monitor.monitor") < layer("razorbench.runner.run") < layer("razorbench.cli.run")
+    assert upward_imports({"razorbench.monitor.x": {"razorbench.runner.y"}, "razorbench.runner.y": set()}) == [
+        "razorbench.monitor.x (4) -> razorbench.runner.y (5)"
+    ]
+
+
+def test_no_import_points_up_a_layer():
+    """A task module importing the analysis layer, or the monitor importing the runner, fails here."""
+    assert upward_imports(_graph()) == []
 
 
 def test_the_graph_builder_sees_a_circle():

@@ -26,10 +26,11 @@ from typing import Any
 import numpy as np
 
 from razorbench.analysis.figures import save_figure
-from razorbench.analysis.fit import FORMS, fit_with_interval
+from razorbench.analysis.fit import fit_with_interval
 from razorbench.analysis.kl_estimates import estimator_bias, estimator_table
 from razorbench.analysis.monitor_lead import monitor_summary, plot_monitor
 from razorbench.analysis.sequence import in_sequence
+from razorbench.metrics.fit_forms import FORMS
 from razorbench.metrics.kl_estimators import ESTIMATORS
 from razorbench.metrics.stats import mean_t_interval
 from razorbench.runner.records import load_record

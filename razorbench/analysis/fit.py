@@ -1,6 +1,6 @@
 """The forgetting law: forgetting fitted against one predictor (a KL, a weight distance, ...) over runs.
 
-Two forms, both by least squares in float64:
+Two forms (`razorbench.metrics.fit_forms`), both by least squares in float64:
 - "linear": y = a + b·x, coefficients [a, b];
 - "quadratic0": y = a·x + b·x², the paper's quadratic through the origin, coefficients [a, b].
 R² = 1 − SS_res / SS_tot, with SS_tot about the mean of y for both forms (so a fit through the origin can
@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from razorbench.metrics.fit_forms import design_matrix
 from razorbench.metrics.stats import percentile_interval
-
-FORMS = ("linear", "quadratic0")
 
 
 def fit(x: Any, y: Any, form: str) -> tuple[list[float], float | None]:
@@ -42,16 +41,6 @@ def fit(x: Any, y: Any, form: str) -> tuple[list[float], float | None]:
     ss_tot = float(((y - y.mean()) ** 2).sum())
     ss_res = float(((y - design @ coefs) ** 2).sum())
     return coefs.tolist(), 1.0 - ss_res / ss_tot
-
-
-def design_matrix(x: Any, form: str) -> np.ndarray:
-    """The least-squares design of `form` at the points x: (n, 2) float64."""
-    x = np.asarray(x, dtype=np.float64)
-    if form == "linear":
-        return np.stack([np.ones_like(x), x], axis=1)
-    if form == "quadratic0":
-        return np.stack([x, x * x], axis=1)
-    raise ValueError(f"unknown fit form {form!r}; valid: {', '.join(FORMS)}")
 
 
 def prediction_terms(x: Any, y: Any, form: str) -> dict[str, Any]:

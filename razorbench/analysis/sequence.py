@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from razorbench.analysis.figures import save_figure
-from razorbench.analysis.fit import FORMS, fit_with_interval
+from razorbench.analysis.fit import fit_with_interval
+from razorbench.metrics.fit_forms import FORMS
 from razorbench.metrics.stats import mean_t_interval, percentile_interval
 
 SEQUENCE_FILE = "sequence.json"

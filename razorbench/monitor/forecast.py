@@ -1,7 +1,7 @@
 """The forgetting a forward KL implies, with its 95% prediction interval, from a law fitted by `razorbench analyze`.
 
 A law is one least-squares fit of forgetting against the forward KL (nats/sequence) over runs: its form
-(`razorbench.analysis.fit`: "quadratic0", y = a·x + b·x², or "linear"), coefficients, the number of runs n, the
+(`razorbench.metrics.fit_forms`: "quadratic0", y = a·x + b·x², or "linear"), coefficients, the number of runs n, the
 residual variance s² and the unscaled covariance (XᵀX)⁻¹. At a new KL x0, with design row d(x0):
 
     ŷ = d(x0)·coefs,   ŷ ± t(0.975, n − 2) · s · sqrt(1 + d(x0)ᵀ (XᵀX)⁻¹ d(x0))
@@ -9,7 +9,7 @@ residual variance s² and the unscaled covariance (XᵀX)⁻¹. At a new KL x0, 
 the textbook prediction interval for a new run's forgetting, under the fit's assumptions (independent runs, constant
 residual variance: the tiny track's residuals grow with the KL, so its interval is too narrow at large KL and too wide
 near 0). A law comes from an `analysis.json` (`razorbench analyze`'s summary; its group for the run's track/task) or
-from a law file shipped with razorbench (`laws/<track>.json`, written by `python -m razorbench.monitor.ship_law`).
+from a law file shipped with razorbench (`laws/<track>.json`, written by `python -m razorbench.analysis.ship_law`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from razorbench.analysis.fit import FORMS, design_matrix
+from razorbench.metrics.fit_forms import FORMS, design_matrix
 from razorbench.util.errors import ConfigError
 
 PREDICTOR = "forward_kl"  # the monitor measures the forward KL per sequence: the law must be fitted on the same

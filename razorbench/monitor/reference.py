@@ -1,5 +1,5 @@
 """π0's side of the monitored forward KL, computed once: E_x KL(π0(·|x) ‖ π(·|x)) on a fixed monitor set of responses
-sampled from π0, exactly as `razorbench.runner.evaluate.divergences` measures it (the same batches of `batch_size`
+sampled from π0, exactly as `razorbench.metrics.divergences` measures it (the same batches of `batch_size`
 sequences, the same groups and chunks of `razorbench.metrics.kl`, the same `token_divergences`).
 
 Two ways to hold π0, chosen by memory:
@@ -23,8 +23,8 @@ from torch import Tensor
 
 from razorbench.api.model_parts import decoder, output_head
 from razorbench.api.policy import Policy
+from razorbench.metrics.divergences import divergences
 from razorbench.metrics.kl import SequenceDivergence, chunk_positions, row_groups, token_divergences
-from razorbench.runner.evaluate import divergences
 
 MODES = ("auto", "logprobs", "frozen_copy")
 DEFAULT_MAX_CACHE_BYTES = 1 << 30  # 1 GiB

@@ -1,7 +1,7 @@
 """Learning curves: the run's metrics measured during training, every `curve.every` optimizer steps.
 
 At step 0 (before the first update) and after every `every`-th optimizer step, the policy being trained is
-evaluated exactly as the final policy is (`razorbench.runner.evaluate`, same settings and seeds): new-task
+evaluated exactly as the final policy is (`razorbench.runner.measure`, same settings and seeds): new-task
 accuracy, prior scores and forgetting, every forgetting predictor the final record has (the forward and reverse KL
 to π0 on the base samples, total variation, the k1-k3 estimates, weight change and representation CKA), so a curve
 point can stand for the run stopped there (`razorbench.analysis.curve_points`); and, for diagnosis, how spread
@@ -28,14 +28,8 @@ from razorbench.api.sampler import Sampler
 from razorbench.api.task import Task
 from razorbench.metrics.entropy import response_entropy
 from razorbench.metrics.kl_estimators import ESTIMATORS
-from razorbench.runner.evaluate import (
-    EvalSettings,
-    divergences,
-    drift,
-    new_task_accuracy,
-    prior_scores,
-    sampled_batches,
-)
+from razorbench.runner.evaluate import EvalSettings, sampled_batches
+from razorbench.runner.measure import measure_against_base
 
 # The divergences a curve point keeps, named as in the record's metrics.
 PREDICTOR_KEYS = (
@@ -93,22 +87,26 @@ class LearningCurve(Callback):
             # The evaluation samplers seed each call; the fork also keeps a sampler that draws unseeded from
             # torch's global generator off the training stream.
             with torch.random.fork_rng(devices=[]):
-                s = self.settings
-                accuracy = new_task_accuracy(self.sampler, self.task, s)["accuracy"]
-                priors = {n: v["score"] for n, v in prior_scores(self.policy, self.sampler, self.priors, s).items()}
-                kl = divergences(self.reference, self.policy, self.base["kl_samples"], s)
-                moved = drift(self.reference, self.policy, self.priors, s) if self.with_drift else {}
+                measured = measure_against_base(
+                    self.policy,
+                    self.reference,
+                    self.sampler,
+                    self.task,
+                    self.priors,
+                    self.base,
+                    self.settings,
+                    with_drift=self.with_drift,
+                )
                 spread = self.spread()
         finally:
             self.policy.model.train(was_training)
-        drops = [self.base["priors"][name]["score"] - score for name, score in priors.items()]
         return {
             "step": step,
-            "new_task_accuracy": accuracy,
-            "prior_scores": priors,
-            "forgetting": sum(drops) / len(drops) if drops else 0.0,
-            **{key: kl[key] for key in PREDICTOR_KEYS},
-            **moved,
+            "new_task_accuracy": measured.new_task["accuracy"],
+            "prior_scores": {name: s["score"] for name, s in measured.priors.items()},
+            "forgetting": measured.forgetting,
+            **{key: measured.divergences[key] for key in PREDICTOR_KEYS},
+            **measured.drift,
             **spread,
         }
 

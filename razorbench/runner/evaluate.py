@@ -27,8 +27,6 @@ from torchmetrics.aggregation import MeanMetric
 from razorbench.api.policy import Policy
 from razorbench.api.sampler import Sampler, Samples
 from razorbench.api.task import Example, Task
-from razorbench.metrics.kl import DIVERGENCES, SequenceDivergence, sequence_divergences
-from razorbench.metrics.kl_estimators import ESTIMATORS
 from razorbench.metrics.predictors import linear_cka, mean_hidden_state, weight_change
 from razorbench.util.atomic import write_json_atomic
 from razorbench.util.faults import fault_point
@@ -124,31 +122,6 @@ def base_kl_samples(sampler: Sampler, task: Task, s: EvalSettings) -> list[dict[
         for e, p, r in zip(batch, out.prompt_ids, out.response_ids, strict=True):
             samples.append({"id": e.id, "prompt_ids": p, "response_ids": r})
     return samples
-
-
-def divergences(reference: Policy, policy: Policy, samples: list[dict[str, Any]], s: EvalSettings) -> dict[str, Any]:
-    """E_x KL(π0 ‖ π) on the base samples (per sequence, per token, per prompt), and in the same pass the
-    reverse KL and total variation at the same positions, and the sampled-token estimates k1, k2, k3 of both KLs."""
-    # The same sum/mean accumulation for each
-    metrics = {name: SequenceDivergence() for name in (*DIVERGENCES, *ESTIMATORS)}
-    per_prompt: dict[str, float] = {}
-    device = next(policy.model.parameters()).device
-    was_training = policy.model.training
-    policy.model.eval()
-    for start in range(0, len(samples), s.batch_size):
-        chunk = samples[start : start + s.batch_size]
-        batch = policy.pack([c["prompt_ids"] for c in chunk], [c["response_ids"] for c in chunk]).to(device)
-        sums = sequence_divergences(reference, policy, batch, s.kl_chunk_size)
-        for name, metric in metrics.items():
-            metric.update(sums[name], batch.response_mask.sum(-1))
-        per_prompt.update({c["id"]: v for c, v in zip(chunk, sums["forward_kl"].tolist(), strict=True)})
-    policy.model.train(was_training)
-    out: dict[str, Any] = {"per_prompt": per_prompt}
-    for name, metric in metrics.items():
-        values = metric.compute()
-        out[name] = values["per_sequence"].item()
-        out[f"{name}_per_token"] = values["per_token"].item()
-    return out
 
 
 def drift(reference: Policy, policy: Policy, priors: list[Task], s: EvalSettings) -> dict[str, float]:

@@ -30,15 +30,9 @@ from razorbench.api.track import Track
 from razorbench.metrics.intervals import record_intervals
 from razorbench.runner.checkpoints import ADAPTER, Checkpoint, inspect_checkpoint, load_checkpoint
 from razorbench.runner.config import cache_root, compose
-from razorbench.runner.evaluate import (
-    EvalSettings,
-    base_evaluation,
-    divergences,
-    drift,
-    new_task_accuracy,
-    prior_scores,
-)
+from razorbench.runner.evaluate import EvalSettings, base_evaluation
 from razorbench.runner.lifecycle import RunDirectory
+from razorbench.runner.measure import measure_against_base
 from razorbench.runner.records import provenance, validate_record
 from razorbench.runner.run import check_model, new_tasks
 from razorbench.runner.run_record import build_record, verifier_stats
@@ -160,8 +154,8 @@ def evaluate_checkpoints(
                 priors,
                 settings,
                 dict(timings),
+                start,
             )
-            record["provenance"]["start"] = start
             path = run.path / "record.json"
             write_json_atomic(path, record)
             run.set_status("finished")
@@ -188,29 +182,25 @@ def _evaluate_one(
     priors: list,
     settings: EvalSettings,
     timings: dict[str, float],
+    start: float,
 ) -> dict[str, Any]:
-    began = time.time()
+    """One checkpoint's record. `timings` holds the parts every checkpoint shares (the base's load and evaluation),
+    timed from `start`, the command's start: the record's wall time runs from there too, so it covers all its parts."""
     t = time.time()
     tuned = load_checkpoint(track, base_policy, checkpoint, data_dir=cfg.task.data_dir)
     timings["checkpoint_load"] = time.time() - t
     t = time.time()
     sampler = build_sampler(cfg.sampling.backend, tuned)
-    final_new = new_task_accuracy(sampler, task_obj, settings)
-    final_priors = prior_scores(tuned, sampler, priors, settings)
-    sampler.close()
-    timings["final_eval"] = time.time() - t
-    t = time.time()
-    kl = divergences(base_policy, tuned, base["kl_samples"], settings)
-    timings["kl"] = time.time() - t
-    t = time.time()
-    kl["drift"] = drift(base_policy, tuned, priors, settings)
-    timings["drift"] = time.time() - t
-    record = build_record(cfg, METHOD, task, track, base_policy, base, final_new, final_priors, kl)
+    timings["sampler_start"] = time.time() - t
+    measured = measure_against_base(
+        tuned, base_policy, sampler, task_obj, priors, base, settings, close_sampler=True, timings=timings
+    )
+    record = build_record(cfg, METHOD, task, track, base_policy, base, measured)
     record["model"] = checkpoint.to_dict()
     record["method_stats"] = verifier_stats([task_obj, *priors], reset=True)
     record["uncertainty"] = record_intervals(record, chance={p.name: p.chance for p in priors if p.chance})
     device = str(next(tuned.model.parameters()).device)
-    record["provenance"] = provenance(device, 1, began, time.time(), timings)
+    record["provenance"] = provenance(device, 1, start, time.time(), timings)
     validate_record(record)
     return record
 

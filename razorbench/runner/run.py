@@ -23,21 +23,15 @@ from razorbench.api.registry import METHODS, TASKS, get_task, get_track
 from razorbench.api.task import yaml_beside
 from razorbench.api.track import Track
 from razorbench.metrics.intervals import record_intervals
-from razorbench.monitor.run_hook import build_monitor, check_monitor_config
 from razorbench.runner.config import cache_root, compose
 from razorbench.runner.curve import LearningCurve
-from razorbench.runner.evaluate import (
-    EvalSettings,
-    base_evaluation,
-    divergences,
-    drift,
-    new_task_accuracy,
-    prior_scores,
-)
+from razorbench.runner.evaluate import EvalSettings, base_evaluation
 from razorbench.runner.export import save_policy
 from razorbench.runner.lifecycle import AtomicCheckpoint, FiniteGuard, RNGState, RunDirectory
 from razorbench.runner.loggers import build_loggers
 from razorbench.runner.lora import apply_lora, check_lora, lora_summary, merge_lora
+from razorbench.runner.measure import measure_against_base
+from razorbench.runner.monitor_hook import build_monitor, check_monitor_config
 from razorbench.runner.progress import StepProgressBar
 from razorbench.runner.records import provenance, validate_record
 from razorbench.runner.run_record import build_record, verifier_stats
@@ -356,23 +350,17 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
         peft_summary = lora_summary(adapter)
         merge_lora(policy, adapter)  # everything below measures the merged weights
 
-    t = time.time()
-    policy.model.eval()
-    final_new = new_task_accuracy(sampler, task_obj, settings)
     fault_point("final_eval")
-    final_priors = prior_scores(policy, sampler, priors, settings)
-    sampler.close()  # free an inference engine before the KL; in-process sweeps would pile engines up
-    timings["final_eval"] = time.time() - t
-    t = time.time()
-    reference = reference or track_obj.load_policy(model_path, data_dir=cfg.task.data_dir)
-    reference.to(next(policy.model.parameters()).device)
-    kl = divergences(reference, policy, base["kl_samples"], settings)
-    timings["kl"] = time.time() - t
-    t = time.time()
-    kl["drift"] = drift(reference, policy, priors, settings)
-    timings["drift"] = time.time() - t
+    if reference is None:  # π0 again, for the KL and the drift: loaded only now, so training never held it
+        t = time.time()
+        reference = track_obj.load_policy(model_path, data_dir=cfg.task.data_dir)
+        timings["reference_load"] = time.time() - t
+    # The sampler closes before the KL: it frees an inference engine, and in-process sweeps would pile engines up.
+    measured = measure_against_base(
+        policy, reference, sampler, task_obj, priors, base, settings, close_sampler=True, timings=timings
+    )
 
-    record = build_record(cfg, method, task, track_obj, policy, base, final_new, final_priors, kl)
+    record = build_record(cfg, method, task, track_obj, policy, base, measured)
     record["method_stats"] = {**module.method_stats(), **verifier_stats([task_obj, *priors])}
     for scored in (task_obj, *priors):
         scored.close_verifier()

@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from razorbench.api.policy import Policy, model_sha256
 from razorbench.api.track import Track
 from razorbench.metrics.kl_estimators import ESTIMATORS
+from razorbench.runner.measure import Measurement
 from razorbench.runner.records import METRIC_INFO, SCHEMA_VERSION
 
 
@@ -36,18 +37,11 @@ def verifier_stats(tasks: list, *, reset: bool = False) -> dict[str, Any]:
 
 
 def build_record(
-    cfg: DictConfig,
-    method: str,
-    task: str,
-    track: Track,
-    policy: Policy,
-    base: dict,
-    final_new: dict,
-    final_priors: dict,
-    kl: dict,
+    cfg: DictConfig, method: str, task: str, track: Track, policy: Policy, base: dict, measured: Measurement
 ) -> dict[str, Any]:
-    """The record of one run: `base` and `final_*` are the evaluations of π0 and π on the new task and the priors,
-    `kl` the divergences and drift of π from π0 on the new task's prompts."""
+    """The record of one run: `base` is the evaluation of π0 on the new task and the priors, `measured` that of π
+    against π0 (`razorbench.runner.measure`)."""
+    final_new, final_priors, kl = measured.new_task, measured.priors, measured.divergences
     prior = {
         name: {
             "base": base["priors"][name]["score"],
@@ -57,7 +51,6 @@ def build_record(
         }
         for name in final_priors
     }
-    deltas = {name: s["base"] - s["final"] for name, s in prior.items()}
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": cfg.run_id,
@@ -75,8 +68,8 @@ def build_record(
             "new_task_accuracy": final_new["accuracy"],
             "base_new_task_accuracy": base["new_task"]["accuracy"],
             "prior_scores": prior,
-            "forgetting_per_prior": deltas,
-            "forgetting": sum(deltas.values()) / len(deltas) if deltas else 0.0,
+            "forgetting_per_prior": measured.forgetting_per_prior,
+            "forgetting": measured.forgetting,
             "forward_kl": kl["forward_kl"],
             "forward_kl_per_token": kl["forward_kl_per_token"],
             "reverse_kl": kl["reverse_kl"],
@@ -84,7 +77,7 @@ def build_record(
             "total_variation_per_token": kl["total_variation_per_token"],
             # The sampled-token estimates trainers log, on the same base samples (razorbench.metrics.kl_estimators).
             **{key: kl[key] for name in ESTIMATORS for key in (name, f"{name}_per_token")},
-            **kl["drift"],
+            **measured.drift,
             "n_new_task_prompts": len(final_new["per_prompt"]),
             "n_kl_prompts": len(kl["per_prompt"]),
         },

@@ -24,16 +24,11 @@ from omegaconf import DictConfig
 from razorbench.api.policy import Policy
 from razorbench.api.registry import get_task
 from razorbench.api.track import Track
+from razorbench.metrics.divergences import divergences
 from razorbench.runner.checkpoints import inspect_checkpoint, load_checkpoint
 from razorbench.runner.config import cache_root
-from razorbench.runner.evaluate import (
-    EvalSettings,
-    base_evaluation,
-    base_kl_samples,
-    divergences,
-    new_task_accuracy,
-    prior_scores,
-)
+from razorbench.runner.evaluate import EvalSettings, base_evaluation, base_kl_samples
+from razorbench.runner.measure import Measurement, measure_against_base
 from razorbench.sampling import build_sampler
 from razorbench.util.faults import fault_point
 
@@ -61,13 +56,15 @@ def evaluate_stage(track: Track, base_model: str, stages: list[Stage], earlier: 
         else base
     )
     tasks: dict[str, Any] = {}
+    priors: dict[str, Any] = {}
     for j, stage in enumerate(stages):
-        tasks[stage.task] = _score_task(base, previous, policy, stage, cache)
+        # The current stage's measurement also scores the original priors, as its config names them.
+        tasks[stage.task], scored_priors = _score_task(base, previous, policy, stage, cache, with_priors=j == k - 1)
+        priors = scored_priors or priors
         own = earlier[j]["tasks"][stage.task]["accuracy"] if j < k - 1 else None
         tasks[stage.task]["accuracy_after_own_stage"] = own
         tasks[stage.task]["forgetting"] = None if own is None else own - tasks[stage.task]["accuracy"]
     fault_point("stage_eval")
-    priors = _prior_forgetting(base, policy, current, cache)
     stage_kl = tasks[current.task]["forward_kl_to_previous"]
     return {
         "stage": k,
@@ -87,8 +84,11 @@ def _settings_and_task(stage: Stage) -> tuple[EvalSettings, Any, list]:
     return EvalSettings.from_config(stage.cfg), task, priors
 
 
-def _score_task(base: Policy, previous: Policy, policy: Policy, stage: Stage, cache: Path) -> dict[str, Any]:
-    """Accuracy of `policy` on `stage`'s task, and its forward KL to π0 and to the previous policy there."""
+def _score_task(
+    base: Policy, previous: Policy, policy: Policy, stage: Stage, cache: Path, *, with_priors: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`policy` on `stage`'s task against π0 (`razorbench.runner.measure`: accuracy and forward KL), and its forward
+    KL to the previous policy there; with `with_priors`, the priors' forgetting as well (else {})."""
     settings, task, priors = _settings_and_task(stage)
     backend = stage.cfg.sampling.backend
     try:
@@ -107,46 +107,34 @@ def _score_task(base: Policy, previous: Policy, policy: Policy, stage: Stage, ca
                 sampler.close()
         sampler = build_sampler(backend, policy)
         try:
-            accuracy = new_task_accuracy(sampler, task, settings)
+            measured = measure_against_base(
+                policy, base, sampler, task, priors if with_priors else [], base_result, settings, with_drift=False
+            )
         finally:
             sampler.close()
-        to_base = divergences(base, policy, base_result["kl_samples"], settings)
         to_previous = divergences(previous, policy, previous_samples, settings)
     finally:
         for scored in (task, *priors):
             scored.close_verifier()
-    return {
-        "accuracy": accuracy["accuracy"],
+    scores = {
+        "accuracy": measured.new_task["accuracy"],
         "base_accuracy": base_result["new_task"]["accuracy"],
-        "forward_kl_to_base": to_base["forward_kl"],
-        "forward_kl_to_base_per_token": to_base["forward_kl_per_token"],
+        "forward_kl_to_base": measured.divergences["forward_kl"],
+        "forward_kl_to_base_per_token": measured.divergences["forward_kl_per_token"],
         "forward_kl_to_previous": to_previous["forward_kl"],
         "forward_kl_to_previous_per_token": to_previous["forward_kl_per_token"],
-        "per_prompt": accuracy["per_prompt"],
+        "per_prompt": measured.new_task["per_prompt"],
     }
+    return scores, (_prior_forgetting(measured, base_result) if with_priors else {})
 
 
-def _prior_forgetting(base: Policy, policy: Policy, stage: Stage, cache: Path) -> dict[str, Any]:
-    """The priors (as the current stage's config names them) on `policy` against π0's cached scores."""
-    settings, task, priors = _settings_and_task(stage)
-    try:
-        sampler = build_sampler(stage.cfg.sampling.backend, base)
-        try:
-            base_result, _ = base_evaluation(base, sampler, base.sha256, task, priors, settings, cache)
-        finally:
-            sampler.close()
-        sampler = build_sampler(stage.cfg.sampling.backend, policy)
-        try:
-            final = prior_scores(policy, sampler, priors, settings)
-        finally:
-            sampler.close()
-    finally:
-        for scored in (task, *priors):
-            scored.close_verifier()
-    scores = {name: {"base": base_result["priors"][name]["score"], "final": final[name]["score"]} for name in final}
-    per_prior = {name: s["base"] - s["final"] for name, s in scores.items()}
+def _prior_forgetting(measured: Measurement, base_result: dict[str, Any]) -> dict[str, Any]:
+    """The priors' scores on the stage's policy against π0's cached ones, and their forgetting."""
+    scores = {
+        name: {"base": base_result["priors"][name]["score"], "final": s["score"]} for name, s in measured.priors.items()
+    }
     return {
         "prior_scores": scores,
-        "forgetting_per_prior": per_prior,
-        "prior_forgetting": sum(per_prior.values()) / len(per_prior) if per_prior else 0.0,
+        "forgetting_per_prior": measured.forgetting_per_prior,
+        "prior_forgetting": measured.forgetting,
     }

@@ -8,8 +8,9 @@ import pytest
 from rich.console import Console
 
 from razorbench.analysis.analyze import analyze, summary_tables
-from razorbench.analysis.fit import FORMS, fit, fit_with_interval
+from razorbench.analysis.fit import fit, fit_with_interval
 from razorbench.analysis.report import r2_cell
+from razorbench.metrics.fit_forms import FORMS
 
 
 def reference(x: np.ndarray, y: np.ndarray, form: str) -> tuple[np.ndarray, float]:

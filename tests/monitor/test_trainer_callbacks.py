@@ -9,10 +9,10 @@ import torch
 
 from razorbench.api.policy import Policy
 from razorbench.api.registry import get_task, get_track
+from razorbench.metrics.divergences import divergences
 from razorbench.monitor.forecast import shipped_law
 from razorbench.monitor.reference import MonitorSettings
 from razorbench.monitor.transformers import ForwardKLTrainerCallback
-from razorbench.runner.evaluate import divergences
 
 STEPS = 3
 

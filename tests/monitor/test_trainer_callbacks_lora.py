@@ -9,9 +9,9 @@ import pytest
 
 from razorbench.api.policy import Policy
 from razorbench.api.registry import get_task, get_track
+from razorbench.metrics.divergences import divergences
 from razorbench.monitor.reference import MonitorSettings
 from razorbench.monitor.transformers import ForwardKLTrainerCallback
-from razorbench.runner.evaluate import divergences
 
 STEPS = 3
 # Same order of float rounding as the monitor's own test: the adapters' path x·A·B and the merged weight W + B·A

@@ -30,6 +30,14 @@ def saved_run(places):  # one short training run for all the tests of this file
     return record, path.parent / "model"
 
 
+def assert_wall_covers_its_parts(record):
+    """The printed wall time is at least the sum of the timed parts (each rounded to 1 ms), the base's load and
+    evaluation included: they are timed from the command's start, and so is the wall."""
+    provenance = record["provenance"]
+    parts = provenance["timings"]
+    assert sum(parts.values()) <= provenance["wall_seconds"] + 0.001 * len(parts), provenance
+
+
 def test_eval_of_a_saved_run_gives_the_runs_own_metrics_back(saved_run, places):
     run_record, model = saved_run
     assert (model / "model.safetensors").is_file() and (model / "tokenizer.json").is_file()
@@ -42,6 +50,7 @@ def test_eval_of_a_saved_run_gives_the_runs_own_metrics_back(saved_run, places):
     assert record["model"]["sha256"] == run_record["saved_model"]["sha256"]
     assert record["model"]["kind"] == "full"
     assert "base_eval_cached" in record["provenance"]["timings"]  # the run's base evaluation, from the same cache
+    assert_wall_covers_its_parts(record)
     assert record["base_model"] == run_record["base_model"]
     ours, theirs = record["metrics"], run_record["metrics"]
     for key in ("new_task_accuracy", "base_new_task_accuracy", "prior_scores", "forgetting_per_prior", "forgetting"):
@@ -67,6 +76,8 @@ def test_several_checkpoints_give_one_record_each_and_a_trajectory(saved_run, pl
     assert [r["run_id"] for r, _ in results] == ["steps-checkpoint-0", "steps-checkpoint-20"]
     assert points[0]["forward_kl"] == pytest.approx(points[1]["forward_kl"])
     assert all(path.parent.parent.name == "steps" for _, path in results)
+    for record, _ in results:  # the second checkpoint's record too: the shared parts ran before its own
+        assert_wall_covers_its_parts(record)
 
 
 def test_a_checkpoint_with_another_vocabulary_is_refused(saved_run, places, tmp_path):

@@ -1,24 +1,26 @@
 """Write the forgetting law razorbench ships for a track (`razorbench/monitor/laws/<track>.json`), from the records
 of a sweep: `razorbench analyze`'s forward-KL fits per task, with their prediction-interval terms.
 
-    python -m razorbench.monitor.ship_law RUNS_DIR --track TRACK
+    python -m razorbench.analysis.ship_law RUNS_DIR --track TRACK
 
 The tiny track's law was written from the reproduction sweep (docs/REPRODUCTION-tiny.md; its 162 final records,
 curve points left out):
 
-    python -m razorbench.monitor.ship_law runs/reproduce-tiny --track tiny
+    python -m razorbench.analysis.ship_law runs/reproduce-tiny --track tiny
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from importlib.resources import files
 from pathlib import Path
 
 from razorbench.analysis.analyze import analyze, find_records
-from razorbench.monitor.forecast import PREDICTOR
+from razorbench.monitor.forecast import LAWS_PACKAGE, PREDICTOR
 
-LAWS = Path(__file__).with_name("laws")
+# The monitor's package data (it reads the laws; this analysis step, above it, writes them).
+LAWS = Path(str(files(LAWS_PACKAGE)))
 
 
 def shipped_summary(runs: list[str], track: str) -> dict:

@@ -1,5 +1,6 @@
-"""The monitor in `razorbench run`: built from the run config's `monitor:` section on the run's own KL samples (the
-base evaluation's `kl_samples`, the points of the final record's forward KL), so the last check is that number."""
+"""The hook that starts the monitor in `razorbench run`: the forward-KL monitor (`razorbench.monitor`) built from the
+run config's `monitor:` section on the run's own KL samples (the base evaluation's `kl_samples`, the points of the
+final record's forward KL), so the last check is that number. It lives in the runner: the monitor knows no run."""
 
 from __future__ import annotations
 
