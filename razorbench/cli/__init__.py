@@ -30,7 +30,7 @@ import importlib
 from razorbench.api.registry import UnknownNameError
 from razorbench.cli.console import print_error
 from razorbench.cli.parser import CommandParser
-from razorbench.util.errors import ConfigError, RunBusy, RunFailure, UsageError
+from razorbench.util.errors import ConfigError, RunBusy, RunFailure, RunInterrupted, UsageError
 
 # Command modules in the order `--help` lists them; each has `add_parser(subparsers)`.
 COMMANDS = ("run", "eval", "sweep", "analyze", "compare", "listing", "submit", "leaderboard", "pretrain", "reproduce")
@@ -54,3 +54,6 @@ def main(argv: list[str] | None = None) -> int:
     except RunFailure as e:
         print_error(f"razorbench: {e}")
         return 1
+    except RunInterrupted as e:  # SIGTERM: the run folder says where a rerun resumes
+        print_error(f"razorbench: {e}")
+        return 128 + 15  # what a shell reports for a process ended by SIGTERM

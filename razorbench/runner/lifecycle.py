@@ -1,7 +1,9 @@
 """A run's life cycle on disk, and the callbacks that make a run resumable and keep non-finite numbers out.
 
 `runs/<run-id>/` holds:
-- `status.json`: {"state": "running" | "finished" | "failed", "reason", "updated"}, written atomically;
+- `status.json`: {"state": "running" | "finished" | "failed" | "interrupted", "reason", "updated"}, written
+  atomically; an interrupted run (SIGTERM) also says where a rerun resumes: `resume_from` {"checkpoint", "step"},
+  or null when it had no checkpoint yet (it starts over; the base evaluation is cached);
 - `failure.json`: why a run failed (exception, non-finite loss); a failed run has no record;
 - `checkpoints/last.ckpt`: the latest Lightning checkpoint (weights, optimizer, scheduler, loop counters,
   the RNG states below), replaced atomically every `trainer.checkpoint_every` steps;
@@ -52,8 +54,18 @@ class RunDirectory:
     def release(self) -> None:
         self._lock.release()
 
-    def set_status(self, state: str, reason: str | None = None) -> None:
-        write_json_atomic(self.path / "status.json", {"state": state, "reason": reason, "updated": time.time()})
+    def set_status(self, state: str, reason: str | None = None, **details: Any) -> None:
+        status = {"state": state, "reason": reason, **details, "updated": time.time()}
+        write_json_atomic(self.path / "status.json", status)
+
+    def interrupt(self, reason: str) -> dict[str, Any] | None:
+        """Record that a signal stopped the run, and where a rerun resumes from (returned): the last checkpoint and
+        its optimizer step, or None when there is none yet."""
+        resume = None
+        if self.checkpoint.exists():
+            resume = {"checkpoint": str(self.checkpoint), "step": checkpoint_step(self.checkpoint)}
+        self.set_status("interrupted", reason, resume_from=resume)
+        return resume
 
     def fail(self, error: BaseException) -> Path:
         """Record why the run failed (no record is written); returns the failure file."""
@@ -72,6 +84,11 @@ class RunDirectory:
             if child.name == "run.lock":
                 continue
             shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+def checkpoint_step(path: Path) -> int:
+    """The optimizer step a Lightning checkpoint was saved at; memory-mapped, so the weights are not read."""
+    return int(torch.load(path, map_location="cpu", mmap=True, weights_only=False)["global_step"])
 
 
 class AtomicCheckpoint(Callback):

@@ -37,8 +37,9 @@ from razorbench.runner.records import provenance, validate_record
 from razorbench.runner.run_record import build_record, verifier_stats
 from razorbench.sampling import build_sampler
 from razorbench.util.atomic import write_json_atomic
-from razorbench.util.errors import ConfigError, RunFailure, UsageError
+from razorbench.util.errors import ConfigError, RunFailure, RunInterrupted, UsageError
 from razorbench.util.faults import fault_point
+from razorbench.util.stop_signal import sigterm_raises
 
 RUN_ID_ENV = "RAZORBENCH_RUN_ID"
 
@@ -153,9 +154,16 @@ def train_and_evaluate(
         run.set_status("running")
         os.environ[RUN_ID_ENV] = run_id
         try:
-            record, path = _execute(cfg, method_cls, task_cls, run, start, progress)
+            with sigterm_raises():
+                record, path = _execute(cfg, method_cls, task_cls, run, start, progress)
         except (UsageError, ConfigError):
             raise
+        except RunInterrupted as e:
+            resume = run.interrupt(str(e))
+            where = f"step {resume['step']} ({resume['checkpoint']})" if resume else "the start (no checkpoint yet)"
+            raise RunInterrupted(
+                f"run {run_id!r} interrupted by {e}: rerun the same command to resume from {where}"
+            ) from None
         except Exception as e:
             failure = run.fail(e)
             raise RunFailure(

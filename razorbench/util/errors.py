@@ -15,3 +15,9 @@ class RunFailure(RuntimeError):
 
 class RunBusy(RuntimeError):
     """The run folder cannot be used: another process works in it, or it cannot be written."""
+
+
+class RunInterrupted(BaseException):
+    """The process was asked to stop (SIGTERM: `timeout`, a scheduler's preemption or time limit). A BaseException,
+    as KeyboardInterrupt is: no `except Exception` takes it for a failure, and every `finally` on the way out runs,
+    so the run folder records where the run resumes from and its lock is released."""
