@@ -14,57 +14,26 @@ model scored 0.175, so the prior measured a capability it barely had (docs/TINY-
 
 from __future__ import annotations
 
-import functools
-import random
+from typing import Any
 
 from razorbench.api.registry import register_task
-from razorbench.api.task import Example, Task
 
-from .blanks import strip_blanks
+from .exact_match import ExactMatchPrior
 
-SEED = 1729
-EVAL_SIZE = 200
 LARGEST = 20
 
 
-def verify(response: str, answer: str) -> bool:
-    """True iff `response`, stripped of surrounding whitespace, is exactly `answer`.
-
-    >>> verify(" 68\\n", "68")
-    True
-    >>> verify("68.", "68")  # wrongly formatted
-    False
-    >>> verify("67", "68")
-    False
-    """
-    return strip_blanks(response) == answer
-
-
-@functools.cache
-def _splits() -> dict[str, tuple[Example, ...]]:
-    instances = [(f"add {a} {b}", str(a + b), "add") for a in range(LARGEST + 1) for b in range(LARGEST + 1)]
-    instances += [(f"sub {a} {b}", str(a - b), "sub") for a in range(LARGEST + 1) for b in range(a + 1)]
-    random.Random(SEED).shuffle(instances)
-    parts = {"eval": instances[:EVAL_SIZE], "pretrain": instances}
-    return {
-        split: tuple(Example(f"{split}-{i:05d}", p, a, {"op": op}) for i, (p, a, op) in enumerate(rows))
-        for split, rows in parts.items()
-    }
-
-
 @register_task("arithmetic", track="tiny")
-class Arithmetic(Task):
+class Arithmetic(ExactMatchPrior):
     """The addition and subtraction table of 0 to 20; a prior capability whose retention is measured.
 
     Splits: `pretrain` (all 672 lines) and `eval` (200 of them). One correct answer each.
     """
 
-    kind = "prior"
     version = 2
-    SPLITS = ("eval", "pretrain")
+    SEED = 1729
 
-    def _examples(self, split: str) -> tuple[Example, ...]:
-        return _splits()[split]
-
-    def verify(self, response: str, example: Example) -> bool:
-        return verify(response, example.answer)
+    @classmethod
+    def instances(cls) -> list[tuple[str, str, dict[str, Any]]]:
+        rows = [(f"add {a} {b}", str(a + b), {"op": "add"}) for a in range(LARGEST + 1) for b in range(LARGEST + 1)]
+        return rows + [(f"sub {a} {b}", str(a - b), {"op": "sub"}) for a in range(LARGEST + 1) for b in range(a + 1)]

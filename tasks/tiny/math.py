@@ -23,15 +23,13 @@ addition table, and four noisy pretraining answers per prompt.
 
 from __future__ import annotations
 
-import functools
 import random
 import re
 
 from razorbench.api.registry import register_task
-from razorbench.api.task import Example, Task
 
 from .blanks import strip_blanks
-from .splits import new_task_splits
+from .splits import ManyAnswerTask
 
 SEED = 3737
 NOISE_SEED = 3738
@@ -98,35 +96,16 @@ def _prompts() -> list[str]:
     return [p for p in prompts if len(correct_answers(p)) >= 2]
 
 
-@functools.cache
-def _splits() -> dict[str, tuple[Example, ...]]:
-    return new_task_splits(
-        _prompts(),
-        seed=SEED,
-        noise_seed=NOISE_SEED,
-        reference=lambda p: correct_answers(p)[0],
-        correct_answers=correct_answers,
-        wrong_answer=_wrong_answer,
-    )
-
-
 @register_task("math", track="tiny")
-class Math(Task):
+class Math(ManyAnswerTask):
     """Write N as a sum of two terms from a given range (within the addition table); many answers fit.
 
     Splits: `train`, `eval` (reference = the answer with the smallest first term) and noisy `pretrain`, disjoint.
     """
 
-    kind = "new"
     version = 2
-    SPLITS = ("train", "eval", "pretrain")
-
-    def _examples(self, split: str) -> tuple[Example, ...]:
-        return _splits()[split]
-
-    def verify(self, response: str, example: Example) -> bool:
-        return verify(response, example.prompt)
-
-    def correct_answers(self, example: Example) -> list[str]:
-        """Every correct response to `example`, written without spaces."""
-        return correct_answers(example.prompt)
+    SEED, NOISE_SEED = SEED, NOISE_SEED
+    prompts = staticmethod(_prompts)
+    answers = staticmethod(correct_answers)
+    wrong_answer = staticmethod(_wrong_answer)
+    verify_prompt = staticmethod(verify)

@@ -12,56 +12,26 @@ Changelog: v1, first version.
 
 from __future__ import annotations
 
-import functools
-import random
+from typing import Any
 
 from razorbench.api.registry import register_task
-from razorbench.api.task import Example, Task
 
-from .blanks import strip_blanks
+from .exact_match import ExactMatchPrior
 from .facts import WORDS
-
-SEED = 2718
-EVAL_SIZE = 200
-
-
-def verify(response: str, answer: str) -> bool:
-    """True iff `response`, stripped of surrounding whitespace, is exactly `answer`.
-
-    >>> verify("elppa\\n", "elppa")
-    True
-    >>> verify("e l p p a", "elppa")  # wrongly formatted
-    False
-    >>> verify("apple", "elppa")
-    False
-    """
-    return strip_blanks(response) == answer
-
-
-@functools.cache
-def _splits() -> dict[str, tuple[Example, ...]]:
-    texts = list(WORDS) + [f"{a} {b}" for a in WORDS for b in WORDS if a != b]
-    random.Random(SEED).shuffle(texts)
-    parts = {"eval": texts[:EVAL_SIZE], "pretrain": texts[EVAL_SIZE:]}
-    return {
-        split: tuple(Example(f"{split}-{i:05d}", f"reverse {t}", t[::-1]) for i, t in enumerate(rows))
-        for split, rows in parts.items()
-    }
 
 
 @register_task("reverse", track="tiny")
-class Reverse(Task):
+class Reverse(ExactMatchPrior):
     """Reverse a one- or two-word string; a prior capability whose retention is measured.
 
     Splits: `eval` (200 instances) and `pretrain` (the other 22,300), disjoint. One correct answer each.
     """
 
-    kind = "prior"
     version = 1
-    SPLITS = ("eval", "pretrain")
+    SEED = 2718
+    PRETRAIN_HOLDS_EVAL = False
 
-    def _examples(self, split: str) -> tuple[Example, ...]:
-        return _splits()[split]
-
-    def verify(self, response: str, example: Example) -> bool:
-        return verify(response, example.answer)
+    @classmethod
+    def instances(cls) -> list[tuple[str, str, dict[str, Any]]]:
+        texts = list(WORDS) + [f"{a} {b}" for a in WORDS for b in WORDS if a != b]
+        return [(f"reverse {t}", t[::-1], {}) for t in texts]

@@ -34,11 +34,10 @@ import random
 import re
 
 from razorbench.api.registry import register_task
-from razorbench.api.task import Example, Task
 
 from .blanks import strip_blanks
 from .facts import ELEMENTS
-from .splits import new_task_splits
+from .splits import ManyAnswerTask
 
 SEED = 4242
 NOISE_SEED = 4243
@@ -107,35 +106,16 @@ def _wrong_answer(prompt: str, rng: random.Random) -> str:
     return rng.choice([e.symbol for e in ELEMENTS if e.symbol not in right])
 
 
-@functools.cache
-def _splits() -> dict[str, tuple[Example, ...]]:
-    return new_task_splits(
-        _prompts(),
-        seed=SEED,
-        noise_seed=NOISE_SEED,
-        reference=lambda p: correct_answers(p)[0],
-        correct_answers=correct_answers,
-        wrong_answer=_wrong_answer,
-    )
-
-
 @register_task("science", track="tiny")
-class Science(Task):
+class Science(ManyAnswerTask):
     """Name an element (by symbol) fitting a description of atomic number, period or group; many answers fit.
 
     Splits: `train`, `eval` (reference = lowest-numbered fitting element) and noisy `pretrain`, disjoint.
     """
 
-    kind = "new"
     version = 2
-    SPLITS = ("train", "eval", "pretrain")
-
-    def _examples(self, split: str) -> tuple[Example, ...]:
-        return _splits()[split]
-
-    def verify(self, response: str, example: Example) -> bool:
-        return verify(response, example.prompt)
-
-    def correct_answers(self, example: Example) -> list[str]:
-        """Every correct response to `example` (all fitting symbols)."""
-        return list(correct_answers(example.prompt))
+    SEED, NOISE_SEED = SEED, NOISE_SEED
+    prompts = staticmethod(_prompts)
+    answers = staticmethod(correct_answers)
+    wrong_answer = staticmethod(_wrong_answer)
+    verify_prompt = staticmethod(verify)

@@ -1,5 +1,5 @@
 """The splits every tiny new task shares: disjoint `eval`, `pretrain` and `train` prompts, and the noisy,
-many-answer `pretrain` rows the base model learns the task from.
+many-answer `pretrain` rows the base model learns the task from; and `ManyAnswerTask`, the task shell around them.
 
 The pretraining rows are what makes the tiny track a setting where RL's Razor's premise holds (arXiv
 2509.04259; docs/TINY-TRACK.md): the base policy must already spread its probability over *several*
@@ -14,10 +14,12 @@ and dropped: it did not raise tool's base accuracy; docs/TINY-TRACK.md, "Track v
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable, Sequence
+from typing import ClassVar
 
-from razorbench.api.task import Example
+from razorbench.api.task import Example, Task
 
 EVAL_SIZE = 200
 PRETRAIN_SIZE = 300
@@ -63,3 +65,50 @@ def new_task_splits(
                 examples.append(Example(f"pretrain-{i:05d}-{k}", prompt, answer, {"correct": correct}))
         splits[split] = tuple(examples)
     return splits
+
+
+class ManyAnswerTask(Task):
+    """A tiny new task: prompts that admit many correct responses, split by `new_task_splits` with the task's `SEED`
+    and `NOISE_SEED`. A subclass gives the task's own functions of a prompt as static methods: `prompts()`,
+    `answers(prompt)` (every correct response), `reference(prompt)` (the SFT label; default: the first answer),
+    `wrong_answer(prompt, rng)` and `verify_prompt(response, prompt)`."""
+
+    kind = "new"
+    SPLITS = ("train", "eval", "pretrain")
+    SEED: ClassVar[int]
+    NOISE_SEED: ClassVar[int]
+    prompts: ClassVar[Callable[[], list[str]]]
+    answers: ClassVar[Callable[[str], Sequence[str]]]
+    wrong_answer: ClassVar[Callable[[str, random.Random], str]]
+    verify_prompt: ClassVar[Callable[[str, str], bool]]
+
+    @classmethod
+    def reference(cls, prompt: str) -> str:
+        return cls.answers(prompt)[0]
+
+    @classmethod
+    def build_splits(cls) -> dict[str, tuple[Example, ...]]:
+        """The splits, built afresh (`_examples` reads them once per class)."""
+        return new_task_splits(
+            cls.prompts(),
+            seed=cls.SEED,
+            noise_seed=cls.NOISE_SEED,
+            reference=cls.reference,
+            correct_answers=cls.answers,
+            wrong_answer=cls.wrong_answer,
+        )
+
+    def _examples(self, split: str) -> tuple[Example, ...]:
+        return _splits(type(self))[split]
+
+    def verify(self, response: str, example: Example) -> bool:
+        return self.verify_prompt(response, example.prompt)
+
+    def correct_answers(self, example: Example) -> list[str]:
+        """Every correct response to `example` (`answers` of its prompt)."""
+        return list(self.answers(example.prompt))
+
+
+@functools.cache
+def _splits(task: type[ManyAnswerTask]) -> dict[str, tuple[Example, ...]]:
+    return task.build_splits()

@@ -33,16 +33,14 @@ Changelog: v1, first version. v2, four noisy pretraining answers per prompt inst
 
 from __future__ import annotations
 
-import functools
 import itertools
 import random
 import re
 
 from razorbench.api.registry import register_task
-from razorbench.api.task import Example, Task
 
 from .facts import CAPITALS, ELEMENTS, WORDS
-from .splits import new_task_splits
+from .splits import ManyAnswerTask
 
 SEED = 5151
 NOISE_SEED = 5152
@@ -207,35 +205,17 @@ def _prompts() -> list[str]:
     return prompts
 
 
-@functools.cache
-def _splits() -> dict[str, tuple[Example, ...]]:
-    return new_task_splits(
-        _prompts(),
-        seed=SEED,
-        noise_seed=NOISE_SEED,
-        reference=reference_call,
-        correct_answers=correct_answers,
-        wrong_answer=_wrong_answer,
-    )
-
-
 @register_task("tool", track="tiny")
-class Tool(Task):
+class Tool(ManyAnswerTask):
     """Answer a request with a keyword-argument function call; any order, quote style or spacing is correct.
 
     Splits: `train`, `eval` (reference = the canonical call) and noisy `pretrain`, disjoint.
     """
 
-    kind = "new"
     version = 2
-    SPLITS = ("train", "eval", "pretrain")
-
-    def _examples(self, split: str) -> tuple[Example, ...]:
-        return _splits()[split]
-
-    def verify(self, response: str, example: Example) -> bool:
-        return verify(response, example.prompt)
-
-    def correct_answers(self, example: Example) -> list[str]:
-        """The canonical spellings of `example`'s call (the verifier also accepts further spacing)."""
-        return correct_answers(example.prompt)
+    SEED, NOISE_SEED = SEED, NOISE_SEED
+    prompts = staticmethod(_prompts)
+    answers = staticmethod(correct_answers)
+    wrong_answer = staticmethod(_wrong_answer)
+    verify_prompt = staticmethod(verify)
+    reference = staticmethod(reference_call)
