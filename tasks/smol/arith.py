@@ -11,6 +11,9 @@ measures each); two-digit arithmetic is a capability the model half has, with ro
 Items: a fixed seeded draw (seed 2024 + digits) of 2,400 distinct problems, half additions, half subtractions;
 the first 400 are `eval`, the rest `train`. No prior of the track asks for arithmetic.
 
+`arith2-number` asks the same problems for the number alone (added after arith2's base measurement; its
+docstring says why).
+
 Changelog: v1, first version.
 """
 
@@ -62,6 +65,10 @@ class Arithmetic(Task):
     Config = PaperTaskConfig  # the smol track shares the paper track's prior settings (lm-eval priors)
     SPLITS = ("train", "eval")
     digits: ClassVar[int] = 2
+    instruction: ClassVar[str] = ""
+    """Appended to every question (`arith2-number` asks for the number alone)."""
+    reference: ClassVar[str] = "{a} {op} {b} = {result}."
+    """The reference answer (the SFT target), a format string of a, op, b and result."""
 
     def _examples(self, split: str) -> list[Example]:
         if "_items" not in self.__dict__:
@@ -70,7 +77,10 @@ class Arithmetic(Task):
                 result = a + b if op == "+" else a - b
                 items.append(
                     Example(
-                        f"{self.digits}d-{i}", f"What is {a} {op} {b}?", f"{a} {op} {b} = {result}.", {"result": result}
+                        f"{self.digits}d-{i}",
+                        f"What is {a} {op} {b}?{self.instruction}",
+                        self.reference.format(a=a, op=op, b=b, result=result),
+                        {"result": result},
                     )
                 )
             self._items = {"eval": items[:EVAL], "train": items[EVAL:]}
@@ -92,3 +102,18 @@ class Arithmetic3(Arithmetic):
     """Three-digit operands (100-999)."""
 
     digits = 3
+
+
+@register_task("arith2-number", track="smol")
+class Arithmetic2Number(Arithmetic):
+    """`arith2`'s problems, asking for the number alone: "What is 47 + 38? Answer with the number only."
+
+    Added after `arith2`'s base was measured (docs/SMOL-VIABILITY.md): at temperature 1 and 32 new tokens the base
+    model explains before it answers ("To compute 25 + 50, follow these steps: ..."), and the reply is cut before the
+    result; its base accuracy was 0.018. Asking for the number alone keeps the task and its verifier (any reply whose
+    last integer is the result is correct) and the same items, and lets a reply end within the cap.
+    """
+
+    digits = 2
+    instruction = " Answer with the number only."
+    reference = "{result}"
