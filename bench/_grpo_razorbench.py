@@ -21,7 +21,7 @@ def run_razorbench(setup: Setup, total_steps: int, examples: list[Example], seed
     from razorbench.api.method import TrainSettings
     from razorbench.api.task import Task
     from razorbench.methods.rl import GRPO, GRPOConfig
-    from razorbench.runner.lifecycle import FiniteGuard, RNGState
+    from razorbench.runner.callbacks import FiniteGuard, RNGState
     from razorbench.runner.run import _quiet_lightning
     from razorbench.sampling.hf import HFSampler
 

@@ -54,7 +54,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from razorbench.api.gguf_models import resolve_model
     from razorbench.api.policy import Policy
-    from razorbench.runner.external import evaluate_checkpoints
+    from razorbench.runner.checkpoint_eval import evaluate_checkpoints
 
     work = Path(tempfile.mkdtemp(prefix="smollm2-check-"))
     cache = Path(args.cache) if args.cache else work / "cache"

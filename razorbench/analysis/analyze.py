@@ -33,7 +33,7 @@ from razorbench.analysis.sequence import in_sequence
 from razorbench.metrics.fit_forms import FORMS
 from razorbench.metrics.kl_estimators import ESTIMATORS
 from razorbench.metrics.stats import mean_t_interval
-from razorbench.runner.records import load_record
+from razorbench.runner.record_schema import load_record
 
 PREDICTORS = (
     "forward_kl",

@@ -3,7 +3,7 @@
 Every place that scores what a policy wrote (the RL rewards, new-task accuracy, the tiny track's prior scores,
 the offline methods' rejection sampling, the learning curve) goes through `Task.rewards` / `Task.verify_all`,
 which use one `BoundedVerifier` per task object: the task's own `verify` / `reward`, called in worker processes
-by `razorbench.util.bounded.BoundedPool`. A response whose check runs past the bound, or on which the verifier
+by `razorbench.util.deadline_pool.BoundedPool`. A response whose check runs past the bound, or on which the verifier
 raises or dies, is wrong, and counted here; the run writes the counts into its record
 (`method_stats.verifier`).
 """
@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from razorbench.util.bounded import FAILED, TIMED_OUT, BoundedPool
+from razorbench.util.deadline_pool import FAILED, TIMED_OUT, BoundedPool
 
 
 class Task(Protocol):

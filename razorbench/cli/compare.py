@@ -19,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> None:
     from razorbench.analysis.compare import compare_records, render_table
     from razorbench.cli.console import console
-    from razorbench.runner.records import load_record
+    from razorbench.runner.record_schema import load_record
     from razorbench.util.atomic import write_json_atomic
     from razorbench.util.errors import UsageError
 

@@ -36,8 +36,8 @@ def main(args: argparse.Namespace) -> None:
 
     if args.no_progress:
         disable_progress_bars()  # before the libraries are imported (below)
-    from razorbench.runner.external import TRAJECTORY_METRICS, evaluate_checkpoints
-    from razorbench.runner.records import summary_table
+    from razorbench.runner.checkpoint_eval import TRAJECTORY_METRICS, evaluate_checkpoints
+    from razorbench.runner.record_schema import summary_table
 
     flags = {"output_dir": args.output_dir, "run_id": args.run_id, "task.data_dir": args.data_dir}
     overrides = [f"{k}={v}" for k, v in flags.items() if v is not None] + list(args.overrides)

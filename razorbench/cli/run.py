@@ -32,7 +32,7 @@ def main(args: argparse.Namespace) -> None:
 
     if args.no_progress:
         disable_progress_bars()  # before the libraries are imported (below)
-    from razorbench.runner.records import summary_table
+    from razorbench.runner.record_schema import summary_table
     from razorbench.runner.run import launcher_rank_zero, train_and_evaluate
 
     flags = {

@@ -1,6 +1,6 @@
 """The sweep folder as the one source of truth: what each point is now, read from disk (and the scheduler's queue).
 
-Per point `<sweep>/<run id>/` is the run's own folder (`razorbench.runner.lifecycle`: record, status, failure,
+Per point `<sweep>/<run id>/` is the run's own folder (`razorbench.runner.run_directory`: record, status, failure,
 lock); `<sweep>/.launch/<run id>.json` is what a launcher did with it (which launcher, job id, log, and why
 the process ended when it ended without a record). A point is
 - done: its record exists;

@@ -66,7 +66,7 @@ def make_submission(
     Raises ValueError naming what is wrong: records of several methods, tracks, tasks or base models, a
     duplicate run id, a sweep with runs missing, or anything `validate` would reject, the protocol included.
     """
-    from razorbench.runner.records import validate_record
+    from razorbench.runner.record_schema import validate_record
 
     records = find_records(run_dirs)
     if not records:

@@ -28,7 +28,7 @@ from razorbench.runner.evaluate import EvalSettings, drift, new_task_accuracy, p
 
 @dataclass
 class Measurement:
-    """What `measure_against_base` found: the shapes the record stores (`razorbench.runner.run_record`)."""
+    """What `measure_against_base` found: the shapes the record stores (`razorbench.runner.record_builder`)."""
 
     new_task: dict[str, Any]
     """{"accuracy", "per_prompt"} of π on the new task."""

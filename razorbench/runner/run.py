@@ -23,18 +23,19 @@ from razorbench.api.registry import METHODS, TASKS, get_task, get_track
 from razorbench.api.task import yaml_beside
 from razorbench.api.track import Track
 from razorbench.metrics.intervals import record_intervals
+from razorbench.runner.callbacks import AtomicCheckpoint, FiniteGuard, RNGState
 from razorbench.runner.config import cache_root, compose
 from razorbench.runner.curve import LearningCurve
 from razorbench.runner.evaluate import EvalSettings, base_evaluation
 from razorbench.runner.export import save_policy
-from razorbench.runner.lifecycle import AtomicCheckpoint, FiniteGuard, RNGState, RunDirectory
 from razorbench.runner.loggers import build_loggers
 from razorbench.runner.lora import apply_lora, check_lora, lora_summary, merge_lora
 from razorbench.runner.measure import measure_against_base
 from razorbench.runner.monitor_hook import build_monitor, check_monitor_config
 from razorbench.runner.progress import StepProgressBar
-from razorbench.runner.records import provenance, validate_record
-from razorbench.runner.run_record import build_record, verifier_stats
+from razorbench.runner.record_builder import build_record, verifier_stats
+from razorbench.runner.record_schema import provenance, validate_record
+from razorbench.runner.run_directory import RunDirectory
 from razorbench.sampling import build_sampler
 from razorbench.util.atomic import write_json_atomic
 from razorbench.util.errors import ConfigError, RunFailure, RunInterrupted, UsageError

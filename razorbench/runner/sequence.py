@@ -32,9 +32,9 @@ from razorbench.api.gguf_models import resolve_model
 from razorbench.api.policy import model_sha256
 from razorbench.api.registry import get_track
 from razorbench.runner.config import cache_root
-from razorbench.runner.lifecycle import RunDirectory
-from razorbench.runner.records import load_record, provenance
+from razorbench.runner.record_schema import load_record, provenance
 from razorbench.runner.run import check_model, resolve, train_and_evaluate
+from razorbench.runner.run_directory import RunDirectory
 from razorbench.runner.stage_eval import Stage, evaluate_stage
 from razorbench.util.atomic import write_json_atomic
 from razorbench.util.errors import ConfigError, UsageError

@@ -25,7 +25,7 @@ from razorbench.api.policy import Policy
 from razorbench.api.registry import get_task
 from razorbench.api.track import Track
 from razorbench.metrics.divergences import divergences
-from razorbench.runner.checkpoints import inspect_checkpoint, load_checkpoint
+from razorbench.runner.checkpoint_folders import inspect_checkpoint, load_checkpoint
 from razorbench.runner.config import cache_root
 from razorbench.runner.evaluate import EvalSettings, base_evaluation, base_kl_samples
 from razorbench.runner.measure import Measurement, measure_against_base

@@ -31,7 +31,7 @@ from typing import Any
 from razorbench.api.registry import register_task
 from razorbench.tasks.paper.lmeval import LOCAL_SUFFIX, LMEvalTask, config_value, with_hooks
 from razorbench.tasks.paper.sandbox import run_python
-from razorbench.util.bounded import default_workers
+from razorbench.util.deadline_pool import default_workers
 
 HUB_DATASET = "openai/openai_humaneval"
 TIMEOUT_SECONDS = 10.0  # per problem; the tests of a correct solution take well under a second

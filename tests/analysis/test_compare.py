@@ -10,7 +10,7 @@ from rich.console import Console
 
 from razorbench.analysis.compare import compare_records, render_table
 from razorbench.metrics.intervals import record_intervals
-from razorbench.runner.records import check_finite
+from razorbench.runner.record_schema import check_finite
 
 
 def make_record(run_id, rng, *, new_task_p, forget_p, kl_scale, task="science", sha="base-sha", base=None):

@@ -56,7 +56,7 @@ def test_smollm2_against_itself_forgets_nothing_and_a_damaged_copy_does(smollm2,
     import torch
 
     from razorbench.api.policy import Policy
-    from razorbench.runner.external import evaluate_checkpoints
+    from razorbench.runner.checkpoint_eval import evaluate_checkpoints
 
     monkeypatch.setenv("NLTK_DATA", str(DATA / "nltk_data"))
     policy = Policy.load(str(smollm2))

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from razorbench.cli import main
-from razorbench.runner.records import validate_record
+from razorbench.runner.record_schema import validate_record
 from razorbench.runner.run import train_and_evaluate
 
 SMALL = [

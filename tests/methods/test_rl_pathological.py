@@ -18,7 +18,7 @@ from razorbench.api.method import TrainSettings
 from razorbench.api.registry import get_task
 from razorbench.methods.rl import GRPO, GRPOConfig
 from razorbench.sampling.hf import HFSampler
-from razorbench.util.bounded import WALL_FACTOR
+from razorbench.util.deadline_pool import WALL_FACTOR
 
 PATHOLOGICAL = [
     "1+" * (1 << 19) + "1",  # a megabyte of terms

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from razorbench.runner.external import evaluate_checkpoints
-from razorbench.runner.records import validate_record
+from razorbench.runner.checkpoint_eval import evaluate_checkpoints
+from razorbench.runner.record_schema import validate_record
 from razorbench.runner.run import train_and_evaluate
 from razorbench.util.errors import ConfigError
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from razorbench.runner.records import validate_record
+from razorbench.runner.record_schema import validate_record
 
 SMALL = [
     "trainer.max_steps=4",

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from razorbench.api.policy import Policy
-from razorbench.runner.external import evaluate_checkpoints
-from razorbench.runner.records import validate_record
+from razorbench.runner.checkpoint_eval import evaluate_checkpoints
+from razorbench.runner.record_schema import validate_record
 from razorbench.runner.run import train_and_evaluate
 from razorbench.util.errors import UsageError
 

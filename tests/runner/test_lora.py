@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("peft")
 
-from razorbench.runner.external import evaluate_checkpoints  # noqa: E402
+from razorbench.runner.checkpoint_eval import evaluate_checkpoints  # noqa: E402
 from razorbench.runner.run import train_and_evaluate  # noqa: E402
 from razorbench.util.errors import ConfigError  # noqa: E402
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from razorbench.runner.records import check_finite, validate_record
+from razorbench.runner.record_schema import check_finite, validate_record
 from razorbench.util.atomic import write_json_atomic
 
 

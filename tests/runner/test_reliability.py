@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from razorbench.runner.records import validate_record
+from razorbench.runner.record_schema import validate_record
 from razorbench.util.faults import FAULT_ENV
 
 SMALL = [

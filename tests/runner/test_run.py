@@ -7,7 +7,7 @@ import sys
 import pytest
 import yaml
 
-from razorbench.runner.records import validate_record
+from razorbench.runner.record_schema import validate_record
 from razorbench.runner.run import train_and_evaluate
 from razorbench.util.errors import UsageError
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from razorbench.runner.records import validate_record
+from razorbench.runner.record_schema import validate_record
 from razorbench.runner.sequence import parse_tasks
 from razorbench.util.errors import UsageError
 from razorbench.util.faults import FAULT_ENV

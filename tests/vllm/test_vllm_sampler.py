@@ -14,7 +14,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from razorbench.api.policy import Policy
-from razorbench.runner.records import validate_record
+from razorbench.runner.record_schema import validate_record
 from razorbench.sampling import build_sampler
 from razorbench.sampling.hf import HFSampler
 from razorbench.tasks.tiny import MODEL_DIR as TINY_MODEL_DIR

@@ -165,7 +165,7 @@ def test_a_generation_budget_the_context_cannot_hold_is_refused_in_one_line(shar
 
 
 def test_the_record_names_the_skipped_documents_and_counts_the_cut_ones():
-    from razorbench.runner.run_record import left_out
+    from razorbench.runner.record_builder import left_out
 
     base = {"score": 0.5, "per_example": {"0": 1.0}, "skipped": {"8": "x", "15": "x"}, "truncated": ["0", "1"]}
     final = {"score": 0.4, "per_example": {"0": 0.0}, "skipped": {"8": "x", "15": "x"}, "truncated": ["1", "2"]}

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from razorbench.util.bounded import FAILED, TIMED_OUT, WALL_FACTOR, BoundedPool
+from razorbench.util.deadline_pool import FAILED, TIMED_OUT, WALL_FACTOR, BoundedPool
 
 
 def behave(item):
@@ -176,7 +176,7 @@ def test_workers_die_with_a_caller_killed_by_sigkill(tmp_path):
     # A caller that starts a worker, writes its pid, and waits to be killed (no clean-up of its own can run).
     script = (
         "import sys, time\n"
-        "from razorbench.util.bounded import BoundedPool\n"
+        "from razorbench.util.deadline_pool import BoundedPool\n"
         "pool = BoundedPool(time.sleep, timeout=5.0, workers=2)\n"
         "pool.map([0.2] * 4)\n"  # slow items: a second worker starts, holding the first one's pipe too
         "print(*[w.process.pid for w in pool._workers], flush=True)\n"

@@ -1,6 +1,6 @@
-"""A run's record assembled from its measurements: the base and final evaluations, the divergences and the drift
-of one run (`razorbench.runner.run`) or of a checkpoint trained elsewhere (`razorbench.runner.external`), into the
-schema `razorbench.runner.records` validates."""
+"""A run's record assembled from its measurements: the base evaluation and the measurement against the base
+(`razorbench.runner.measure`) of one run (`razorbench.runner.run`) or of a checkpoint trained elsewhere
+(`razorbench.runner.checkpoint_eval`), into the schema `razorbench.runner.record_schema` validates."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from razorbench.api.policy import Policy, model_sha256
 from razorbench.api.track import Track
 from razorbench.metrics.kl_estimators import ESTIMATORS
 from razorbench.runner.measure import Measurement
-from razorbench.runner.records import METRIC_INFO, SCHEMA_VERSION
+from razorbench.runner.record_schema import METRIC_INFO, SCHEMA_VERSION
 
 
 def left_out(base: dict[str, Any], final: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """`razorbench eval`: checkpoints trained anywhere, measured against their base exactly as `razorbench run` measures
 its own fine-tuned policy, each written as a normal record (method `external`).
 
-For each checkpoint (`razorbench.runner.checkpoints`): new-task accuracy, prior scores, forgetting, per-example
+For each checkpoint (`razorbench.runner.checkpoint_folders`): new-task accuracy, prior scores, forgetting, per-example
 transitions, the exact forward KL with its sampled-token estimates, and the other predictors. The base's scores and
 KL samples come from the same cache as `run` (keyed by the base's sha256, the tasks and the evaluation settings), so
 a checkpoint of a razorbench run, evaluated with the run's evaluation settings, gets the run's own numbers back.
@@ -28,14 +28,14 @@ from razorbench.api.registry import get_task, get_track
 from razorbench.api.task import yaml_beside
 from razorbench.api.track import Track
 from razorbench.metrics.intervals import record_intervals
-from razorbench.runner.checkpoints import ADAPTER, Checkpoint, inspect_checkpoint, load_checkpoint
+from razorbench.runner.checkpoint_folders import ADAPTER, Checkpoint, inspect_checkpoint, load_checkpoint
 from razorbench.runner.config import cache_root, compose
 from razorbench.runner.evaluate import EvalSettings, base_evaluation
-from razorbench.runner.lifecycle import RunDirectory
 from razorbench.runner.measure import measure_against_base
-from razorbench.runner.records import provenance, validate_record
+from razorbench.runner.record_builder import build_record, verifier_stats
+from razorbench.runner.record_schema import provenance, validate_record
 from razorbench.runner.run import check_model, new_tasks
-from razorbench.runner.run_record import build_record, verifier_stats
+from razorbench.runner.run_directory import RunDirectory
 from razorbench.sampling import build_sampler
 from razorbench.util.atomic import write_json_atomic
 from razorbench.util.errors import UsageError
