@@ -63,7 +63,15 @@ def resolve_eval(
     task_cls = get_task(task, track_obj.name)
     if base is not None:  # a named GGUF model or a .gguf file: its converted folder in the cache
         cache = cache_root(
-            compose(MethodConfig, task_cls.Config, None, None, config_file, [f"track={track_obj.name}", *overrides])
+            compose(
+                MethodConfig,
+                task_cls.Config,
+                None,
+                None,
+                config_file,
+                [f"track={track_obj.name}", *overrides],
+                track_yaml=track_obj.run_defaults,
+            )
         )
         base = resolve_model(base, cache)
     if task_cls.kind != "new":
@@ -86,6 +94,7 @@ def resolve_eval(
         None,
         config_file,
         [f"track={track_obj.name}", *extra, *overrides],
+        track_yaml=track_obj.run_defaults,
     )
     return track_obj, task_cls, checkpoints, cfg
 

@@ -53,13 +53,15 @@ def resolve(method: str, task: str, track: str, config_file: str | None, overrid
         raise UsageError(
             f"task {task!r} is a prior task, not a new task to train on; valid: {', '.join(new_tasks(track))}"
         )
+    track_obj = get_track(track)
     cfg = compose(
         method_cls.Config,
         task_cls.Config,
         yaml_beside(task_cls),
-        yaml_beside(method_cls),
+        track_obj.method_yaml(method_cls.registry_name, yaml_beside(method_cls)),
         config_file,
         [f"track={track}", *overrides],
+        track_yaml=track_obj.run_defaults,
     )
     _check_strategy(cfg.trainer)
     check_lora(cfg)

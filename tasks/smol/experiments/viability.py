@@ -25,7 +25,7 @@ import numpy as np
 
 RECORDS = Path(__file__).resolve().parents[3] / "docs" / "smol-viability"
 DOC = RECORDS.parent / "SMOL-VIABILITY.md"
-NEW_TASKS = ("science", "math", "tool", "arith2", "arith3", "arith2-number")
+NEW_TASKS = ("science", "math", "tool", "arith2", "arith3", "arith2-number", "arith1-number")
 PRIORS = ("hellaswag", "truthfulqa_mc2", "mmlu", "winogrande", "ifeval", "humaneval", "capitals", "elements")
 CHANCE = {
     "hellaswag": 0.25,
