@@ -13,6 +13,7 @@ and `<output_dir>/<run-id>/trajectory.json`: their headline metrics ordered by s
 from __future__ import annotations
 
 import copy
+import logging
 import secrets
 import time
 from datetime import datetime
@@ -29,6 +30,7 @@ from razorbench.api.task import yaml_beside
 from razorbench.api.track import Track
 from razorbench.metrics.intervals import record_intervals
 from razorbench.runner.checkpoint_folders import ADAPTER, Checkpoint, inspect_checkpoint, load_checkpoint
+from razorbench.runner.checkpoint_origin import mismatch
 from razorbench.runner.config import cache_root, compose
 from razorbench.runner.evaluate import EvalSettings, base_evaluation
 from razorbench.runner.measure import measure_against_base
@@ -142,6 +144,10 @@ def evaluate_checkpoints(
     timings["base_eval_cached" if cache_hit else "base_eval"] = time.time() - t
 
     verifier_stats([task_obj, *priors], reset=True)  # each checkpoint's record counts its own checks
+    base_name = track_obj.model_name if cfg.model is None and track_obj.model_name else base_policy.name
+    warnings = {c: mismatch(c.path, c.origin, base_name, base_policy.name, base_policy.sha256) for c in checkpoints}
+    for warning in filter(None, warnings.values()):
+        logging.getLogger(__name__).warning(warning)
     results = []
     for checkpoint in sorted(checkpoints, key=lambda c: (c.step is None, c.step or 0)):
         checkpoint_cfg = copy.deepcopy(cfg)
@@ -165,6 +171,8 @@ def evaluate_checkpoints(
                 dict(timings),
                 start,
             )
+            if warnings[checkpoint]:
+                record["model"]["origin_warning"] = warnings[checkpoint]
             path = run.path / "record.json"
             write_json_atomic(path, record)
             run.set_status("finished")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from razorbench.api.policy import Policy, model_sha256
 from razorbench.api.track import Track
+from razorbench.runner.checkpoint_origin import Origin, recorded_origin
 from razorbench.util.errors import UsageError
 
 FULL, ADAPTER = "full", "peft-adapter"
@@ -32,6 +33,8 @@ class Checkpoint:
     """The training step its folder name ends with (`checkpoint-500` -> 500), else None."""
     adapter_base: str | None
     """An adapter's `base_model_name_or_path`."""
+    origin: Origin | None = None
+    """The base the checkpoint records it was fine-tuned from (`razorbench.runner.checkpoint_origin`), if any."""
 
     @property
     def name(self) -> str:
@@ -39,7 +42,8 @@ class Checkpoint:
         return f"{self.path.parent.name}-{self.path.name}" if self.path.name == "model" else self.path.name
 
     def to_dict(self) -> dict:
-        return {"path": str(self.path), "kind": self.kind, "sha256": self.sha256, "step": self.step}
+        origin = self.origin.to_dict() if self.origin else None
+        return {"path": str(self.path), "kind": self.kind, "sha256": self.sha256, "step": self.step, "origin": origin}
 
 
 def inspect_checkpoint(path: str | Path) -> Checkpoint:
@@ -51,9 +55,9 @@ def inspect_checkpoint(path: str | Path) -> Checkpoint:
     step = int(match.group(1)) if match else None
     if (folder / "adapter_config.json").is_file():
         base = json.loads((folder / "adapter_config.json").read_text()).get("base_model_name_or_path")
-        return Checkpoint(folder.resolve(), ADAPTER, model_sha256(folder), step, base)
+        return Checkpoint(folder.resolve(), ADAPTER, model_sha256(folder), step, base, recorded_origin(folder))
     if (folder / "config.json").is_file():
-        return Checkpoint(folder.resolve(), FULL, model_sha256(folder), step, None)
+        return Checkpoint(folder.resolve(), FULL, model_sha256(folder), step, None, recorded_origin(folder))
     raise UsageError(
         f"--model {str(path)!r} holds neither config.json (a model folder) nor adapter_config.json (a PEFT adapter)"
     )

@@ -24,6 +24,7 @@ from razorbench.api.task import yaml_beside
 from razorbench.api.track import Track
 from razorbench.metrics.intervals import record_intervals
 from razorbench.runner.callbacks import AtomicCheckpoint, FiniteGuard, RNGState
+from razorbench.runner.checkpoint_origin import write_origin
 from razorbench.runner.config import cache_root, compose
 from razorbench.runner.curve import LearningCurve
 from razorbench.runner.evaluate import EvalSettings, base_evaluation
@@ -356,6 +357,9 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     if cfg.save_model:
         t = time.time()
         saved = save_policy(policy, run_dir / "model", write=trainer.is_global_zero, adapter=adapter)
+        if trainer.is_global_zero:  # the base it was fine-tuned from, for `razorbench eval` to check
+            base_name = track_obj.model_name if cfg.model is None and track_obj.model_name else policy.name
+            write_origin(saved, base_name, policy.sha256)
         timings["save_model"] = time.time() - t
     if adapter is not None:
         peft_summary = lora_summary(adapter)

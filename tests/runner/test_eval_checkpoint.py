@@ -52,6 +52,9 @@ def test_eval_of_a_saved_run_gives_the_runs_own_metrics_back(saved_run, places):
     assert "base_eval_cached" in record["provenance"]["timings"]  # the run's base evaluation, from the same cache
     assert_wall_covers_its_parts(record)
     assert record["base_model"] == run_record["base_model"]
+    # The run recorded the base it was fine-tuned from: the same base, so no warning.
+    assert record["model"]["origin"]["sha256"] == run_record["base_model"]["sha256"]
+    assert "origin_warning" not in record["model"]
     ours, theirs = record["metrics"], run_record["metrics"]
     for key in ("new_task_accuracy", "base_new_task_accuracy", "prior_scores", "forgetting_per_prior", "forgetting"):
         assert ours[key] == theirs[key], key
@@ -117,3 +120,18 @@ def test_damaged_weights_show_kl(saved_run, places, tmp_path):
     policy.save(damaged)
     [(record, _)], _ = evaluate_checkpoints([str(damaged)], "science", overrides=[*EVAL, *places])
     assert record["metrics"]["forward_kl"] > 0 and record["metrics"]["weight_l2"] > 0
+
+
+def test_a_checkpoint_fine_tuned_from_another_base_is_measured_with_a_warning(saved_run, places, tmp_path, caplog):
+    import shutil
+
+    _, model = saved_run
+    other = tmp_path / "from-the-hub"
+    shutil.copytree(model, other)
+    (other / "razorbench_origin.json").unlink()
+    config = json.loads((other / "config.json").read_text())
+    (other / "config.json").write_text(json.dumps({**config, "_name_or_path": "HuggingFaceTB/SmolLM2-135M-Instruct"}))
+    [(record, _)], _ = evaluate_checkpoints([str(other)], "science", overrides=[*EVAL, *places, "run_id=other-base"])
+    warning = record["model"]["origin_warning"]
+    assert "'HuggingFaceTB/SmolLM2-135M-Instruct' (config.json)" in warning and "--base" in warning
+    assert warning in caplog.text
