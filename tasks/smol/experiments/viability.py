@@ -160,7 +160,7 @@ def pilot_name(method: str, lr: float) -> str:
     return f"{method}-lr{lr:g}"
 
 
-def run_pilots(data_dir: Path, runs: Path) -> None:
+def run_pilots(data_dir: Path, runs: Path, only: list[str]) -> None:
     """The accuracy-only pilots of `sft` and `rl` on the first viable new task, one compact record each."""
     task = first_viable_task()
     (RECORDS / "pilots").mkdir(parents=True, exist_ok=True)
@@ -168,13 +168,13 @@ def run_pilots(data_dir: Path, runs: Path) -> None:
         grid = PILOTS[method]
         name = pilot_name(method, lr)
         out = RECORDS / "pilots" / f"{name}.json"
-        if out.exists():
+        if out.exists() or (only and name not in only):
             continue
         # Curve points and the final evaluation at 100 prompts x 2 samples (a run evaluates both alike).
         command = [
             sys.executable,
             "-m",
-            "razorbench",
+            "razorbench.cli",
             "run",
             "--method",
             method,
@@ -281,8 +281,9 @@ DEVIATIONS = (
     "This CPU does about 30 GFLOP/s a core in float32 (a 16-prompt x 2-sample x 32-token batch of arith2 took 21 CPU "
     "seconds), so part 1's sizes would have taken about two CPU-hours for the base alone. Decided when only arith2's "
     "base was under way and before any result was seen: the other new tasks at 100 prompts x 2 samples (arith3) and 50 "
-    "x 2 (the paper's, 128 tokens), every prior at 100 documents (MMLU: 2 a subject, 114; IFEval and HumanEval the "
-    "first 100; capitals and elements whole), so rule P3's evaluation size is 100 documents; and smaller pilots: sft "
+    "x 2 (the paper's, 128 tokens), every prior at its first 100 documents (MMLU: 2 a subject, 114; capitals "
+    "and elements too, though the intent written here was their whole sets), so rule P3's evaluation size is 100; "
+    "and smaller pilots: sft "
     "60 steps of 16 (curve every 20), rl 30 steps of 8 prompts x 4 samples (curve every 10). The track's own "
     "evaluation defaults follow these sizes.",
     "Training ran in float32, not bf16: this machine's CPU (AMD EPYC, AVX2 only, no AVX-512 BF16) emulates bf16, and a "
@@ -417,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.step == "base":
         measure_base(args.data_dir.resolve(), only)
     elif args.step == "pilots":
-        run_pilots(args.data_dir.resolve(), args.runs.resolve())
+        run_pilots(args.data_dir.resolve(), args.runs.resolve(), only)
     elif args.step == "report":
         write_report()
     elif args.step == "precision":
