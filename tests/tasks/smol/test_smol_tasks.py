@@ -97,3 +97,26 @@ def test_auto_precision_is_bf16_only_where_the_hardware_has_it(monkeypatch):
     monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx512_bf16": True})
     assert resolve_precision("auto", "cpu") == "bf16-mixed"
     assert resolve_precision("16-mixed", "cpu") == "16-mixed"  # anything else is kept as given
+
+
+def test_the_tracks_method_yamls_replace_the_methods_own_on_that_track_only():
+    from razorbench.runner.run import resolve
+
+    smol_sft = resolve("sft", "arith1-number", "smol", None, [])[2]
+    tiny_sft = resolve("sft", "science", "tiny", None, [])[2]
+    assert (smol_sft.optim.lr, smol_sft.trainer.max_steps) == (1e-4, 60)
+    assert (tiny_sft.optim.lr, tiny_sft.trainer.max_steps) == (3e-4, 100)  # methods/sft.yaml, the tiny track's
+    smol_rl = resolve("rl", "arith1-number", "smol", None, ["optim.lr=1e-5"])[2]
+    assert (smol_rl.method.group_size, smol_rl.optim.lr) == (4, 1e-5)  # an override still wins
+    # A method the track has no file for keeps its own YAML.
+    assert (
+        resolve("dpo", "arith1-number", "smol", None, [])[2].optim.lr
+        == resolve("dpo", "science", "tiny", None, [])[2].optim.lr
+    )
+
+
+def test_one_digit_items_are_the_whole_set():
+    task = get_task("arith1-number", "smol")()
+    items = task.examples("eval") + task.examples("train")
+    assert len(items) == 155 and len({e.prompt for e in items}) == 155
+    assert all(e.prompt.endswith("Answer with the number only.") and e.answer == str(e.meta["result"]) for e in items)
