@@ -115,6 +115,9 @@ class MonitorConfig:
     """Forward KL (nats/sequence) past which `action` is taken; null for none."""
     forgetting_budget: float | None = None
     """Forecast forgetting past which `action` is taken (needs a law); null for none."""
+    forgetting_bound: str = "upper"
+    """What `forgetting_budget` is held against: "upper" (the upper end of the forecast's 95% prediction interval: the
+    budget counts as crossed as soon as the run's forgetting may exceed it) or "forecast" (the point forecast)."""
     action: str = "warn"
     """At the first check past a budget: "warn" (log it, keep training) or "stop" (end training with a checkpoint
     and evaluate the policy there). The step and the reason go into the record's `monitor.crossed`."""

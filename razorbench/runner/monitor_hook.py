@@ -26,7 +26,7 @@ def check_monitor_config(cfg: DictConfig, task: str) -> None:
     m = cfg.monitor
     if m.every < 0:
         raise ConfigError(f"monitor.every={m.every}; valid: 0 (off) or a number of optimizer steps >= 1")
-    Budget(m.kl_budget, m.forgetting_budget, m.action)  # raises ConfigError on a bad value
+    Budget(m.kl_budget, m.forgetting_budget, m.action, m.forgetting_bound)  # raises ConfigError on a bad value
     if m.every and m.forgetting_budget is not None and resolve_law(m.law, cfg.track, task) is None:
         raise ConfigError(
             f"monitor.forgetting_budget needs a law, and monitor.law={m.law!r} gives none for {cfg.track}/"
@@ -49,5 +49,8 @@ def build_monitor(
     side = ReferenceSide(policy, base["kl_samples"], settings, reference=reference)
     law = resolve_law(m.law, cfg.track, task)
     return ForwardKLMonitor(
-        KLMonitor(side, m.every, law=law, budget=Budget(m.kl_budget, m.forgetting_budget, m.action)), policy
+        KLMonitor(
+            side, m.every, law=law, budget=Budget(m.kl_budget, m.forgetting_budget, m.action, m.forgetting_bound)
+        ),
+        policy,
     )
