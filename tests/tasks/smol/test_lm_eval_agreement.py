@@ -25,10 +25,9 @@ pytestmark = pytest.mark.slow
 DOCUMENTS = 50
 
 
-def loglikelihood_priors() -> list[str]:
-    """The log-likelihood priors the smol track's default new task scores (its YAML's `task.priors`)."""
-    names = get_task("arith2", "smol").default_priors()
-    return [n for n in names if issubclass(get_task(n, "smol"), LMEvalTask) and n not in ("ifeval", "humaneval")]
+# The smol track's log-likelihood priors whose base scores clear chance by the numbers of the notes and the viability
+# measurement (HellaSwag, TruthfulQA MC2); MMLU's 57 subject tasks are left out for time (the same scorer path).
+LOGLIKELIHOOD_PRIORS = ("hellaswag", "truthfulqa_mc2")
 
 
 def cli_scores(folder: Path, prior: LMEvalTask, data_dir: Path, work: Path) -> dict[str, float]:
@@ -67,7 +66,7 @@ def cli_scores(folder: Path, prior: LMEvalTask, data_dir: Path, work: Path) -> d
     return {prior.doc_key(name.removesuffix(LOCAL_SUFFIX), r["doc_id"]): float(r[prior.metric]) for r in rows}
 
 
-@pytest.mark.parametrize("name", loglikelihood_priors())
+@pytest.mark.parametrize("name", LOGLIKELIHOOD_PRIORS)
 def test_razorbench_and_the_lm_eval_cli_agree_per_document(name, smol_folder, shared_data, tmp_path):
     from razorbench.runner.run import resolve
     from razorbench.sampling import build_sampler
