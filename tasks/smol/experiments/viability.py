@@ -292,6 +292,8 @@ DEVIATIONS = (
     "The two higher-rate pilots ran at the same time (two processes) on arith1-number, the first candidate to pass N1, "
     "before science, math and tool were measured (they come first in the order; their bases were left for after the "
     "pilots, to fit the session). The base measurement of the remaining priors was paused while the pilots ran.",
+    "The rl pilot was stopped before its first checkpoint (step 10) and before any curve point was read, to let "
+    "the sft pilot finish within the session; it is left to run: `viability pilots --only rl-lr3e-05`.",
 )
 
 
