@@ -294,6 +294,9 @@ DEVIATIONS = (
     "pilots, to fit the session). The base measurement of the remaining priors was paused while the pilots ran.",
     "The rl pilot was stopped before its first checkpoint (step 10) and before any curve point was read, to let "
     "the sft pilot finish within the session; it is left to run: `viability pilots --only rl-lr3e-05`.",
+    "The sft pilot was stopped too, at its step-0 curve point (the base measured again as the curve's first point), "
+    "before any training step: at this machine's speed it would not have ended within the session. No pilot result "
+    "exists yet; rule N2 is undecided for every candidate.",
 )
 
 
