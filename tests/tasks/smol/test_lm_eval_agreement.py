@@ -3,8 +3,7 @@
 razorbench scores these priors through `lm_eval.simple_evaluate` with the policy's model object in memory; here the
 same documents of the same local copies (the include-path YAMLs razorbench writes) are scored by `lm_eval --model hf`
 from the converted model folder, with the track's chat-template setting (none: `task.prior_chat_template=false`).
-Per document, the metric must agree: acc_norm (HellaSwag) exactly, MC2 (TruthfulQA) to float rounding — razorbench
-computes MC2's formula in log space (tasks/paper/truthfulqa_mc2.py), lm-eval in probability space.
+Per document, the metric must agree (to 1e-4: acc_norm is 0 or 1, so exactly).
 """
 
 from __future__ import annotations
@@ -25,9 +24,9 @@ pytestmark = pytest.mark.slow
 DOCUMENTS = 50
 
 
-# The smol track's log-likelihood priors whose base scores clear chance by the numbers of the notes and the viability
-# measurement (HellaSwag, TruthfulQA MC2); MMLU's 57 subject tasks are left out for time (the same scorer path).
-LOGLIKELIHOOD_PRIORS = ("hellaswag", "truthfulqa_mc2")
+# The smol track's log-likelihood priors that passed rule P1 (docs/SMOL-VIABILITY.md); add each one the viability
+# measurement keeps. (TruthfulQA MC2's six-shot primer makes 50 documents cost ~10 CPU-minutes a side here.)
+LOGLIKELIHOOD_PRIORS = ("hellaswag",)
 
 
 def cli_scores(folder: Path, prior: LMEvalTask, data_dir: Path, work: Path) -> dict[str, float]:
