@@ -56,18 +56,21 @@ def test_wheel_installs_lists_runs_submits_and_builds_the_leaderboard(tmp_path):
 
     razorbench = str(env_dir / "bin" / "razorbench")
     # A submission follows the leaderboard's protocol (a copy of the repository's, as a contributor's clone has it):
-    # its evaluation settings, so the runs keep the defaults, and at least 3 seeds.
+    # its evaluation settings, so the runs keep the defaults; protocol v2's two learning rates of sft on tiny/science,
+    # 3 seeds each, and curve points (a short budget, within the protocol's, with a point at every step).
     (tmp_path / "leaderboard").mkdir()
     shutil.copy(REPO / "leaderboard" / "protocol.yaml", tmp_path / "leaderboard" / "protocol.yaml")
-    small = ["trainer.max_steps=2"]
-    for seed in (0, 1, 2):
-        subprocess.run(
-            [razorbench, "run", "--method", "sft", "--task", "science", "--no-progress", "--seed", str(seed)]
-            + ["--output-dir", "runs/sweep", "--run-id", f"s{seed}", f"cache_dir={tmp_path / 'cache'}", *small],
-            check=True,
-            cwd=tmp_path,
-            env=env,
-        )
+    small = ["trainer.max_steps=2", "curve.every=1"]
+    for lr in ("9.0e-05", "3.0e-04"):
+        for seed in (0, 1, 2):
+            subprocess.run(
+                [razorbench, "run", "--method", "sft", "--task", "science", "--no-progress", "--seed", str(seed)]
+                + ["--output-dir", "runs/sweep", "--run-id", f"s{seed}-lr{lr}", f"cache_dir={tmp_path / 'cache'}"]
+                + [f"optim.lr={lr}", *small],
+                check=True,
+                cwd=tmp_path,
+                env=env,
+            )
     for argv in (
         ["submit", "runs/sweep", "--name", "from-a-wheel", "--authors", "a test"],
         ["leaderboard", "validate"],
