@@ -72,7 +72,8 @@ def test_smollm2_against_itself_forgets_nothing_and_a_damaged_copy_does(smollm2,
         "eval.prior_limit=4",
         "sampling.max_new_tokens=8",
         f"output_dir={tmp_path / 'runs'}",
-        f"cache_dir={tmp_path / 'cache'}",
+        # The fixture's cache: "smollm2" resolves to the folder it converted (a conversion takes a minute).
+        f"cache_dir={smollm2.parent.parent}",
     ]
     [(itself, _)], _ = evaluate_checkpoints(
         [str(smollm2)], "science", track="paper", base="smollm2", overrides=overrides

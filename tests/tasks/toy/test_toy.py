@@ -216,10 +216,14 @@ def test_every_method_runs_two_steps_on_the_toy(method, data_dir, cache_dir, tmp
 
 
 @pytest.mark.slow
-def test_reduced_reproduction_grpo_forgets_less_than_sft_at_matched_accuracy(data_dir, tmp_path):
+def test_reduced_reproduction_grpo_forgets_less_than_sft_in_the_mean_at_matched_accuracy(data_dir, tmp_path):
+    """The reduced plan (2 seeds, 3 rates) runs the reproduction end to end; its gap must favour GRPO in the mean and
+    never be reversed. It cannot test the verdict: a paired interval over 2 seeds has one degree of freedom
+    (t = 12.7), so the verdict rule calls it a tie unless the gap is huge; the verdict is the full plan's
+    (docs/REPRODUCTION.md, 3 seeds)."""
     from razorbench.tasks.toy.experiments.reproduce import REDUCED, reproduce_toy
 
     out = reproduce_toy(str(data_dir), tmp_path / "runs", tmp_path / "REPRODUCTION.md", plan=REDUCED)
     pair = out["findings"]["rl_vs_sft"]
-    assert pair["verdict"] == "reproduced", pair
-    assert pair["mean_gap"] > 0 and "GRPO forgets less than SFT" in (tmp_path / "REPRODUCTION.md").read_text()
+    assert pair["verdict"] in ("reproduced", "tie") and pair["mean_gap"] > 0, pair
+    assert "GRPO forgets less than SFT" in (tmp_path / "REPRODUCTION.md").read_text()
