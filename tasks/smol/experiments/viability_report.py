@@ -8,6 +8,7 @@ The measurement that writes the records is `viability` (base, pilots, precision)
 from __future__ import annotations
 
 import json
+import math
 import sys
 from typing import Any
 
@@ -38,6 +39,13 @@ DEVIATIONS = (
     "The sft pilot was stopped too, at its step-0 curve point (the base measured again as the curve's first point), "
     "before any training step: at this machine's speed it would not have ended within the session. No pilot result "
     "exists yet; rule N2 is undecided for every candidate.",
+    "Next session (2026-12-06, the same machine, AVX2): the sft pilot at 1e-4 ran alone from its start, then the "
+    "precision check P3 (it needs only that pilot's end checkpoint), then the rl pilot at 3e-5, one after another; "
+    "this order was fixed before either pilot started. For the sft pilot's first ~15 minutes two helpers' unit tests "
+    "shared the cores (then the pilot's CPU priority was raised), so its wall time is not a clean timing. The "
+    "lower-rate pilots and the remaining "
+    "base candidates (science, math, tool; truthfulqa_mc2, mmlu, winogrande, ifeval, humaneval) run only if time is "
+    "left after these.",
 )
 
 
@@ -49,6 +57,37 @@ def _load(folder: str) -> dict[str, dict[str, Any]]:
 def pilot_gain(record: dict[str, Any]) -> float:
     """The largest accuracy gain over the base at any curve point or the end of a pilot."""
     return max(a for _, a in [*record["curve"], record["final"]]) - record["base_accuracy"]
+
+
+def items_for_se(se: float, n: int, target: float = 0.02) -> int:
+    """How many items a paired SE of `se` over `n` items would need to reach `target`, the per-item spread held
+    fixed (SE ∝ 1/√n): a projection, not a measurement.
+
+    >>> items_for_se(0.04, 100), items_for_se(0.02, 100)
+    (400, 100)
+    """
+    return math.ceil(n * (se / target) ** 2 - 1e-9)
+
+
+def track_verdict(base: dict[str, Any], pilots: dict[str, Any], precision: dict[str, Any]) -> str:
+    """Part 1's track rule in one line: at least one viable new task and three viable priors."""
+    tasks = [
+        n
+        for n in NEW_TASKS
+        if n in base
+        and base_verdict(base[n])[0]
+        and all(
+            any(p["method"] == m and p["task"] == n and pilot_gain(p) >= 0.15 for p in pilots.values()) for m in PILOTS
+        )
+    ]
+    priors = [
+        n for n in PRIORS if n in base and base_verdict(base[n])[0] and precision.get(n, {}).get("paired_se", 1) <= 0.02
+    ]
+    met = len(tasks) >= 1 and len(priors) >= 3
+    return (
+        f"**Track rule (≥ 1 viable new task and ≥ 3 viable priors): {'met' if met else 'not met'}** — viable new "
+        f"tasks: {', '.join(tasks) or 'none'}; viable priors: {', '.join(priors) or 'none'}."
+    )
 
 
 def render() -> str:
@@ -133,7 +172,16 @@ def render() -> str:
             + "; ".join(sorted({r["checkpoint"] for r in precision.values()}))
             + ". Only the standard errors "
             "are read from it; its records keep the per-item scores.",
+            "",
+            "| prior | items | items changed | paired SE | items for SE 0.02 at this spread (projection) |",
+            "|---|--:|--:|--:|--:|",
         ]
+        for name, r in precision.items():
+            lines.append(
+                f"| {name} | {r['n']} | {r['changed_share']:.2f} | {r['paired_se']:.4f} | "
+                f"{items_for_se(r['paired_se'], r['n'])} |"
+            )
+    lines += ["", track_verdict(base, pilots, precision)]
     seconds = sum(r["seconds"] for r in base.values())
     lines += [
         "",
