@@ -1,0 +1,46 @@
+"""The smol viability rules of docs/SMOL-VIABILITY.md part 1 as code, and part 2 of the doc up to date with its
+records (no model: the records are the measurement)."""
+
+from __future__ import annotations
+
+from razorbench.tasks.smol.experiments.viability import DOC, base_verdict
+from razorbench.tasks.smol.experiments.viability_report import PART2, render, track_verdict
+
+
+def _record(kind: str, low: float, high: float, chance: float) -> dict:
+    return {"kind": kind, "ci": [low, high], "chance": chance}
+
+
+def test_rule_n1_needs_the_interval_inside_the_band_and_above_chance():
+    assert base_verdict(_record("new", 0.10, 0.60, 0.0))[0]
+    assert not base_verdict(_record("new", 0.09, 0.30, 0.0))[0]
+    assert not base_verdict(_record("new", 0.20, 0.61, 0.0))[0]
+    assert not base_verdict(_record("new", 0.20, 0.40, 0.25))[0]  # inside the band, not above chance
+    assert base_verdict(_record("new", 0.26, 0.40, 0.25))[0]
+
+
+def test_rule_p1_needs_the_lower_end_five_points_above_chance():
+    assert base_verdict(_record("prior", 0.30, 0.50, 0.25))[0]
+    assert not base_verdict(_record("prior", 0.29, 0.50, 0.25))[0]
+
+
+def test_the_track_rule_counts_viable_tasks_and_priors():
+    task = {"arith": {"kind": "new", "ci": [0.2, 0.3], "chance": 0.0}}
+    pilots = {
+        "a": {"method": "sft", "task": "arith", "curve": [[0, 0.2]], "final": [9, 0.5], "base_accuracy": 0.2},
+        "b": {"method": "rl", "task": "arith", "curve": [[0, 0.2]], "final": [9, 0.3], "base_accuracy": 0.2},
+    }
+    priors = {n: {"kind": "prior", "ci": [0.4, 0.6], "chance": 0.0} for n in ("capitals", "elements", "hellaswag")}
+    precise = {n: {"paired_se": 0.02} for n in priors}
+    rename = {"arith1-number": task["arith"]}
+    pilots = {k: {**p, "task": "arith1-number"} for k, p in pilots.items()}
+    assert "not met" in track_verdict({**rename, **priors}, pilots, precise)  # rl gained 0.10 < 0.15
+    pilots["b"]["final"] = [9, 0.36]
+    assert ": met" in track_verdict({**rename, **priors}, pilots, precise)
+    assert "not met" in track_verdict({**rename, **priors}, pilots, {**precise, "elements": {"paired_se": 0.021}})
+
+
+def test_part_two_of_the_doc_is_rendered_from_the_committed_records():
+    text = DOC.read_text()
+    assert PART2 in text
+    assert text[text.index(PART2) :] == render(), "run python -m razorbench.tasks.smol.experiments.viability_report"
