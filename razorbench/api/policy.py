@@ -22,6 +22,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from razorbench.api.model_parts import decoder, output_head
+
 # Files whose bytes define a model (weights, architecture, tokenizer, chat template), or a PEFT adapter (its config
 # and weights), as glob patterns: sharded weights are several files. A trainer's checkpoint folder also holds files
 # that do not define the model (optimizer.pt, trainer_state.json, training_args.bin): they are left out.
@@ -158,6 +160,11 @@ class Policy(torch.nn.Module):
         self.tokenizer = tokenizer
         self.name = name
         self.sha256 = sha256
+        # The run's `trainer.head_on_targets_only`: losses apply the LM head to a `SequenceBatch`'s response targets
+        # alone (`target_logits`), which saves most of the head's work on a large vocabulary with long prompts and
+        # short answers. Off by default: a head over fewer rows may round differently, and tracks that pin their
+        # numbers keep them bit for bit.
+        self.head_on_targets_only = False
         # prompt (or conversation_key) -> chat-templated ids, so a step never re-tokenises
         self._prompt_ids: dict[str | tuple[str, str], list[int]] = {}
 
@@ -188,6 +195,7 @@ class Policy(torch.nn.Module):
         """A deep copy with gradients off and eval mode: the reference policy π0."""
         ref = Policy(copy.deepcopy(self.model), self.tokenizer, self.name, self.sha256)
         ref._prompt_ids = self._prompt_ids
+        ref.head_on_targets_only = self.head_on_targets_only
         ref.model.requires_grad_(False).eval()
         return ref
 
@@ -320,11 +328,43 @@ class Policy(torch.nn.Module):
             logits.append(out.logits)
         return torch.cat(logits, dim=1).float()
 
+    def scores_targets_only(self, batch: SequenceBatch | GroupBatch) -> bool:
+        """Whether `scored_logits` applies the head to `batch`'s response targets only: with `head_on_targets_only`,
+        for a `SequenceBatch` (a `GroupBatch`'s logits are at its response positions already)."""
+        return self.head_on_targets_only and isinstance(batch, SequenceBatch)
+
+    def target_logits(self, batch: SequenceBatch) -> Tensor:
+        """(N, V) next-token logits at the N response targets of `batch` (where `batch.target_mask` is 1, row by
+        row): the body runs over whole rows, the LM head over those N positions alone. Both are reached through
+        PEFT, DDP and compile wrappers as the exact KL reaches them (`razorbench.api.model_parts`); a DDP wrapper of
+        the model itself would then not sync gradients, but Lightning wraps the method's module, which holds it."""
+        rows, cols = batch.target_mask.nonzero(as_tuple=True)
+        body = decoder(self.model)(input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=False)
+        # Position t's hidden state predicts token t + 1, so target column c is hidden column c.
+        return output_head(self.model)(body.last_hidden_state[rows, cols]).float()
+
+    def scored_logits(self, batch: SequenceBatch | GroupBatch, *, targets_only: bool) -> tuple[Tensor, Tensor]:
+        """(logits, targets) where a loss scores `batch`: `logits(batch)` (..., V) and `batch.targets`; with
+        `targets_only` (a `SequenceBatch`), `target_logits` (N, V) and the N targets (N,), which
+        `scatter_targets` puts back in place."""
+        if targets_only:
+            return self.target_logits(batch), batch.targets[batch.target_mask.bool()]
+        return self.logits(batch), batch.targets
+
     def token_logprobs(self, batch: SequenceBatch | GroupBatch) -> tuple[Tensor, Tensor]:
         """(logp, mask), both shaped like `batch.targets`: log π(target | what precedes it) and 1 where the target is
-        a response token."""
-        logits = self.logits(batch)
-        targets = batch.targets
+        a response token (logp is 0 at the other positions when the head runs on the targets only)."""
+        targets_only = self.scores_targets_only(batch)
+        logits, targets = self.scored_logits(batch, targets_only=targets_only)
         # gather - logsumexp instead of log_softmax: no second (B, T, V) tensor.
         logp = torch.gather(logits, -1, targets.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+        if targets_only:
+            logp = scatter_targets(logp, batch)
         return logp, batch.target_mask.to(logp.dtype)
+
+
+def scatter_targets(values: Tensor, batch: SequenceBatch) -> Tensor:
+    """(N,) values at the response targets of `batch` (`Policy.target_logits`' order) -> (B, T-1) like
+    `batch.targets`, 0 at every other position. Differentiable in `values`."""
+    mask = batch.target_mask.bool()
+    return values.new_zeros(mask.shape).masked_scatter(mask, values)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from razorbench.api.policy import GroupBatch, Policy, SequenceBatch
+from razorbench.api.policy import GroupBatch, Policy, SequenceBatch, scatter_targets
 from razorbench.metrics.kl import token_kl
 from razorbench.util.errors import ConfigError
 
@@ -40,13 +40,13 @@ def kl_penalty(logits: Tensor, ref_logits: Tensor, targets: Tensor, *, estimator
     """Per-token estimate of KL(π ‖ π0), differentiable in `logits`.
 
     Args:
-        logits: (B, T, V) next-token logits of π (the policy being trained).
-        ref_logits: (B, T, V) next-token logits of π0 at the same positions (no gradient needed).
-        targets: (B, T) the tokens that follow each position (used by "k3" only).
+        logits: (B, T, V) next-token logits of π (the policy being trained), or (N, V) at N positions.
+        ref_logits: next-token logits of π0 at the same positions (no gradient needed).
+        targets: (B, T) or (N,), the tokens that follow each position (used by "k3" only).
         estimator: "exact" or "k3" (see the module docstring).
 
     Returns:
-        (B, T) the per-token KL estimate; the caller masks it to response tokens.
+        (B, T) or (N,), the per-token KL estimate; the caller masks it to response tokens.
     """
     if estimator == "exact":
         return token_kl(logits, ref_logits)  # KL(first ‖ second) over the last dim
@@ -61,13 +61,19 @@ def logprobs_and_kl(
     policy: Policy, reference: Policy | None, batch: SequenceBatch | GroupBatch, *, estimator: str
 ) -> tuple[Tensor, Tensor, Tensor | None]:
     """One forward of π (and of π0 when given): (logp, mask, kl), each shaped like `batch.targets` ((B, T-1) for a
-    `SequenceBatch`, (P·G, R) for a `GroupBatch`); kl is None without π0."""
-    logits = policy.logits(batch)  # (..., V), predicting batch.targets
-    targets = batch.targets
+    `SequenceBatch`, (P·G, R) for a `GroupBatch`); kl is None without π0.
+
+    With `policy.head_on_targets_only`, both heads run at a `SequenceBatch`'s response targets alone (N, V): the
+    same values there, 0 at the other positions, which the mask leaves out."""
+    targets_only = policy.scores_targets_only(batch)
+    logits, targets = policy.scored_logits(batch, targets_only=targets_only)  # (..., V), predicting targets
     logp = gather_logprobs(logits, targets)
-    mask = batch.target_mask.to(logp.dtype)
-    if reference is None:
-        return logp, mask, None
-    with torch.no_grad():
-        ref_logits = reference.logits(batch)
-    return logp, mask, kl_penalty(logits, ref_logits, targets, estimator=estimator)
+    kl = None
+    if reference is not None:
+        with torch.no_grad():
+            ref_logits, _ = reference.scored_logits(batch, targets_only=targets_only)
+        kl = kl_penalty(logits, ref_logits, targets, estimator=estimator)
+    if targets_only:  # (N,) -> (B, T-1)
+        logp = scatter_targets(logp, batch)
+        kl = scatter_targets(kl, batch) if kl is not None else None
+    return logp, batch.target_mask.to(logp.dtype), kl

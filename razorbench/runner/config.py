@@ -47,6 +47,11 @@ class TrainerConfig:
     log_every_n_steps: int = 1
     checkpoint_every: int = 10
     """Optimizer steps between checkpoints (a killed run resumes from the last one)."""
+    head_on_targets_only: bool = False
+    """Losses over prompt+answer rows (sft, dpo, simpo, ...) apply the LM head to the answer positions alone, not to
+    every position (`Policy.target_logits`): the same values up to float rounding, for a fraction of the head's work
+    when prompts are long and answers short. Off by default so that runs keep their exact numerics; not with a
+    sharded strategy (fsdp, fsdp2, deepspeed), whose head weights only a whole-model forward gathers."""
 
 
 @dataclass
@@ -271,5 +276,10 @@ def check(cfg: DictConfig) -> None:
     from razorbench.runner.loggers import check_logger
 
     check_logger(cfg.logger)
+    if cfg.trainer.head_on_targets_only and cfg.trainer.strategy.startswith(("fsdp", "deepspeed")):
+        raise ConfigError(
+            f"config key 'trainer.head_on_targets_only' needs an unsharded model: trainer.strategy="
+            f"{cfg.trainer.strategy} gathers the LM head's weights only in a whole-model forward"
+        )
     if cfg.sampling.backend not in ("hf", "vllm"):
         raise ConfigError(f"config key 'sampling.backend' must be one of hf, vllm; got {cfg.sampling.backend!r}")

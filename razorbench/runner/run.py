@@ -272,6 +272,7 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     track_obj = get_track(track)
     model_path = cfg.model or track_obj.model
     policy = track_obj.load_policy(model_path, data_dir=cfg.task.data_dir)
+    policy.head_on_targets_only = cfg.trainer.head_on_targets_only  # before its frozen copies (π0) are made
     timings["model_load"] = time.time() - t
     if cfg.save_model and not callable(getattr(policy.model, "save_pretrained", None)):
         raise ConfigError(
