@@ -1,13 +1,18 @@
 """Learning curves: the run's metrics measured during training, every `curve.every` optimizer steps.
 
-At step 0 (before the first update) and after every `every`-th optimizer step, the policy being trained is
-evaluated exactly as the final policy is (`razorbench.runner.measure`, same settings and seeds): new-task
-accuracy, prior scores and forgetting, every forgetting predictor the final record has (the forward and reverse KL
-to π0 on the base samples, total variation, the k1-k3 estimates, weight change and representation CKA), so a curve
-point can stand for the run stopped there (`razorbench.analysis.curve_points`); and, for diagnosis, how spread
-out its own responses are: the entropy of its responses (`razorbench.metrics.entropy`) and the mean number of
-distinct (and distinct correct) responses among `eval.samples_per_prompt` samples per held-out prompt. The points
-go into the record under `curve`.
+After every `every`-th optimizer step, the policy being trained is evaluated exactly as the final policy is
+(`razorbench.runner.measure`, same settings and seeds): new-task accuracy, prior scores and forgetting, every
+forgetting predictor the final record has (the forward and reverse KL to π0 on the base samples, total variation,
+the k1-k3 estimates, weight change and representation CKA), so a curve point can stand for the run stopped there
+(`razorbench.analysis.curve_points`); and, for diagnosis, how spread out its own responses are: the entropy of its
+responses (`razorbench.metrics.entropy`) and the mean number of distinct (and distinct correct) responses among
+`eval.samples_per_prompt` samples per held-out prompt. The points go into the record under `curve`.
+
+The step-0 point (before the first update) is the base evaluation itself plus the spread: there π is π0, and the
+base evaluation ran with the same settings and seeds, so measuring again would only repeat it (minutes per run on
+the LLM tracks): accuracy and prior scores are the base's, forgetting, every divergence and the weight change are
+0, and representation CKA is 1. Only the spread is measured, since the base evaluation has none
+(tests/runner/test_curve.py checks this point against measuring the untrained policy).
 
 Measuring draws no number from the training RNG stream (it is forked and restored), so a run with a curve
 trains exactly as the same run without one. The curve needs π0 beside the policy: a frozen copy when the method
@@ -65,8 +70,8 @@ class LearningCurve(Callback):
         self.with_drift = True
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if trainer.global_step == 0 and not self.points:
-            self.points.append(self.measure(0))
+        if trainer.global_step == 0 and not self.points:  # a resumed run keeps the points it had
+            self.points.append(self.base_point())
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any) -> None:
         step = trainer.global_step
@@ -107,6 +112,34 @@ class LearningCurve(Callback):
             "forgetting": measured.forgetting,
             **{key: measured.divergences[key] for key in PREDICTOR_KEYS},
             **measured.drift,
+            **spread,
+        }
+
+    def base_point(self) -> dict[str, Any]:
+        """The step-0 point, π = π0: the base evaluation's scores, no divergence or drift, and the spread measured.
+
+        Its keys are `measure`'s: drift only where `measure` would measure it."""
+        was_training = self.policy.model.training
+        self.policy.model.eval()
+        try:
+            with torch.random.fork_rng(devices=[]):  # as in `measure`: the spread draws nothing from training's
+                spread = self.spread()
+        finally:
+            self.policy.model.train(was_training)
+        # π0 joins π on its device now, as measuring would have moved it: training holds the memory it held before,
+        # and a device too small for both fails at the start, not at the first measured point.
+        self.reference.to(next(self.policy.model.parameters()).device)
+        # What `weight_change` and `linear_cka` give for θ = θ0 (`razorbench.runner.evaluate.drift`).
+        drift = {"weight_l2": 0.0, "weight_relative_l2": 0.0, "update_effective_rank": 0.0}
+        if any(task.examples("eval")[: self.settings.prior_limit or None] for task in self.priors):
+            drift["representation_cka"] = 1.0  # `drift` measures it only on prior prompts
+        return {
+            "step": 0,
+            "new_task_accuracy": self.base["new_task"]["accuracy"],
+            "prior_scores": {task.name: self.base["priors"][task.name]["score"] for task in self.priors},
+            "forgetting": 0.0,
+            **dict.fromkeys(PREDICTOR_KEYS, 0.0),
+            **(drift if self.with_drift else {}),
             **spread,
         }
 

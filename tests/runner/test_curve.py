@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from razorbench.runner.curve import PREDICTOR_KEYS
+from razorbench.runner import curve
+from razorbench.runner.curve import PREDICTOR_KEYS, LearningCurve
 from razorbench.runner.run import train_and_evaluate
 
 SMALL = ["eval.new_task_prompts=12", "eval.kl_prompts=6", "eval.prior_limit=12", "eval.samples_per_prompt=2"]
@@ -37,3 +38,35 @@ def test_a_curve_leaves_training_unchanged_and_its_last_point_is_the_final_evalu
     for point in traced["curve"]:
         assert point["token_entropy"] > 0 and 1 <= point["distinct_responses"] <= 2
         assert 0 <= point["distinct_correct_responses"] <= point["distinct_responses"]
+
+
+COUNTS = ("new_task_accuracy", "prior_scores", "forgetting")
+
+
+@pytest.mark.parametrize("lora", [False, True], ids=["full", "lora"])
+def test_the_step_0_point_is_what_measuring_the_untrained_policy_gives(tmp_path, monkeypatch, lora):
+    """The step-0 point stands for π0 (the base evaluation, plus the spread): it must be what measuring the policy
+    before its first update gives, key for key. With LoRA the curve measures no drift, so the point has none."""
+    measured = []
+    start = LearningCurve.on_train_start
+
+    def start_and_measure(self, trainer, pl_module):
+        start(self, trainer, pl_module)
+        measured.append(self.measure(0))  # the same callback, before any update: π is still π0
+
+    monkeypatch.setattr(LearningCurve, "on_train_start", start_and_measure)
+    calls = []
+    measure = curve.measure_against_base
+    monkeypatch.setattr(curve, "measure_against_base", lambda *a, **k: calls.append(1) or measure(*a, **k))
+    overrides = [f"output_dir={tmp_path}", f"cache_dir={tmp_path / 'cache'}", "trainer.max_steps=1", *SMALL]
+    overrides += ["data.batch_size=4", "curve.every=1", "run_id=step0"]
+    overrides += ["peft.lora.r=4", "peft.lora.alpha=8"] if lora else []
+    record, _ = train_and_evaluate("sft", "science", overrides=overrides, progress=False)
+    point, expected = record["curve"][0], measured[0]
+    assert len(calls) == 2  # the test's own measure(0) and step 1's: step 0 did not evaluate π0 again
+    assert point["step"] == 0 and set(point) == set(expected)
+    assert ("weight_l2" in point) is not lora
+    for key in COUNTS:  # counts and scores made of counts: exactly
+        assert point[key] == expected[key], key
+    for key in set(expected) - {"step", *COUNTS}:
+        assert point[key] == pytest.approx(expected[key], abs=1e-6), key
