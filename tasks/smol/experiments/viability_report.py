@@ -74,20 +74,37 @@ def items_for_se(se: float, n: int, target: float = 0.02) -> int:
     return math.ceil(n * (se / target) ** 2 - 1e-9)
 
 
+VIABLE = "**viable**"
+
+
+def task_verdict(name: str, base: dict[str, Any], pilots: dict[str, Any]) -> tuple[str, str]:
+    """Rules N1 and N2 on a measured new task: (N2's cell, the verdict)."""
+    n1, why = base_verdict(base[name])
+    gains = {m: [pilot_gain(p) for p in pilots.values() if p["method"] == m and p["task"] == name] for m in PILOTS}
+    if not n1:
+        return "not run (fails N1)", f"left out: {why}"
+    if not all(gains.values()):
+        return "not run", "not decided: pilots not run"
+    if all(max(g) >= 0.15 for g in gains.values()):
+        return "pass", VIABLE
+    return "fail", "left out: a pilot gained < 0.15"
+
+
+def prior_verdict(name: str, base: dict[str, Any], precision: dict[str, Any]) -> str:
+    """Rules P1 and P3 on a measured prior."""
+    p1, why = base_verdict(base[name])
+    se = precision.get(name, {}).get("paired_se")
+    if not p1:
+        return f"left out: {why}"
+    if se is None:
+        return "not decided: precision not measured"
+    return VIABLE if se <= 0.02 else f"left out: paired SE {se:.4f} > 0.02"
+
+
 def track_verdict(base: dict[str, Any], pilots: dict[str, Any], precision: dict[str, Any]) -> str:
     """Part 1's track rule in one line: at least one viable new task and three viable priors."""
-    tasks = [
-        n
-        for n in NEW_TASKS
-        if n in base
-        and base_verdict(base[n])[0]
-        and all(
-            any(p["method"] == m and p["task"] == n and pilot_gain(p) >= 0.15 for p in pilots.values()) for m in PILOTS
-        )
-    ]
-    priors = [
-        n for n in PRIORS if n in base and base_verdict(base[n])[0] and precision.get(n, {}).get("paired_se", 1) <= 0.02
-    ]
+    tasks = [n for n in NEW_TASKS if n in base and task_verdict(n, base, pilots)[1] == VIABLE]
+    priors = [n for n in PRIORS if n in base and prior_verdict(n, base, precision) == VIABLE]
     met = len(tasks) >= 1 and len(priors) >= 3
     return (
         f"**Track rule (≥ 1 viable new task and ≥ 3 viable priors): {'met' if met else 'not met'}** — viable new "
@@ -116,17 +133,10 @@ def render() -> str:
             lines.append(f"| {name} | | not measured | | | | | | | |")
             continue
         r = base[name]
-        n1, why = base_verdict(r)
+        n1 = base_verdict(r)[0]
         gains = {m: [pilot_gain(p) for p in pilots.values() if p["method"] == m and p["task"] == name] for m in PILOTS}
         best = {m: (f"{max(g):+.3f}" if g else "—") for m, g in gains.items()}
-        if not n1:
-            n2, verdict = "not run (fails N1)", f"left out: {why}"
-        elif not all(gains.values()):
-            n2, verdict = "not run", "not decided: pilots not run"
-        else:
-            learnable = all(max(g) >= 0.15 for g in gains.values())
-            n2 = "pass" if learnable else "fail"
-            verdict = "**viable**" if learnable else "left out: a pilot gained < 0.15"
+        n2, verdict = task_verdict(name, base, pilots)
         lines.append(
             f"| {name} | {r['n']} | {r['score']:.3f} | [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | "
             f"{r['chance']:.2f} | {'pass' if n1 else 'fail'} | {best['sft']} | {best['rl']} | {n2} | {verdict} |"
@@ -143,14 +153,9 @@ def render() -> str:
             lines.append(f"| {name} | | not measured | | | | | |")
             continue
         r = base[name]
-        p1, why = base_verdict(r)
+        p1 = base_verdict(r)[0]
         se = precision.get(name, {}).get("paired_se")
-        if not p1:
-            verdict = f"left out: {why}"
-        elif se is None:
-            verdict = "not decided: precision not measured"
-        else:
-            verdict = "**viable**" if se <= 0.02 else f"left out: paired SE {se:.4f} > 0.02"
+        verdict = prior_verdict(name, base, precision)
         lines.append(
             f"| {name} | {r['n']} | {r['score']:.3f} | [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | "
             f"{r['chance']:.3f} | {'pass' if p1 else 'fail'} | {'' if se is None else f'{se:.4f}'} | "
