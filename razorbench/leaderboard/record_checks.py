@@ -98,6 +98,7 @@ def comparable_settings(record: dict[str, Any]) -> dict[str, Any]:
     """The evaluation settings two records must share for their numbers to be compared."""
     config = record["config"]
     out = {f"eval.{k}": config["eval"].get(k) for k in EVAL_PROTOCOL}
+    out["eval.prior_limits"] = dict(config["eval"].get("prior_limits") or {})  # records before it have none
     out["task.priors"] = sorted(map(str, config["task"]["priors"]))
     return out
 

@@ -87,6 +87,9 @@ class EvalConfig:
     """Held-out prompts for the forward KL; one response of the base policy is sampled per prompt."""
     prior_limit: int = 200
     """Examples per prior task (None-like 0 means all)."""
+    prior_limits: dict[str, int] = field(default_factory=dict)
+    """Examples of the named priors, overriding `prior_limit` for them: a track sizes each prior by the precision
+    of its forgetting (docs/SMOL-VIABILITY.md, rule P3), so a prior whose items change little needs more of them."""
     batch_size: int = 100
     kl_chunk_size: int = 4096
     """Tokens per group of sequences run through the two models for the exact KL, and scored positions per chunk
@@ -216,6 +219,7 @@ def compose(
     schema.method = OmegaConf.structured(method_config)
     schema.task = OmegaConf.structured(task_config)
     OmegaConf.set_struct(schema, True)  # unknown keys are errors from here on
+    OmegaConf.set_struct(schema.eval.prior_limits, False)  # keyed by prior name; `resolve` checks the names
     layers = []
     sources = (
         (track_yaml, "track YAML"),
@@ -273,6 +277,9 @@ def check(cfg: DictConfig) -> None:
         raise ConfigError("config key 'optim.lr' must be > 0, got 0.0")
     if cfg.eval.prior_limit < 0 or cfg.optim.warmup_steps < 0 or cfg.curve.every < 0:
         raise ConfigError("config keys 'eval.prior_limit', 'optim.warmup_steps' and 'curve.every' must be >= 0")
+    for name, limit in cfg.eval.prior_limits.items():
+        if limit < 0:
+            raise ConfigError(f"config key 'eval.prior_limits.{name}' must be >= 0, got {limit!r}")
     from razorbench.runner.loggers import check_logger
 
     check_logger(cfg.logger)

@@ -131,7 +131,7 @@ class LearningCurve(Callback):
         self.reference.to(next(self.policy.model.parameters()).device)
         # What `weight_change` and `linear_cka` give for θ = θ0 (`razorbench.runner.evaluate.drift`).
         drift = {"weight_l2": 0.0, "weight_relative_l2": 0.0, "update_effective_rank": 0.0}
-        if any(task.examples("eval")[: self.settings.prior_limit or None] for task in self.priors):
+        if any(task.examples("eval")[: self.settings.limit_for(task.name)] for task in self.priors):
             drift["representation_cka"] = 1.0  # `drift` measures it only on prior prompts
         return {
             "step": 0,

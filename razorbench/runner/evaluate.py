@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,11 @@ class EvalSettings:
     temperature: float
     seed: int
     backend: str = "hf"  # part of the cache key: base samples from another sampler are not reused
+    prior_limits: dict[str, int] = field(default_factory=dict)
+
+    def limit_for(self, prior: str) -> int | None:
+        """Examples of `prior` to score: its own size where the track sets one, else `prior_limit`; None = all."""
+        return self.prior_limits.get(prior, self.prior_limit) or None
 
     @classmethod
     def from_config(cls, cfg) -> EvalSettings:
@@ -59,6 +64,7 @@ class EvalSettings:
             cfg.sampling.temperature,
             e.seed,
             cfg.sampling.backend,
+            dict(e.prior_limits),
         )
 
 
@@ -97,7 +103,7 @@ def new_task_accuracy(sampler: Sampler, task: Task, s: EvalSettings) -> dict[str
 def prior_scores(policy: Policy, sampler: Sampler, priors: list[Task], s: EvalSettings) -> dict[str, dict[str, Any]]:
     out = {}
     for task in priors:
-        result = task.score(policy, sampler, limit=s.prior_limit or None, batch_size=s.batch_size)
+        result = task.score(policy, sampler, limit=s.limit_for(task.name), batch_size=s.batch_size)
         out[task.name] = {"score": result.score, "per_example": result.per_example}
         if result.skipped:
             out[task.name]["skipped"] = result.skipped
@@ -128,7 +134,7 @@ def drift(reference: Policy, policy: Policy, priors: list[Task], s: EvalSettings
     """Weight-space change θ − θ0 and representation drift (linear CKA of mean final hidden states, base vs
     tuned, on prior-task prompts): the non-KL forgetting predictors."""
     out = weight_change(reference.model, policy.model)
-    prompts = [e.prompt for task in priors for e in task.examples("eval")[: s.prior_limit or None]]
+    prompts = [e.prompt for task in priors for e in task.examples("eval")[: s.limit_for(task.name)]]
     device = next(policy.model.parameters()).device
     base_states, tuned_states = [], []
     for start in range(0, len(prompts), s.batch_size):
@@ -147,7 +153,8 @@ def base_cache_key(model_sha256: str, task: Task, priors: list[Task], s: EvalSet
         "task": [task.name, task.version],
         "task_config": OmegaConf.to_container(OmegaConf.create(task.config)),  # data source, prior settings
         "priors": [[p.name, p.version] for p in priors],
-        "settings": s.__dict__,
+        # Settings as before per-prior limits existed, where none is set: the caches made then stay valid.
+        "settings": {k: v for k, v in s.__dict__.items() if k != "prior_limits" or v},
         "format": 1,
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]

@@ -67,7 +67,16 @@ def resolve(method: str, task: str, track: str, config_file: str | None, overrid
     _check_strategy(cfg.trainer)
     check_lora(cfg)
     check_monitor_config(cfg, task)
+    _check_prior_limits(cfg, track)
     return method_cls, task_cls, cfg
+
+
+def _check_prior_limits(cfg: DictConfig, track: str) -> None:
+    """Every name in `eval.prior_limits` is a prior of the track (a track's default may name priors a run leaves
+    out, so the run's own list is not the test); a typo is refused, not silently ignored."""
+    for name in cfg.eval.prior_limits:
+        if get_task(name, track).kind != "prior":
+            raise UsageError(f"eval.prior_limits names {name!r}, a new task of track {track!r}, not a prior")
 
 
 def _check_strategy(trainer_cfg: DictConfig) -> None:

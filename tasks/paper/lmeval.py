@@ -116,6 +116,9 @@ class LMEvalTask(Task):
     """lm-eval split name -> file under `data_dir` (the layout of ../shared/data)."""
     local_overrides: ClassVar[dict[str, Any]] = {}
     """Further keys of the local copy's YAML (e.g. `training_split: null` where no train file is copied)."""
+    overrides: ClassVar[dict[str, Any]] = {}
+    """Keys of the stock task changed wherever the data comes from (e.g. `test_split: null` to score the validation
+    split, the only one an offline copy has, on the hub too: both paths then score the same documents)."""
     hooks: ClassVar[dict[str, str]] = {}
     """Task keys whose stock `!function` is replaced: key -> "module:function" (see `with_hooks`)."""
     filters: ClassVar[dict[str, str]] = {}
@@ -156,6 +159,8 @@ class LMEvalTask(Task):
             context = task.fewshot_context(doc, 0)
             choices = task.doc_to_choice(doc) if task.config.doc_to_choice else None
             target = task.doc_to_target(doc)
+            if choices and isinstance(target, str) and target in choices:  # a lettered target (CommonsenseQA)
+                target = choices.index(target)
             answer = choices[target] if choices and isinstance(target, int) else ""
             key = self.doc_key(task_name.removesuffix(LOCAL_SUFFIX), doc_id)
             examples.append(Example(key, context[0] if isinstance(context, list) else context, answer))
@@ -167,13 +172,14 @@ class LMEvalTask(Task):
     # -- what lm-eval is asked to run --------------------------------------------------------------
     def task_yamls(self, data_dir: Path | None) -> tuple[str, dict[str, dict[str, Any] | str]]:
         """(task or group to evaluate, {file name: config dict or text} for the include path); stock on the hub."""
-        if data_dir is None and not self.hooks:
+        if data_dir is None and not self.hooks and not self.overrides:
             return self.lm_eval_task, {}
         name = self.lm_eval_task + LOCAL_SUFFIX
         if data_dir is None:
             config = {"include": str(lm_eval_tasks_dir() / self.stock_yaml), "task": name, "tag": []}
         else:
             config = self.local_yaml(name, self.stock_yaml, self.local_files, data_dir)
+        config.update(self.overrides)
         return name, with_hooks(f"{name}.yaml", config, self.hooks)
 
     def local_yaml(self, name: str, stock_yaml: str, files: dict[str, str], data_dir: Path) -> dict[str, Any]:

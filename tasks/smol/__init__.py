@@ -21,7 +21,9 @@ TRACK = register_track(
         description="SmolLM2-135M-Instruct: a real instruct LLM, offline, on a CPU",
         model="smollm2",
         model_name="SmolLM2-135M-Instruct (Q4_1, dequantised)",
-        tasks=tuple(f"{__name__}.{module}" for module in ("arith", "paper_tasks", "capitals", "elements")),
+        tasks=tuple(
+            f"{__name__}.{module}" for module in ("arith", "paper_tasks", "capitals", "elements", "model_card_priors")
+        ),
         policy_loader=f"{__name__}.model:load_policy",
         run_defaults=str(HERE / "track.yaml"),
         method_defaults=str(HERE / "methods"),

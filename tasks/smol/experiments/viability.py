@@ -3,6 +3,7 @@
     python -m razorbench.tasks.smol.experiments.viability base --data-dir ../shared/data      # every candidate's base
     python -m razorbench.tasks.smol.experiments.viability pilots --data-dir ../shared/data    # sft and rl pilots
     python -m razorbench.tasks.smol.experiments.viability precision --data-dir ../shared/data # rule P3
+    python -m razorbench.tasks.smol.experiments.viability sized --data-dir ../shared/data     # part 1d's sizing
     python -m razorbench.tasks.smol.experiments.viability_report                               # part 2 of the doc
 
 Each step keeps compact records in docs/smol-viability/ (one JSON per candidate, pilot or check: the per-prompt and
@@ -26,7 +27,22 @@ import numpy as np
 RECORDS = Path(__file__).resolve().parents[3] / "docs" / "smol-viability"
 DOC = RECORDS.parent / "SMOL-VIABILITY.md"
 NEW_TASKS = ("science", "math", "tool", "arith2", "arith3", "arith2-number", "arith1-number")
-PRIORS = ("hellaswag", "truthfulqa_mc2", "mmlu", "winogrande", "ifeval", "humaneval", "capitals", "elements")
+PRIORS = (
+    "hellaswag",
+    "truthfulqa_mc2",
+    "mmlu",
+    "winogrande",
+    "ifeval",
+    "humaneval",
+    "capitals",
+    "elements",
+    # part 1e: SmolLM2's model-card benchmarks scored by log-likelihood
+    "arc_easy",
+    "arc_challenge",
+    "piqa",
+    "commonsense_qa",
+    "openbookqa",
+)
 CHANCE = {
     "hellaswag": 0.25,
     "mmlu": 0.25,
@@ -35,7 +51,11 @@ CHANCE = {
     "humaneval": 0.0,
     "capitals": 0.0,
     "elements": 0.0,
+    "piqa": 0.5,
+    "commonsense_qa": 0.2,
+    "openbookqa": 0.25,
 }
+SIZE_CAP, SIZE_STEP = 300, 50  # part 1d: a prior is sized up to part 1's 300 documents, in steps of 50
 PAPER_CAP, ARITH_CAP = 128, 32
 BOOT, SEED = 2000, 0
 PILOT_ORDER = (("sft", 1e-4), ("rl", 3e-5), ("sft", 3e-5), ("rl", 1e-5))  # see DEVIATIONS
@@ -65,6 +85,20 @@ def truthfulqa_chance(data_dir: Path) -> float:
     """MC2 of a uniform distribution over the choices: the mean share of true answers (the first 300 questions)."""
     rows = [json.loads(line) for line in (data_dir / "truthfulqa_mc" / "validation.jsonl").open()][:300]
     return float(np.mean([sum(r["mc2_targets"]["labels"]) / len(r["mc2_targets"]["labels"]) for r in rows]))
+
+
+def choices_chance(data_dir: Path, name: str, n: int) -> float:
+    """ARC's chance: the mean of 1 / number of choices over the first `n` documents (3 to 5 choices)."""
+    rows = [json.loads(line) for line in (data_dir / name / "validation.jsonl").open()][:n]
+    return float(np.mean([1 / len(r["choices"]["text"]) for r in rows]))
+
+
+def prior_chance(data_dir: Path, name: str, n: int) -> float:
+    if name == "truthfulqa_mc2":
+        return truthfulqa_chance(data_dir)
+    if name.startswith("arc_"):
+        return choices_chance(data_dir, name, n)
+    return CHANCE[name]
 
 
 def _config(task: str, data_dir: Path, extra: list[str]) -> Any:
@@ -106,7 +140,7 @@ def measure_base(data_dir: Path, only: list[str]) -> None:
             chance = getattr(task, "chance", None) or (0.25 if name == "science" else 0.0)
         else:
             per_item = prior_scores(policy, sampler, [task], settings)[name]["per_example"]
-            chance = truthfulqa_chance(data_dir) if name == "truthfulqa_mc2" else CHANCE[name]
+            chance = prior_chance(data_dir, name, len(per_item))
         values = list(per_item.values())
         mean, low, high = interval(values)
         record = {
@@ -158,6 +192,17 @@ def first_viable_task() -> str:
 
 def pilot_name(method: str, lr: float) -> str:
     return f"{method}-lr{lr:g}"
+
+
+def precision_checkpoint(runs: Path) -> tuple[str, Path]:
+    """(its task, its folder): the end of the sft pilot at the higher rate, the checkpoint rule P3 scores priors on
+    (the pilots ran on the first task to pass N1 when they started: see the deviations)."""
+    name = pilot_name("sft", max(PILOTS["sft"]["lrs"]))
+    record = RECORDS / "pilots" / f"{name}.json"
+    if not record.exists():
+        raise SystemExit(f"rule P3 needs the sft pilot {name}: run step 'pilots' first")
+    task = json.loads(record.read_text())["task"]
+    return task, runs / f"pilot-{task}-{name}" / "model"
 
 
 def run_pilots(data_dir: Path, runs: Path, only: list[str]) -> None:
@@ -244,8 +289,7 @@ def measure_precision(data_dir: Path, runs: Path) -> None:
     from razorbench.runner.evaluate import EvalSettings, prior_scores
     from razorbench.sampling import build_sampler
 
-    task = first_viable_task()
-    checkpoint = runs / f"pilot-{task}-{pilot_name('sft', max(PILOTS['sft']['lrs']))}" / "model"
+    task, checkpoint = precision_checkpoint(runs)
     (RECORDS / "precision").mkdir(parents=True, exist_ok=True)
     policy = get_track("smol").load_policy(str(checkpoint))
     sampler = build_sampler("hf", policy)
@@ -257,24 +301,97 @@ def measure_precision(data_dir: Path, runs: Path) -> None:
         prior = get_task(name, "smol")(cfg.task)
         final = prior_scores(policy, sampler, [prior], EvalSettings.from_config(cfg))[name]["per_example"]
         base = json.loads((RECORDS / "base" / f"{name}.json").read_text())["per_item"]
-        ids = [i for i in base if i in final]
-        differences = np.array([base[i] - final[i] for i in ids])
-        se = float(differences.std(ddof=1) / math.sqrt(len(ids)))
         record = {
             "name": name,
             "checkpoint": f"sft pilot on {task}, lr {max(PILOTS['sft']['lrs']):g}",
-            "n": len(ids),
-            "paired_se": se,
-            "changed_share": float(np.mean(differences != 0)),
-            "final_per_item": {i: round(final[i], 4) for i in ids},
+            **paired(base, final),
+            "final_per_item": {i: round(final[i], 4) for i in base if i in final},
         }
         out.write_text(json.dumps(record) + "\n")
-        print(f"precision {name}: paired SE {se:.4f} over {len(ids)} items", flush=True)
+        print(f"precision {name}: paired SE {record['paired_se']:.4f} over {record['n']} items", flush=True)
+
+
+def items_for_se(se: float, n: int, target: float = 0.02) -> int:
+    """How many items a paired SE of `se` over `n` items would need to reach `target`, the per-item spread held
+    fixed (SE ∝ 1/√n): a projection, not a measurement.
+
+    >>> items_for_se(0.04, 100), items_for_se(0.02, 100)
+    (400, 100)
+    """
+    return math.ceil(n * (se / target) ** 2 - 1e-9)
+
+
+def size_for(se: float, n: int) -> int:
+    """Part 1d's size for a prior whose P3 failed: the projection rounded up to a multiple of 50."""
+    return math.ceil(items_for_se(se, n) / SIZE_STEP) * SIZE_STEP
+
+
+def paired(base: dict[str, float], final: dict[str, float]) -> dict[str, Any]:
+    """The paired standard error of forgetting (base minus final, per item) and the share of items that changed."""
+    ids = [i for i in base if i in final]
+    differences = np.array([base[i] - final[i] for i in ids])
+    se = float(differences.std(ddof=1) / math.sqrt(len(ids)))
+    return {"n": len(ids), "paired_se": se, "changed_share": float(np.mean(differences != 0))}
+
+
+def measure_sized(data_dir: Path, runs: Path) -> None:
+    """Part 1d: each prior that passes P1 and fails P3 at 100 items, scored again (base and the same sft pilot
+    checkpoint) at the size its spread asks for, where that is at most 300 documents and its whole item set."""
+    from dataclasses import replace
+
+    from razorbench.api.registry import get_task, get_track
+    from razorbench.runner.evaluate import EvalSettings, prior_scores
+    from razorbench.sampling import build_sampler
+
+    _, checkpoint = precision_checkpoint(runs)
+    (RECORDS / "sized").mkdir(parents=True, exist_ok=True)
+    track = get_track("smol")
+    policies: dict[str, Any] = {}
+    for name in passing_priors():
+        check = RECORDS / "precision" / f"{name}.json"
+        out = RECORDS / "sized" / f"{name}.json"
+        if not check.exists() or out.exists():
+            continue
+        precision = json.loads(check.read_text())
+        if precision["paired_se"] <= 0.02:
+            continue
+        cfg = _config(name, data_dir, [])
+        prior = get_task(name, "smol")(cfg.task)
+        whole = len(prior.examples("eval"))  # a log-likelihood prior lists at most 500, enough to compare with 300
+        needed, limit = size_for(precision["paired_se"], precision["n"]), min(SIZE_CAP, whole)
+        record: dict[str, Any] = {"name": name, "needed": needed, "limit": limit, "measured": needed <= limit}
+        if needed <= limit:
+            settings = replace(EvalSettings.from_config(cfg), prior_limit=needed)
+            start = time.time()
+            scores = {}
+            for which, path in (("base", "smollm2"), ("final", str(checkpoint))):
+                if which not in policies:
+                    policies[which] = track.load_policy(path)
+                policy = policies[which]
+                scores[which] = prior_scores(policy, build_sampler("hf", policy), [prior], settings)[name][
+                    "per_example"
+                ]
+            mean, low, high = interval(list(scores["base"].values()))
+            record |= {
+                "checkpoint": precision["checkpoint"],
+                "score": mean,
+                "ci": [low, high],
+                "chance": prior_chance(data_dir, name, needed),
+                "kind": "prior",
+                **paired(scores["base"], scores["final"]),
+                "seconds": round(time.time() - start, 1),
+                "base_per_item": {k: round(v, 4) for k, v in scores["base"].items()},
+                "final_per_item": {k: round(v, 4) for k, v in scores["final"].items()},
+            }
+            print(f"sized {name}: {needed} items, paired SE {record['paired_se']:.4f}", flush=True)
+        else:
+            print(f"sized {name}: needs {needed} items, more than {limit}; not measured", flush=True)
+        out.write_text(json.dumps(record) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="viability", description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=("base", "pilots", "precision"))
+    parser.add_argument("step", choices=("base", "pilots", "precision", "sized"))
     parser.add_argument("--data-dir", type=Path, default=None, help="local copy of the benchmark data")
     parser.add_argument("--runs", type=Path, default=Path("runs/smol-viability"), help="where the pilots run")
     parser.add_argument("--only", default="", help="comma-separated candidates (default: all)")
@@ -286,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
         run_pilots(args.data_dir.resolve(), args.runs.resolve(), only)
     elif args.step == "precision":
         measure_precision(args.data_dir.resolve(), args.runs.resolve())
+    elif args.step == "sized":
+        measure_sized(args.data_dir.resolve(), args.runs.resolve())
     return 0
 
 

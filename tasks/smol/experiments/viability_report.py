@@ -8,11 +8,10 @@ The measurement that writes the records is `viability` (base, pilots, precision)
 from __future__ import annotations
 
 import json
-import math
 import sys
 from typing import Any
 
-from .viability import DOC, NEW_TASKS, PILOTS, PRIORS, RECORDS, base_verdict
+from .viability import DOC, NEW_TASKS, PILOTS, PRIORS, RECORDS, base_verdict, items_for_se
 
 PART2 = "## Part 2, measured"
 DEVIATIONS = (
@@ -64,16 +63,6 @@ def pilot_gain(record: dict[str, Any]) -> float:
     return max(a for _, a in [*record["curve"], record["final"]]) - record["base_accuracy"]
 
 
-def items_for_se(se: float, n: int, target: float = 0.02) -> int:
-    """How many items a paired SE of `se` over `n` items would need to reach `target`, the per-item spread held
-    fixed (SE ∝ 1/√n): a projection, not a measurement.
-
-    >>> items_for_se(0.04, 100), items_for_se(0.02, 100)
-    (400, 100)
-    """
-    return math.ceil(n * (se / target) ** 2 - 1e-9)
-
-
 VIABLE = "**viable**"
 
 
@@ -90,21 +79,40 @@ def task_verdict(name: str, base: dict[str, Any], pilots: dict[str, Any]) -> tup
     return "fail", "left out: a pilot gained < 0.15"
 
 
-def prior_verdict(name: str, base: dict[str, Any], precision: dict[str, Any]) -> str:
-    """Rules P1 and P3 on a measured prior."""
+def prior_verdict(name: str, base: dict[str, Any], precision: dict[str, Any], sized: dict[str, Any]) -> str:
+    """Rules P1 and P3 on a measured prior; where part 1d sized it again, both read at that size."""
     p1, why = base_verdict(base[name])
     se = precision.get(name, {}).get("paired_se")
     if not p1:
         return f"left out: {why}"
     if se is None:
         return "not decided: precision not measured"
-    return VIABLE if se <= 0.02 else f"left out: paired SE {se:.4f} > 0.02"
+    if se <= 0.02:
+        return VIABLE
+    again = sized.get(name)
+    if again is None:
+        return f"not decided: paired SE {se:.4f} > 0.02 at {precision[name]['n']} items, sizing (part 1d) not run"
+    if not again["measured"]:
+        return f"left out: paired SE {se:.4f} > 0.02; needs {again['needed']} items, more than {again['limit']}"
+    p1, why = base_verdict(again)
+    if not p1:
+        return f"left out at {again['n']} items: {why}"
+    if again["paired_se"] > 0.02:
+        return f"left out: paired SE {again['paired_se']:.4f} > 0.02 at {again['n']} items"
+    return f"{VIABLE} at {again['n']} items"
 
 
-def track_verdict(base: dict[str, Any], pilots: dict[str, Any], precision: dict[str, Any]) -> str:
+def viable_priors(base: dict[str, Any], precision: dict[str, Any], sized: dict[str, Any]) -> list[str]:
+    """The viable priors in the candidate order (the track's default priors follow from it, part 1e)."""
+    return [n for n in PRIORS if n in base and prior_verdict(n, base, precision, sized).startswith(VIABLE)]
+
+
+def track_verdict(
+    base: dict[str, Any], pilots: dict[str, Any], precision: dict[str, Any], sized: dict[str, Any]
+) -> str:
     """Part 1's track rule in one line: at least one viable new task and three viable priors."""
     tasks = [n for n in NEW_TASKS if n in base and task_verdict(n, base, pilots)[1] == VIABLE]
-    priors = [n for n in PRIORS if n in base and prior_verdict(n, base, precision) == VIABLE]
+    priors = viable_priors(base, precision, sized)
     met = len(tasks) >= 1 and len(priors) >= 3
     return (
         f"**Track rule (≥ 1 viable new task and ≥ 3 viable priors): {'met' if met else 'not met'}** — viable new "
@@ -114,7 +122,7 @@ def track_verdict(base: dict[str, Any], pilots: dict[str, Any], precision: dict[
 
 def render() -> str:
     """Part 2 of the doc, from the records alone."""
-    base, pilots, precision = _load("base"), _load("pilots"), _load("precision")
+    base, pilots, precision, sized = _load("base"), _load("pilots"), _load("precision"), _load("sized")
     lines = [
         PART2,
         "",
@@ -155,7 +163,7 @@ def render() -> str:
         r = base[name]
         p1 = base_verdict(r)[0]
         se = precision.get(name, {}).get("paired_se")
-        verdict = prior_verdict(name, base, precision)
+        verdict = prior_verdict(name, base, precision, sized)
         lines.append(
             f"| {name} | {r['n']} | {r['score']:.3f} | [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | "
             f"{r['chance']:.3f} | {'pass' if p1 else 'fail'} | {'' if se is None else f'{se:.4f}'} | "
@@ -191,7 +199,26 @@ def render() -> str:
                 f"| {name} | {r['n']} | {r['changed_share']:.2f} | {r['paired_se']:.4f} | "
                 f"{items_for_se(r['paired_se'], r['n'])} |"
             )
-    lines += ["", track_verdict(base, pilots, precision)]
+    if sized:
+        lines += [
+            "",
+            "Sized again by part 1d (base and the same checkpoint, at the size the spread asks for, where that is at "
+            "most 300 documents and the whole item set):",
+            "",
+            "| prior | items needed | limit | items | base score | 95% interval | chance | items changed | paired SE "
+            "| wall |",
+            "|---|--:|--:|--:|--:|---|--:|--:|--:|--:|",
+        ]
+        for name, r in sized.items():
+            if not r["measured"]:
+                lines.append(f"| {name} | {r['needed']} | {r['limit']} | not measured | | | | | | |")
+                continue
+            lines.append(
+                f"| {name} | {r['needed']} | {r['limit']} | {r['n']} | {r['score']:.3f} | "
+                f"[{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | {r['chance']:.3f} | {r['changed_share']:.2f} | "
+                f"{r['paired_se']:.4f} | {r['seconds'] / 60:.1f} min |"
+            )
+    lines += ["", track_verdict(base, pilots, precision, sized)]
     seconds = sum(r["seconds"] for r in base.values())
     lines += [
         "",

@@ -3,8 +3,8 @@ records (no model: the records are the measurement)."""
 
 from __future__ import annotations
 
-from razorbench.tasks.smol.experiments.viability import DOC, base_verdict
-from razorbench.tasks.smol.experiments.viability_report import PART2, render, track_verdict
+from razorbench.tasks.smol.experiments.viability import DOC, base_verdict, paired, size_for
+from razorbench.tasks.smol.experiments.viability_report import PART2, prior_verdict, render, track_verdict
 
 
 def _record(kind: str, low: float, high: float, chance: float) -> dict:
@@ -34,10 +34,32 @@ def test_the_track_rule_counts_viable_tasks_and_priors():
     precise = {n: {"paired_se": 0.02} for n in priors}
     rename = {"arith1-number": task["arith"]}
     pilots = {k: {**p, "task": "arith1-number"} for k, p in pilots.items()}
-    assert "not met" in track_verdict({**rename, **priors}, pilots, precise)  # rl gained 0.10 < 0.15
+    assert "not met" in track_verdict({**rename, **priors}, pilots, precise, {})  # rl gained 0.10 < 0.15
     pilots["b"]["final"] = [9, 0.36]
-    assert ": met" in track_verdict({**rename, **priors}, pilots, precise)
-    assert "not met" in track_verdict({**rename, **priors}, pilots, {**precise, "elements": {"paired_se": 0.021}})
+    assert ": met" in track_verdict({**rename, **priors}, pilots, precise, {})
+    assert "not met" in track_verdict(
+        {**rename, **priors}, pilots, {**precise, "elements": {"paired_se": 0.021, "n": 100}}, {}
+    )
+
+
+def test_part_1d_sizes_by_the_projection_and_reads_both_rules_at_the_new_size():
+    # SE ∝ 1/√n: 0.0201 at 100 items projects 101.0 -> 102 items, rounded up to a multiple of 50
+    assert size_for(0.0201, 100) == 150 and size_for(0.02, 100) == 100 and size_for(0.051, 100) == 700
+    base = {"hellaswag": {"kind": "prior", "ci": [0.36, 0.55], "chance": 0.25}}
+    precision = {"hellaswag": {"paired_se": 0.0201, "n": 100}}
+    assert prior_verdict("hellaswag", base, precision, {}).startswith("not decided")
+    sized = {"measured": True, "n": 150, "kind": "prior", "ci": [0.38, 0.53], "chance": 0.25, "paired_se": 0.015}
+    assert prior_verdict("hellaswag", base, precision, {"hellaswag": sized}) == "**viable** at 150 items"
+    assert "SE 0.0210" in prior_verdict("hellaswag", base, precision, {"hellaswag": {**sized, "paired_se": 0.021}})
+    assert "lower end" in prior_verdict("hellaswag", base, precision, {"hellaswag": {**sized, "ci": [0.29, 0.5]}})
+    too_many = {"measured": False, "needed": 700, "limit": 118}
+    assert "needs 700 items, more than 118" in prior_verdict("hellaswag", base, precision, {"hellaswag": too_many})
+
+
+def test_paired_standard_error_against_a_hand_computed_one():
+    # differences 1, 0, 0, -1: mean 0, sample variance 2/3, SE sqrt(2/3)/2 = 0.40825; half the items changed
+    out = paired({"a": 1, "b": 1, "c": 0, "d": 0}, {"a": 0, "b": 1, "c": 0, "d": 1, "e": 1})
+    assert out["n"] == 4 and abs(out["paired_se"] - 0.408248) < 1e-6 and out["changed_share"] == 0.5
 
 
 def test_part_two_of_the_doc_is_rendered_from_the_committed_records():
