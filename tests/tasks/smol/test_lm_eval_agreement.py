@@ -66,16 +66,16 @@ def cli_scores(folder: Path, prior: LMEvalTask, data_dir: Path, work: Path) -> d
 
 
 @pytest.mark.parametrize("name", LOGLIKELIHOOD_PRIORS)
-def test_razorbench_and_the_lm_eval_cli_agree_per_document(name, smol_folder, shared_data, tmp_path):
+def test_razorbench_and_the_lm_eval_cli_agree_per_document(name, smol_folder, smol_data, tmp_path):
     from razorbench.runner.run import resolve
     from razorbench.sampling import build_sampler
 
-    cfg = resolve("sft", "arith2", "smol", None, [f"task.data_dir={shared_data}", "task.priors=[]"])[2]
+    cfg = resolve("sft", "arith2", "smol", None, [f"task.data_dir={smol_data}", "task.priors=[]"])[2]
     prior = get_task(name, "smol")(cfg.task)
     assert cfg.task.prior_chat_template is False  # the setting the CLI below uses (it applies no template)
     policy = get_track("smol").load_policy(str(smol_folder))
     ours = prior.score(policy, build_sampler("hf", policy), limit=DOCUMENTS, batch_size=16).per_example
-    theirs = cli_scores(smol_folder, prior, shared_data, tmp_path)
+    theirs = cli_scores(smol_folder, prior, smol_data, tmp_path)
     assert len(ours) == len(theirs) == DOCUMENTS and ours.keys() == theirs.keys()
     disagreements = {d: (ours[d], theirs[d]) for d in ours if abs(ours[d] - theirs[d]) > 1e-4}
     assert not disagreements, f"{len(disagreements)} of {DOCUMENTS} documents differ: {disagreements}"

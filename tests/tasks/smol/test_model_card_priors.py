@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from razorbench.api.registry import get_task
-from razorbench.tasks.smol import model_card_priors, olmo_data
+from razorbench.tasks.smol import model_card_priors, olmo_data, olmo_priors
 
 NAMES = ("arc_easy", "arc_challenge", "piqa", "commonsense_qa", "openbookqa")
+NAMES += ("sciq", "social_iqa", "copa", "cb", "rte", "mrpc", "sst2")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -30,7 +31,9 @@ def test_the_validation_split_is_scored_from_the_hub_and_from_a_local_copy(name,
 
 
 def test_every_model_card_prior_has_a_source_in_the_wheel():
-    registered = {c.lm_eval_task for c in vars(model_card_priors).values() if isinstance(c, type) and c.lm_eval_task}
+    modules = (model_card_priors, olmo_priors)
+    classes = [c for m in modules for c in vars(m).values() if isinstance(c, type)]
+    registered = {c.lm_eval_task for c in classes if getattr(c, "lm_eval_task", "")}
     assert registered == set(olmo_data.SOURCES) == set(NAMES)
 
 
