@@ -88,8 +88,9 @@ class EvalConfig:
     prior_limit: int = 200
     """Examples per prior task (None-like 0 means all)."""
     prior_limits: dict[str, int] = field(default_factory=dict)
-    """Examples of the named priors, overriding `prior_limit` for them: a track sizes each prior by the precision
-    of its forgetting (docs/SMOL-VIABILITY.md, rule P3), so a prior whose items change little needs more of them."""
+    """At most this many examples of the named priors (the smaller of it and `prior_limit` applies): a track sizes
+    each prior by the precision of its forgetting (docs/SMOL-VIABILITY.md, rule P3), so a prior whose items change
+    little needs fewer of them than one whose items change often."""
     batch_size: int = 100
     kl_chunk_size: int = 4096
     """Tokens per group of sequences run through the two models for the exact KL, and scored positions per chunk

@@ -47,8 +47,10 @@ class EvalSettings:
     prior_limits: dict[str, int] = field(default_factory=dict)
 
     def limit_for(self, prior: str) -> int | None:
-        """Examples of `prior` to score: its own size where the track sets one, else `prior_limit`; None = all."""
-        return self.prior_limits.get(prior, self.prior_limit) or None
+        """Examples of `prior` to score: the smaller of `prior_limit` and its own cap where one is set (0 = no cap
+        from that setting); None = all. A command line's `eval.prior_limit=20` thus shrinks every prior."""
+        caps = [c for c in (self.prior_limit, self.prior_limits.get(prior, 0)) if c]
+        return min(caps) if caps else None
 
     @classmethod
     def from_config(cls, cfg) -> EvalSettings:

@@ -18,11 +18,13 @@ def _settings(prior_limit=100, prior_limits=None) -> EvalSettings:
     return EvalSettings(10, 2, 5, prior_limit, 8, 4096, 24, 1.0, 1234, "hf", dict(prior_limits or {}))
 
 
-def test_limit_for_prefers_the_priors_own_size():
-    s = _settings(100, {"hellaswag": 150, "capitals": 0})
+def test_limit_for_is_the_smaller_of_the_two_caps():
+    s = _settings(300, {"hellaswag": 150, "capitals": 0})
     assert s.limit_for("hellaswag") == 150
-    assert s.limit_for("elements") == 100
-    assert s.limit_for("capitals") is None  # 0 = every item, as for prior_limit
+    assert s.limit_for("elements") == 300
+    assert s.limit_for("capitals") == 300  # 0 = no cap of its own
+    assert _settings(20, {"hellaswag": 150}).limit_for("hellaswag") == 20  # a smaller prior_limit shrinks every prior
+    assert _settings(0, {"hellaswag": 150}).limit_for("hellaswag") == 150
     assert _settings(0).limit_for("elements") is None
 
 
@@ -39,8 +41,8 @@ class _Prior:
 
 
 def test_prior_scores_passes_each_prior_its_own_limit():
-    out = prior_scores(None, None, [_Prior("hellaswag"), _Prior("elements")], _settings(100, {"hellaswag": 150}))
-    assert out["hellaswag"]["score"] == 150 and out["elements"]["score"] == 100
+    out = prior_scores(None, None, [_Prior("hellaswag"), _Prior("elements")], _settings(300, {"hellaswag": 150}))
+    assert out["hellaswag"]["score"] == 150 and out["elements"]["score"] == 300
 
 
 def test_config_reads_per_prior_limits_from_overrides():
