@@ -9,13 +9,14 @@ import sys
 
 import pytest
 
+from razorbench.runner.run import resolve
+
 pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize("method", ["sft", "rl"])
-def test_a_small_run_on_the_smol_track_writes_a_complete_record(method, smol_folder, shared_data, tmp_path):
-    small = [
-        "task.priors=[capitals,hellaswag]",
+def test_a_small_run_on_the_smol_track_writes_a_complete_record(method, smol_folder, smol_data, tmp_path):
+    small = [  # the track's default priors, each at its first 6 documents
         "eval.new_task_prompts=6",
         "eval.samples_per_prompt=1",
         "eval.kl_prompts=4",
@@ -40,7 +41,7 @@ def test_a_small_run_on_the_smol_track_writes_a_complete_record(method, smol_fol
         "smol",
         "--no-progress",
         "--data-dir",
-        str(shared_data),
+        str(smol_data),
         "--output-dir",
         str(tmp_path),
         "--run-id",
@@ -54,7 +55,8 @@ def test_a_small_run_on_the_smol_track_writes_a_complete_record(method, smol_fol
     assert record["track"] == "smol" and record["task"] == "arith1-number" and record["method"] == method
     assert record["base_model"]["name"] == "SmolLM2-135M-Instruct (Q4_1, dequantised)"
     assert len(record["base_model"]["sha256"]) == 64
-    assert set(record["metrics"]["prior_scores"]) == {"capitals", "hellaswag"}
+    defaults = resolve("sft", "arith1-number", "smol", None, [])[2].task.priors
+    assert set(record["metrics"]["prior_scores"]) == set(defaults) == {"hellaswag", "piqa"}
     assert record["metrics"]["forward_kl"] >= 0.0
     assert record["config"]["trainer"]["precision"] in ("32-true", "bf16-mixed")  # 'auto', resolved
     assert "wall" in done.stdout  # the printed summary ends with the wall time split by phase

@@ -4,7 +4,14 @@ records (no model: the records are the measurement)."""
 from __future__ import annotations
 
 from razorbench.tasks.smol.experiments.viability import DOC, base_verdict, paired, size_for
-from razorbench.tasks.smol.experiments.viability_report import PART2, prior_verdict, render, track_verdict
+from razorbench.tasks.smol.experiments.viability_report import (
+    PART2,
+    _load,
+    prior_verdict,
+    render,
+    track_verdict,
+    viable_priors,
+)
 
 
 def _record(kind: str, low: float, high: float, chance: float) -> dict:
@@ -66,3 +73,17 @@ def test_part_two_of_the_doc_is_rendered_from_the_committed_records():
     text = DOC.read_text()
     assert PART2 in text
     assert text[text.index(PART2) :] == render(), "run python -m razorbench.tasks.smol.experiments.viability_report"
+
+
+def test_the_tracks_default_priors_and_sizes_are_the_measured_viable_ones():
+    from razorbench.runner.evaluate import EvalSettings
+    from razorbench.runner.run import resolve
+
+    base, precision, sized = _load("base"), _load("precision"), _load("sized")
+    viable = viable_priors(base, precision, sized)
+    cfg = resolve("sft", "arith1-number", "smol", None, [])[2]
+    assert list(cfg.task.priors) == viable  # part 1e: every viable prior, in the candidate order
+    settings = EvalSettings.from_config(cfg)
+    for name in viable:  # each at the size its precision check passed at
+        measured = sized[name]["n"] if name in sized else precision[name]["n"]
+        assert settings.limit_for(name) == measured
