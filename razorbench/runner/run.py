@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
-import torch
 from omegaconf import DictConfig, OmegaConf
 
 from razorbench.api.gguf_models import resolve_model
@@ -26,6 +25,7 @@ from razorbench.metrics.intervals import record_intervals
 from razorbench.runner.callbacks import AtomicCheckpoint, FiniteGuard, RNGState
 from razorbench.runner.checkpoint_origin import write_origin
 from razorbench.runner.config import cache_root, compose
+from razorbench.runner.config_checks import check_prior_limits, check_strategy
 from razorbench.runner.curve import LearningCurve
 from razorbench.runner.evaluate import EvalSettings, base_evaluation
 from razorbench.runner.export import save_policy
@@ -64,30 +64,11 @@ def resolve(method: str, task: str, track: str, config_file: str | None, overrid
         [f"track={track}", *overrides],
         track_yaml=track_obj.run_defaults,
     )
-    _check_strategy(cfg.trainer)
+    check_strategy(cfg.trainer)
     check_lora(cfg)
     check_monitor_config(cfg, task)
-    _check_prior_limits(cfg, track)
+    check_prior_limits(cfg, track)
     return method_cls, task_cls, cfg
-
-
-def _check_prior_limits(cfg: DictConfig, track: str) -> None:
-    """Every name in `eval.prior_limits` is a prior of the track (a track's default may name priors a run leaves
-    out, so the run's own list is not the test); a typo is refused, not silently ignored."""
-    for name in cfg.eval.prior_limits:
-        if get_task(name, track).kind != "prior":
-            raise UsageError(f"eval.prior_limits names {name!r}, a new task of track {track!r}, not a prior")
-
-
-def _check_strategy(trainer_cfg: DictConfig) -> None:
-    """Refuse before any work a strategy that Lightning refuses without a GPU (it would fail after the base
-    evaluation): FSDP1 ("fsdp*") and DeepSpeed ("deepspeed*")."""
-    name = str(trainer_cfg.strategy)
-    cpu = trainer_cfg.accelerator == "cpu" or (trainer_cfg.accelerator == "auto" and not torch.cuda.is_available())
-    if cpu and name != "fsdp2" and name.startswith(("fsdp", "deepspeed")):
-        raise ConfigError(
-            f"trainer.strategy={name} needs a GPU (Lightning refuses it on CPU); on CPU use one of: auto, ddp, fsdp2"
-        )
 
 
 def new_tasks(track: str) -> list[str]:

@@ -15,61 +15,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-RECORDS = Path(__file__).resolve().parents[3] / "docs" / "smol-viability"
-DOC = RECORDS.parent / "SMOL-VIABILITY.md"
-NEW_TASKS = ("science", "math", "tool", "arith2", "arith3", "arith2-number", "arith1-number")
-PRIORS = (
-    "hellaswag",
-    "truthfulqa_mc2",
-    "mmlu",
-    "winogrande",
-    "ifeval",
-    "humaneval",
-    "capitals",
-    "elements",
-    # part 1e: SmolLM2's model-card benchmarks scored by log-likelihood
-    "arc_easy",
-    "arc_challenge",
-    "piqa",
-    "commonsense_qa",
-    "openbookqa",
-    # part 1f: the wheel's other log-likelihood benchmarks
-    "sciq",
-    "social_iqa",
-    "copa",
-    "cb",
-    "rte",
-    "mrpc",
-    "sst2",
+from .viability_rules import (
+    NEW_TASKS,
+    PILOTS,
+    PRIORS,
+    RECORDS,
+    SEED,
+    SIZE_CAP,
+    base_verdict,
+    interval,
+    paired,
+    pilot_name,
+    prior_chance,
+    size_for,
 )
-MAJORITY_CHANCE = ("cb", "rte", "mrpc", "sst2")  # classification: the most frequent label's share
-CHANCE = {
-    "hellaswag": 0.25,
-    "mmlu": 0.25,
-    "winogrande": 0.5,
-    "ifeval": 0.0,
-    "humaneval": 0.0,
-    "capitals": 0.0,
-    "elements": 0.0,
-    "piqa": 0.5,
-    "commonsense_qa": 0.2,
-    "openbookqa": 0.25,
-    "sciq": 0.25,
-    "social_iqa": 1 / 3,
-    "copa": 0.5,
-}
-SIZE_CAP, SIZE_STEP = 300, 50  # part 1d: a prior is sized up to part 1's 300 documents, in steps of 50
+
 PAPER_CAP, ARITH_CAP = 128, 32
-BOOT, SEED = 2000, 0
 PILOT_ORDER = (("sft", 1e-4), ("rl", 3e-5), ("sft", 3e-5), ("rl", 1e-5))  # see DEVIATIONS
 # Evaluation sizes of the base measurement, cut for this CPU before any of their results was seen (DEVIATIONS):
 # arith2 was measured at the track's 200 x 2; the rest at these.
@@ -78,47 +45,6 @@ REDUCED = {
     "paper": ["eval.new_task_prompts=50"],
     "prior": ["eval.prior_limit=100"],
 }
-PILOTS = {
-    "sft": {"lrs": (3e-5, 1e-4), "steps": 60, "every": 20, "batch": 16, "extra": []},
-    "rl": {"lrs": (1e-5, 3e-5), "steps": 30, "every": 10, "batch": 8, "extra": ["method.group_size=4"]},
-}
-
-
-def interval(values: list[float]) -> tuple[float, float, float]:
-    """(mean, low, high): the mean and its 95% percentile-bootstrap interval (2,000 resamples, seed 0)."""
-    from razorbench.metrics.stats import bootstrap_means, percentile_interval
-
-    array = np.asarray(values, dtype=np.float64)
-    low, high = percentile_interval(bootstrap_means(array, BOOT, np.random.default_rng(SEED)))
-    return float(array.mean()), low, high
-
-
-def truthfulqa_chance(data_dir: Path) -> float:
-    """MC2 of a uniform distribution over the choices: the mean share of true answers (the first 300 questions)."""
-    rows = [json.loads(line) for line in (data_dir / "truthfulqa_mc" / "validation.jsonl").open()][:300]
-    return float(np.mean([sum(r["mc2_targets"]["labels"]) / len(r["mc2_targets"]["labels"]) for r in rows]))
-
-
-def choices_chance(data_dir: Path, name: str, n: int) -> float:
-    """ARC's chance: the mean of 1 / number of choices over the first `n` documents (3 to 5 choices)."""
-    rows = [json.loads(line) for line in (data_dir / name / "validation.jsonl").open()][:n]
-    return float(np.mean([1 / len(r["choices"]["text"]) for r in rows]))
-
-
-def majority_chance(data_dir: Path, name: str, n: int) -> float:
-    """The share of the most frequent label among the first `n` documents: always answering it scores that."""
-    labels = [json.loads(line)["label"] for line in (data_dir / name / "validation.jsonl").open()][:n]
-    return max(labels.count(label) for label in set(labels)) / len(labels)
-
-
-def prior_chance(data_dir: Path, name: str, n: int) -> float:
-    if name == "truthfulqa_mc2":
-        return truthfulqa_chance(data_dir)
-    if name in MAJORITY_CHANCE:
-        return majority_chance(data_dir, name, n)
-    if name.startswith("arc_"):
-        return choices_chance(data_dir, name, n)
-    return CHANCE[name]
 
 
 def _config(task: str, data_dir: Path, extra: list[str]) -> Any:
@@ -185,22 +111,6 @@ def measure_base(data_dir: Path, only: list[str]) -> None:
         )
 
 
-def base_verdict(record: dict[str, Any]) -> tuple[bool, str]:
-    """Rule N1 (new task) or P1 (prior) on a base record: (passes, the reason in words)."""
-    low, high, chance = record["ci"][0], record["ci"][1], record["chance"]
-    if record["kind"] == "new":
-        inside = low >= 0.10 and high <= 0.60
-        above = low > chance if chance else True
-        if inside and above:
-            return True, "interval inside [0.10, 0.60]" + (" and above chance" if chance else "")
-        if not inside:
-            return False, f"interval [{low:.3f}, {high:.3f}] not inside [0.10, 0.60]"
-        return False, f"interval's lower end {low:.3f} not above chance {chance:.3f}"
-    if low >= chance + 0.05:
-        return True, f"lower end {low:.3f} ≥ chance + 0.05 = {chance + 0.05:.3f}"
-    return False, f"lower end {low:.3f} < chance + 0.05 = {chance + 0.05:.3f}"
-
-
 def first_viable_task() -> str:
     """The first new-task candidate, in the pre-registered order, whose base passes rule N1."""
     for name in NEW_TASKS:
@@ -208,10 +118,6 @@ def first_viable_task() -> str:
         if path.exists() and base_verdict(json.loads(path.read_text()))[0]:
             return name
     raise SystemExit("no new-task candidate passes rule N1: measure the base first (step 'base')")
-
-
-def pilot_name(method: str, lr: float) -> str:
-    return f"{method}-lr{lr:g}"
 
 
 def precision_checkpoint(runs: Path) -> tuple[str, Path]:
@@ -329,29 +235,6 @@ def measure_precision(data_dir: Path, runs: Path) -> None:
         }
         out.write_text(json.dumps(record) + "\n")
         print(f"precision {name}: paired SE {record['paired_se']:.4f} over {record['n']} items", flush=True)
-
-
-def items_for_se(se: float, n: int, target: float = 0.02) -> int:
-    """How many items a paired SE of `se` over `n` items would need to reach `target`, the per-item spread held
-    fixed (SE ∝ 1/√n): a projection, not a measurement.
-
-    >>> items_for_se(0.04, 100), items_for_se(0.02, 100)
-    (400, 100)
-    """
-    return math.ceil(n * (se / target) ** 2 - 1e-9)
-
-
-def size_for(se: float, n: int) -> int:
-    """Part 1d's size for a prior whose P3 failed: the projection rounded up to a multiple of 50."""
-    return math.ceil(items_for_se(se, n) / SIZE_STEP) * SIZE_STEP
-
-
-def paired(base: dict[str, float], final: dict[str, float]) -> dict[str, Any]:
-    """The paired standard error of forgetting (base minus final, per item) and the share of items that changed."""
-    ids = [i for i in base if i in final]
-    differences = np.array([base[i] - final[i] for i in ids])
-    se = float(differences.std(ddof=1) / math.sqrt(len(ids)))
-    return {"n": len(ids), "paired_se": se, "changed_share": float(np.mean(differences != 0))}
 
 
 def measure_sized(data_dir: Path, runs: Path) -> None:

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from .viability import DOC, NEW_TASKS, PILOTS, PRIORS, RECORDS, base_verdict, items_for_se
+from .viability_rules import DOC, NEW_TASKS, PILOTS, PRIORS, RECORDS, base_verdict, items_for_se
 
 PART2 = "## Part 2, measured"
 DEVIATIONS = (

@@ -3,7 +3,6 @@ records (no model: the records are the measurement)."""
 
 from __future__ import annotations
 
-from razorbench.tasks.smol.experiments.viability import DOC, base_verdict, paired, size_for
 from razorbench.tasks.smol.experiments.viability_report import (
     PART2,
     _load,
@@ -12,6 +11,7 @@ from razorbench.tasks.smol.experiments.viability_report import (
     track_verdict,
     viable_priors,
 )
+from razorbench.tasks.smol.experiments.viability_rules import DOC, base_verdict, paired, size_for
 
 
 def _record(kind: str, low: float, high: float, chance: float) -> dict:
