@@ -3,6 +3,8 @@ records (no model: the records are the measurement)."""
 
 from __future__ import annotations
 
+import json
+
 from razorbench.tasks.smol.experiments.viability_report import (
     PART2,
     _load,
@@ -87,3 +89,17 @@ def test_the_tracks_default_priors_and_sizes_are_the_measured_viable_ones():
     for name in viable:  # each at the size its precision check passed at
         measured = sized[name]["n"] if name in sized else precision[name]["n"]
         assert settings.limit_for(name) == measured
+
+
+def test_chance_levels_computed_from_the_documents_scored(tmp_path):
+    from razorbench.tasks.smol.experiments.viability_rules import prior_chance
+
+    (tmp_path / "rte").mkdir()
+    (tmp_path / "rte" / "validation.jsonl").write_text("".join(f'{{"label": {x}}}\n' for x in (0, 1, 1, 0, 0, 1, 1)))
+    assert prior_chance(tmp_path, "rte", 4) == 0.5  # labels 0 1 1 0: either answer always scores half
+    assert prior_chance(tmp_path, "rte", 7) == 4 / 7  # always "1" scores 4 of 7
+    (tmp_path / "arc_easy").mkdir()
+    rows = [{"choices": {"text": ["a"] * k}} for k in (4, 3, 5)]
+    (tmp_path / "arc_easy" / "validation.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert abs(prior_chance(tmp_path, "arc_easy", 3) - (1 / 4 + 1 / 3 + 1 / 5) / 3) < 1e-12
+    assert prior_chance(tmp_path, "piqa", 100) == 0.5
