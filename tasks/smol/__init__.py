@@ -22,8 +22,7 @@ TRACK = register_track(
         model="smollm2",
         model_name="SmolLM2-135M-Instruct (Q4_1, dequantised)",
         tasks=tuple(
-            f"{__name__}.{module}"
-            for module in ("arith", "paper_tasks", "capitals", "elements", "model_card_priors", "olmo_priors")
+            f"{__name__}.{module}" for module in ("arith", "paper_tasks", "capitals", "elements", "wheel_priors")
         ),
         policy_loader=f"{__name__}.model:load_policy",
         run_defaults=str(HERE / "track.yaml"),

