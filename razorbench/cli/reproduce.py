@@ -33,6 +33,10 @@ def main(args: argparse.Namespace) -> None:
     launcher = None
     if args.launcher or args.set:
         launcher = launcher_config(args.launcher, None, list(args.set))
+        if launcher.name == "local" and launcher.parallel > 1:
+            from razorbench.launch.local import start_worker_template
+
+            start_worker_template()  # it imports the stack for the workers while this process plans the sweeps
     reproduce(
         args.track,
         data_dir=args.data_dir,

@@ -41,6 +41,10 @@ def main(args: argparse.Namespace) -> int:
 
     run_overrides, launcher_overrides = split_launcher_overrides(list(args.overrides))
     launcher = launcher_config(args.launcher, config_file_launcher(args.config), launcher_overrides)
+    if launcher.name == "local" and launcher.parallel > 1:
+        from razorbench.launch.local import start_worker_template
+
+        start_worker_template()  # it imports the stack for the workers while this process resolves the sweep
     track = get_track(args.track).name
     sweep_dir = Path(args.output_dir) / (args.sweep_id or f"{track}-{args.task}-{args.method}")
     paths = run_sweep(

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -225,6 +225,17 @@ def launch_sweeps(sweeps: list[Sweep], launcher: LauncherConfig | None = None) -
 
 
 def _dispatch(todo, base, launcher: LauncherConfig, sweep_dir_of, on_end, progress) -> None:
+    if launcher.name == "local" and launcher.parallel > 1:
+        from razorbench.launch.local import cpu_cores
+
+        cores = cpu_cores()
+        if launcher.parallel > cores:
+            # More workers than cores only share them: each run slower, none sooner, and more memory.
+            progress.console.print(
+                f"launcher.parallel={launcher.parallel} but this process may use {cores} core(s): running {cores} at"
+                f" once{' (one after another)' if cores == 1 else ''}; more would share cores and finish no sooner"
+            )
+            launcher = replace(launcher, parallel=cores)
     if launcher.name == "local" and launcher.parallel == 1:
         # One after another in this process, as `razorbench run` would: the first run evaluates the base.
         from razorbench.launch.worker import run_point

@@ -1,23 +1,19 @@
 """What every launcher executes for one sweep point: the run, or the base evaluation before the fan-out.
 
-A `RunSpec` is plain data (picklable for submitit and Ray, JSON for a local subprocess). Run in a fresh process,
+A `RunSpec` is plain data (picklable for submitit, Ray and the local worker processes). Run in a fresh process,
 a point is one `train_and_evaluate` call; one that already has its record is collected, never run again.
 
-    python -m razorbench.launch.worker --serve [--threads N]   (the local launcher's worker processes)
-
-A serving worker runs the points it is sent, one JSON line each on stdin ({"spec", "log"}), one after another in
-one process (the stack is imported once, as in a sequential sweep), and answers each with one JSON line
-({"reason": null} when the record was written, else why not). A run's output goes to its own log file.
+The local launcher's worker processes `serve`: each runs the points it is sent one after another in one process
+(the stack imported once, as in a sequential sweep), a run's output in its own log file.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 BUSY_RETRIES = 3  # a status probe holds a run's lock for an instant: a run starting just then tries again
@@ -42,14 +38,6 @@ class RunSpec:
     @property
     def record(self) -> Path:
         return Path(self.run_dir) / "record.json"
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> RunSpec:
-        data = json.loads(text)
-        return cls(**{**data, "overrides": tuple(data["overrides"])})
 
 
 def _enter(spec: RunSpec, threads: int) -> None:
@@ -97,37 +85,46 @@ def evaluate_base(spec: RunSpec, threads: int = 0) -> bool:
     )
 
 
-def serve(threads: int) -> None:
-    """Answer point requests on stdin until it closes; replies go to the original stdout, everything else to logs."""
-    replies = os.fdopen(os.dup(1), "w", buffering=1)
-    for line in iter(sys.stdin.readline, ""):
-        request = json.loads(line)
-        spec = RunSpec.from_json(request["spec"])
-        sys.stdout.flush()
-        sys.stderr.flush()
-        with open(request["log"], "a") as log:
-            os.dup2(log.fileno(), 1)
-            os.dup2(log.fileno(), 2)
-            try:
-                run_point(spec, threads)
-                reason = None if spec.record.exists() else "the run ended without a record"
-            except Exception as e:  # a failed run is this point's failure, never the worker's: it serves the next
-                first = str(e).splitlines()[0] if str(e) else ""
-                reason = first if type(e).__name__ in ("RunFailure", "RunBusy") else f"{type(e).__name__}: {first}"
-                print(f"razorbench: {reason}", file=sys.stderr)
+def answer(spec: RunSpec, log: str, threads: int) -> str | None:
+    """Run one point with its output in `log`: None when its record was written, else why not. A failed run is
+    this point's failure, never the worker's: the worker serves the next point."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log, "a") as out:
+        os.dup2(out.fileno(), 1)
+        os.dup2(out.fileno(), 2)
+        try:
+            run_point(spec, threads)
+            reason = None if spec.record.exists() else "the run ended without a record"
+        except Exception as e:
+            first = str(e).splitlines()[0] if str(e) else ""
+            reason = first if type(e).__name__ in ("RunFailure", "RunBusy") else f"{type(e).__name__}: {first}"
+            print(f"razorbench: {reason}", file=sys.stderr)
+        finally:
             sys.stdout.flush()
             sys.stderr.flush()
-        replies.write(json.dumps({"reason": reason}) + "\n")
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+    return reason
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m razorbench.launch.worker")
-    parser.add_argument("--serve", action="store_true", help="run the points sent on stdin (JSON lines)")
-    parser.add_argument("--threads", type=int, default=0)
-    args = parser.parse_args(argv)
-    serve(args.threads)
-    return 0
+def serve(requests: Connection, threads: int, environ: dict[str, str]) -> None:
+    """A local worker process: run the points received on `requests` (RunSpec, log path) one after another, each
+    answered with its `answer`, until the sweep closes its end.
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+    Forked from the template process, which imported the stack before any torch computation (forking after one
+    would leave libgomp's thread pool dead in the child); the environment is the sweep's now, not the template's at
+    its start (an override set in between, e.g. a fault-injection variable, must reach the run)."""
+    preloaded = "razorbench.runner.run" in sys.modules  # before anything here imports it
+    os.environ.clear()
+    os.environ.update({**environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)})
+    requests.send({"preloaded": preloaded})
+    while True:
+        try:
+            spec, log = requests.recv()
+        except EOFError:  # the sweep closed its end: no more points
+            return
+        requests.send({"reason": answer(spec, log, threads)})

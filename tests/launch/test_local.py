@@ -1,12 +1,14 @@
 """The local launcher: two runs at once give the records one-after-another gives, the base evaluated once before
-the fan-out; a worker killed mid-run is resubmitted on the next collect, and each point ends with one record."""
+the fan-out, in workers forked from the template that imported the stack; a worker killed mid-run is resubmitted on
+the next collect, and each point ends with one record."""
 
 import json
 
 import pytest
 
 from razorbench.launch.config import launcher_config
-from razorbench.launch.state import sweep_state
+from razorbench.launch.local import start_worker_template
+from razorbench.launch.state import read_launch_entry, sweep_state
 from razorbench.launch.sweep import run_sweep
 from razorbench.util.errors import RunFailure
 from razorbench.util.faults import FAULT_ENV
@@ -39,8 +41,14 @@ def _same_run(a: dict, b: dict) -> None:
     }
 
 
+@pytest.fixture
+def two_cores(monkeypatch):
+    """The parallel path even where the test machine has one core (there the launcher would run one at a time)."""
+    monkeypatch.setattr("razorbench.launch.local.cpu_cores", lambda: 2)
+
+
 @pytest.mark.slow
-def test_two_at_once_gives_the_sequential_records(tmp_path, small):
+def test_two_at_once_gives_the_sequential_records(tmp_path, small, two_cores):
     sequential = run_sweep(
         "sft", "science", GRID, seeds=1, sweep_dir=tmp_path / "seq", overrides=[*small, f"cache_dir={tmp_path / 'c1'}"]
     )
@@ -59,14 +67,20 @@ def test_two_at_once_gives_the_sequential_records(tmp_path, small):
         assert "base_eval_cached" in b["provenance"]["timings"]
     assert len(list((tmp_path / "c2" / "base").glob("*.json"))) == 1
     assert [s.state for s in sweep_state(tmp_path / "par")] == ["done", "done"]
+    # No worker imported the stack itself: each was forked from the template that had.
+    workers = {read_launch_entry(tmp_path / "par", p.parent.name)["worker"] for p in parallel}
+    assert workers == {"forked, stack preloaded"}
 
 
 @pytest.mark.slow
-def test_a_killed_worker_is_resubmitted_once(tmp_path, monkeypatch, small):
+def test_a_killed_worker_is_resubmitted_once(tmp_path, monkeypatch, small, two_cores):
     overrides = [*small, "trainer.max_steps=4", "trainer.checkpoint_every=1", f"cache_dir={tmp_path / 'cache'}"]
     launcher = launcher_config("local", None, ["launcher.parallel=2", "launcher.threads_per_run=1"])
     sweep = tmp_path / "s"
-    monkeypatch.setenv(FAULT_ENV, "training")  # the workers kill themselves after their step-2 checkpoint
+    # The workers kill themselves after their step-2 checkpoint. Set after the template started: the workers take the
+    # sweep's environment at their start, not the template's.
+    start_worker_template()
+    monkeypatch.setenv(FAULT_ENV, "training")
     with pytest.raises(RunFailure, match="2 of 2 runs failed: .*killed by SIGKILL.*Rerun the same command"):
         run_sweep("sft", "science", GRID, seeds=1, sweep_dir=sweep, overrides=overrides, launcher=launcher)
     states = sweep_state(sweep)
@@ -81,3 +95,15 @@ def test_a_killed_worker_is_resubmitted_once(tmp_path, monkeypatch, small):
     before = {p: p.stat().st_mtime_ns for p in paths}
     run_sweep("sft", "science", GRID, seeds=1, sweep_dir=sweep, overrides=overrides, launcher=launcher)  # collects only
     assert {p: p.stat().st_mtime_ns for p in paths} == before
+
+
+@pytest.mark.slow
+def test_more_workers_than_cores_run_one_at_a_time_and_say_why(tmp_path, monkeypatch, small, capsys):
+    monkeypatch.setattr("razorbench.launch.local.cpu_cores", lambda: 1)
+    launcher = launcher_config("local", None, ["launcher.parallel=2"])
+    overrides = [*small, f"cache_dir={tmp_path / 'cache'}"]
+    paths = run_sweep("sft", "science", GRID, seeds=1, sweep_dir=tmp_path / "s", overrides=overrides, launcher=launcher)
+    assert all(p.exists() for p in paths)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "launcher.parallel=2 but this process may use 1 core(s): running 1 at once (one after another)" in out
+    assert not (tmp_path / "s" / ".launch").exists()  # in this process, as a sequential sweep: no worker started
