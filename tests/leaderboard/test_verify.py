@@ -19,7 +19,8 @@ from razorbench.leaderboard.validation import load_submissions, validate
 from razorbench.leaderboard.verify import RELATIVE, disagreements, verify
 
 REPO_LEADERBOARD = Path(__file__).resolve().parents[2] / "leaderboard"
-REAL = "tiny/science/sft.json"  # a real submission that forgets (~50 s a record on the seed machine)
+# A real submission that forgets (protocol v1, archived; ~50 s a record on the seed machine).
+REAL = "tiny/science/sft-v1.json"
 
 
 def forge(submission: dict) -> dict:
