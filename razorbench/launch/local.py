@@ -79,7 +79,10 @@ class _Worker:
         self.process = _context().Process(target=serve, args=(child, threads, dict(os.environ)))
         self.process.start()  # waits, the first time, until the template has imported the stack
         child.close()  # the worker's end lives in the worker only: its death reads as EOF here
-        self.preloaded = self.connection.recv()["preloaded"]
+        try:
+            self.preloaded = self.connection.recv()["preloaded"]
+        except EOFError:  # it died starting (its error is on the sweep's stderr): `run` says how it ended
+            self.preloaded = False
 
     def run(self, spec: RunSpec, log: Path) -> str | None:
         """Send one point and wait for its answer: None when its record was written, else why not."""
