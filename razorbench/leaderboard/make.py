@@ -84,12 +84,16 @@ def make(
 
     tasks = tasks or sorted(task for (t, task) in protocol.tasks if t == track)
     plan = make_plan(protocol, track, tasks, methods, extra or [])
-    run_sweeps(plan, None, runs_dir, log, jobs=jobs)
+    # A one-task plan's sweeps go to <out>/<method>, a plan of several to <out>/<task>/<method>: aim the one-task
+    # plan at <runs>/<task> so that every sweep is <runs>/<task>/<method> whichever tasks are asked for, and a rerun
+    # for fewer tasks (to write one task's files first) resumes instead of running them all again.
+    out_dir = runs_dir / tasks[0] if len(tasks) == 1 else runs_dir
+    run_sweeps(plan, None, out_dir, log, jobs=jobs)
     written = []
     for task in tasks:
         for method in methods:
             sub = make_submission(
-                [sweep_dir(plan, runs_dir, task, method)], method, protocol=protocol, link=link, authors=authors
+                [sweep_dir(plan, out_dir, task, method)], method, protocol=protocol, link=link, authors=authors
             )
             written.append(write_submission(sub, submission_path(submissions_dir, sub)))
             log(f"wrote {written[-1]}")
