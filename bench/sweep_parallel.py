@@ -14,6 +14,7 @@ system). The load average before and after each command is printed: other jobs o
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -67,8 +68,12 @@ def one_sweep(args: argparse.Namespace, index: int, extra: list[str], env: dict[
     reap_descendants()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
-    runs = len(list((out / "s").glob("*/record.json")))
-    return {"wall": wall, "cpu": cpu, "runs": runs, "load": (load_before, os.getloadavg()[0])}
+    records = [json.loads(p.read_text()) for p in (out / "s").glob("*/record.json")]
+    phases = [r["provenance"]["timings"] for r in records]
+    training = statistics.median(t["training"] for t in phases)
+    whole = statistics.median(sum(v for v in t.values() if isinstance(v, float)) for t in phases)
+    return {"wall": wall, "cpu": cpu, "runs": len(records), "load": (load_before, os.getloadavg()[0]),
+            "training": training, "run": whole}  # fmt: skip
 
 
 def main() -> None:
@@ -90,13 +95,17 @@ def main() -> None:
             print(f"{name}: {result['wall']:.1f}s wall, load {result['load'][0]:.1f} -> {result['load'][1]:.1f}")
     base = statistics.median(r["wall"] for r in results["sequential, default threads"])
     print()
-    print("| configuration | runs | wall s | CPU s | vs sequential (default threads) | load average before → after |")
-    print("|---|--:|--:|--:|--:|---|")
+    print(
+        "| configuration | runs | wall s | CPU s | vs sequential (default threads) | a run's training s, whole run s"
+        " (medians, from the records) | load average before → after |"
+    )
+    print("|---|--:|--:|--:|--:|--:|---|")
     for name, rs in results.items():
         wall = statistics.median(r["wall"] for r in rs)
         cpu = statistics.median(r["cpu"] for r in rs)
         loads = "; ".join(f"{r['load'][0]:.1f} → {r['load'][1]:.1f}" for r in rs)
-        print(f"| {name} | {rs[0]['runs']} | {wall:.1f} | {cpu:.1f} | {base / wall:.2f}× | {loads} |")
+        phases = f"{statistics.median(r['training'] for r in rs):.1f}, {statistics.median(r['run'] for r in rs):.1f}"
+        print(f"| {name} | {rs[0]['runs']} | {wall:.1f} | {cpu:.1f} | {base / wall:.2f}× | {phases} | {loads} |")
 
 
 if __name__ == "__main__":
