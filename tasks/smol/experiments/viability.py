@@ -4,6 +4,7 @@
     python -m razorbench.tasks.smol.experiments.viability pilots --data-dir ../shared/data    # sft and rl pilots
     python -m razorbench.tasks.smol.experiments.viability precision --data-dir ../shared/data # rule P3
     python -m razorbench.tasks.smol.experiments.viability sized --data-dir ../shared/data     # part 1d's sizing
+    python -m razorbench.tasks.smol.experiments.viability resized --data-dir ../shared/data   # part 1g's, once
     python -m razorbench.tasks.smol.experiments.viability_report                               # part 2 of the doc
 
 Each step keeps compact records in docs/smol-viability/ (one JSON per candidate, pilot or check: the per-prompt and
@@ -26,6 +27,7 @@ from .viability_rules import (
     PILOTS,
     PRIORS,
     RECORDS,
+    RESIZE_CAP,
     SEED,
     SIZE_CAP,
     base_verdict,
@@ -237,64 +239,74 @@ def measure_precision(data_dir: Path, runs: Path) -> None:
         print(f"precision {name}: paired SE {record['paired_se']:.4f} over {record['n']} items", flush=True)
 
 
-def measure_sized(data_dir: Path, runs: Path) -> None:
-    """Part 1d: each prior that passes P1 and fails P3 at 100 items, scored again (base and the same sft pilot
-    checkpoint) at the size its spread asks for, where that is at most 300 documents and its whole item set."""
-    from dataclasses import replace
-
-    from razorbench.api.registry import get_task, get_track
-    from razorbench.runner.evaluate import EvalSettings, prior_scores
-    from razorbench.sampling import build_sampler
+def measure_sized(data_dir: Path, runs: Path, stage: str = "sized") -> None:
+    """Part 1d (`sized`): each prior that passes P1 and fails P3 at 100 items, scored again (base and the same sft
+    pilot checkpoint) at the size its spread asks for, where that is at most 300 documents and its whole item set.
+    Part 1g (`resized`): each prior part 1d measured and found above 0.02, once more at the size part 1d's own
+    spread asks for, where that is at most 600 documents and its whole item set."""
+    from razorbench.api.registry import get_task
 
     _, checkpoint = precision_checkpoint(runs)
-    (RECORDS / "sized").mkdir(parents=True, exist_ok=True)
-    track = get_track("smol")
+    source, cap = ("precision", SIZE_CAP) if stage == "sized" else ("sized", RESIZE_CAP)
+    (RECORDS / stage).mkdir(parents=True, exist_ok=True)
     policies: dict[str, Any] = {}
     for name in passing_priors():
-        check = RECORDS / "precision" / f"{name}.json"
-        out = RECORDS / "sized" / f"{name}.json"
+        check = RECORDS / source / f"{name}.json"
+        out = RECORDS / stage / f"{name}.json"
         if not check.exists() or out.exists():
             continue
-        precision = json.loads(check.read_text())
-        if precision["paired_se"] <= 0.02:
+        earlier = json.loads(check.read_text())
+        if not earlier.get("measured", True) or earlier["paired_se"] <= 0.02:
             continue
         cfg = _config(name, data_dir, [])
         prior = get_task(name, "smol")(cfg.task)
-        whole = len(prior.examples("eval"))  # a log-likelihood prior lists at most 500, enough to compare with 300
-        needed, limit = size_for(precision["paired_se"], precision["n"]), min(SIZE_CAP, whole)
+        whole = len(prior.examples("eval"))  # a log-likelihood prior lists at most 500 (part 1g's sciq asks 350)
+        needed, limit = size_for(earlier["paired_se"], earlier["n"]), min(cap, whole)
         record: dict[str, Any] = {"name": name, "needed": needed, "limit": limit, "measured": needed <= limit}
         if needed <= limit:
-            settings = replace(EvalSettings.from_config(cfg), prior_limit=needed)
-            start = time.time()
-            scores = {}
-            for which, path in (("base", "smollm2"), ("final", str(checkpoint))):
-                if which not in policies:
-                    policies[which] = track.load_policy(path)
-                policy = policies[which]
-                scores[which] = prior_scores(policy, build_sampler("hf", policy), [prior], settings)[name][
-                    "per_example"
-                ]
-            mean, low, high = interval(list(scores["base"].values()))
-            record |= {
-                "checkpoint": precision["checkpoint"],
-                "score": mean,
-                "ci": [low, high],
-                "chance": prior_chance(data_dir, name, needed),
-                "kind": "prior",
-                **paired(scores["base"], scores["final"]),
-                "seconds": round(time.time() - start, 1),
-                "base_per_item": {k: round(v, 4) for k, v in scores["base"].items()},
-                "final_per_item": {k: round(v, 4) for k, v in scores["final"].items()},
-            }
-            print(f"sized {name}: {needed} items, paired SE {record['paired_se']:.4f}", flush=True)
+            record |= score_at_size(name, needed, cfg, prior, checkpoint, policies, data_dir)
+            record["checkpoint"] = earlier["checkpoint"]
+            print(f"{stage} {name}: {needed} items, paired SE {record['paired_se']:.4f}", flush=True)
         else:
-            print(f"sized {name}: needs {needed} items, more than {limit}; not measured", flush=True)
+            print(f"{stage} {name}: needs {needed} items, more than {limit}; not measured", flush=True)
         out.write_text(json.dumps(record) + "\n")
+
+
+def score_at_size(
+    name: str, size: int, cfg: Any, prior: Any, checkpoint: Path, policies: dict[str, Any], data_dir: Path
+) -> dict[str, Any]:
+    """The base and the sft pilot checkpoint scored on the prior's first `size` items: P1's interval and P3's
+    paired standard error at that size, with the per-item scores they come from."""
+    from dataclasses import replace
+
+    from razorbench.api.registry import get_track
+    from razorbench.runner.evaluate import EvalSettings, prior_scores
+    from razorbench.sampling import build_sampler
+
+    settings = replace(EvalSettings.from_config(cfg), prior_limit=size, prior_limits={})  # the size asked, no cap
+    start = time.time()
+    scores = {}
+    for which, path in (("base", "smollm2"), ("final", str(checkpoint))):
+        if which not in policies:
+            policies[which] = get_track("smol").load_policy(path)
+        policy = policies[which]
+        scores[which] = prior_scores(policy, build_sampler("hf", policy), [prior], settings)[name]["per_example"]
+    mean, low, high = interval(list(scores["base"].values()))
+    return {
+        "score": mean,
+        "ci": [low, high],
+        "chance": prior_chance(data_dir, name, size),
+        "kind": "prior",
+        **paired(scores["base"], scores["final"]),
+        "seconds": round(time.time() - start, 1),
+        "base_per_item": {k: round(v, 4) for k, v in scores["base"].items()},
+        "final_per_item": {k: round(v, 4) for k, v in scores["final"].items()},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="viability", description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=("base", "pilots", "precision", "sized"))
+    parser.add_argument("step", choices=("base", "pilots", "precision", "sized", "resized"))
     parser.add_argument("--data-dir", type=Path, default=None, help="local copy of the benchmark data")
     parser.add_argument("--runs", type=Path, default=Path("runs/smol-viability"), help="where the pilots run")
     parser.add_argument("--only", default="", help="comma-separated candidates (default: all)")
@@ -306,8 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         run_pilots(args.data_dir.resolve(), args.runs.resolve(), only)
     elif args.step == "precision":
         measure_precision(args.data_dir.resolve(), args.runs.resolve())
-    elif args.step == "sized":
-        measure_sized(args.data_dir.resolve(), args.runs.resolve())
+    elif args.step in ("sized", "resized"):
+        measure_sized(args.data_dir.resolve(), args.runs.resolve(), args.step)
     return 0
 
 

@@ -86,8 +86,15 @@ def task_verdict(name: str, base: dict[str, Any], pilots: dict[str, Any]) -> tup
     return "fail", "left out: a pilot gained < 0.15"
 
 
-def prior_verdict(name: str, base: dict[str, Any], precision: dict[str, Any], sized: dict[str, Any]) -> str:
-    """Rules P1 and P3 on a measured prior; where part 1d sized it again, both read at that size."""
+def prior_verdict(
+    name: str,
+    base: dict[str, Any],
+    precision: dict[str, Any],
+    sized: dict[str, Any],
+    resized: dict[str, Any] | None = None,
+) -> str:
+    """Rules P1 and P3 on a measured prior; where part 1d sized it again, both read at that size, and where part 1g
+    sized it once more (after part 1d's P3 failed), at that last size."""
     p1, why = base_verdict(base[name])
     se = precision.get(name, {}).get("paired_se")
     if not p1:
@@ -101,25 +108,42 @@ def prior_verdict(name: str, base: dict[str, Any], precision: dict[str, Any], si
         return f"not decided: paired SE {se:.4f} > 0.02 at {precision[name]['n']} items, sizing (part 1d) not run"
     if not again["measured"]:
         return f"left out: paired SE {se:.4f} > 0.02; needs {again['needed']} items, more than {again['limit']}"
-    p1, why = base_verdict(again)
+    verdict = _at_size(again)
+    last = (resized or {}).get(name)
+    if last is None or not verdict.startswith("left out: paired SE"):
+        return verdict
+    if not last["measured"]:
+        return f"{verdict}; needs {last['needed']} items, more than {last['limit']} (part 1g)"
+    return _at_size(last) + " (part 1g, final)"
+
+
+def _at_size(record: dict[str, Any]) -> str:
+    """P1 and P3 read on a prior measured again at a larger size (part 1d or 1g)."""
+    p1, why = base_verdict(record)
     if not p1:
-        return f"left out at {again['n']} items: {why}"
-    if again["paired_se"] > 0.02:
-        return f"left out: paired SE {again['paired_se']:.4f} > 0.02 at {again['n']} items"
-    return f"{VIABLE} at {again['n']} items"
+        return f"left out at {record['n']} items: {why}"
+    if record["paired_se"] > 0.02:
+        return f"left out: paired SE {record['paired_se']:.4f} > 0.02 at {record['n']} items"
+    return f"{VIABLE} at {record['n']} items"
 
 
-def viable_priors(base: dict[str, Any], precision: dict[str, Any], sized: dict[str, Any]) -> list[str]:
+def viable_priors(
+    base: dict[str, Any], precision: dict[str, Any], sized: dict[str, Any], resized: dict[str, Any] | None = None
+) -> list[str]:
     """The viable priors in the candidate order (the track's default priors follow from it, part 1e)."""
-    return [n for n in PRIORS if n in base and prior_verdict(n, base, precision, sized).startswith(VIABLE)]
+    return [n for n in PRIORS if n in base and prior_verdict(n, base, precision, sized, resized).startswith(VIABLE)]
 
 
 def track_verdict(
-    base: dict[str, Any], pilots: dict[str, Any], precision: dict[str, Any], sized: dict[str, Any]
+    base: dict[str, Any],
+    pilots: dict[str, Any],
+    precision: dict[str, Any],
+    sized: dict[str, Any],
+    resized: dict[str, Any] | None = None,
 ) -> str:
     """Part 1's track rule in one line: at least one viable new task and three viable priors."""
     tasks = [n for n in NEW_TASKS if n in base and task_verdict(n, base, pilots)[1] == VIABLE]
-    priors = viable_priors(base, precision, sized)
+    priors = viable_priors(base, precision, sized, resized)
     met = len(tasks) >= 1 and len(priors) >= 3
     return (
         f"**Track rule (≥ 1 viable new task and ≥ 3 viable priors): {'met' if met else 'not met'}** — viable new "
@@ -130,6 +154,7 @@ def track_verdict(
 def render() -> str:
     """Part 2 of the doc, from the records alone."""
     base, pilots, precision, sized = _load("base"), _load("pilots"), _load("precision"), _load("sized")
+    resized = _load("resized")
     lines = [
         PART2,
         "",
@@ -170,7 +195,7 @@ def render() -> str:
         r = base[name]
         p1 = base_verdict(r)[0]
         se = precision.get(name, {}).get("paired_se")
-        verdict = prior_verdict(name, base, precision, sized)
+        verdict = prior_verdict(name, base, precision, sized, resized)
         lines.append(
             f"| {name} | {r['n']} | {r['score']:.3f} | [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | "
             f"{r['chance']:.3f} | {'pass' if p1 else 'fail'} | {'' if se is None else f'{se:.4f}'} | "
@@ -206,26 +231,17 @@ def render() -> str:
                 f"| {name} | {r['n']} | {r['changed_share']:.2f} | {r['paired_se']:.4f} | "
                 f"{items_for_se(r['paired_se'], r['n'])} |"
             )
-    if sized:
-        lines += [
-            "",
-            "Sized again by part 1d (base and the same checkpoint, at the size the spread asks for, where that is at "
-            "most 300 documents and the whole item set):",
-            "",
-            "| prior | items needed | limit | items | base score | 95% interval | chance | items changed | paired SE "
-            "| wall |",
-            "|---|--:|--:|--:|--:|---|--:|--:|--:|--:|",
-        ]
-        for name, r in sized.items():
-            if not r["measured"]:
-                lines.append(f"| {name} | {r['needed']} | {r['limit']} | not measured | | | | | | |")
-                continue
-            lines.append(
-                f"| {name} | {r['needed']} | {r['limit']} | {r['n']} | {r['score']:.3f} | "
-                f"[{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | {r['chance']:.3f} | {r['changed_share']:.2f} | "
-                f"{r['paired_se']:.4f} | {r['seconds'] / 60:.1f} min |"
-            )
-    lines += ["", track_verdict(base, pilots, precision, sized)]
+    lines += sized_table(
+        sized,
+        "Sized again by part 1d (base and the same checkpoint, at the size the spread asks for, where that is at most "
+        "300 documents and the whole item set):",
+    )
+    lines += sized_table(
+        resized,
+        "Sized once more by part 1g (base and the same checkpoint, at the size part 1d's spread asks for, where that "
+        "is at most 600 documents and the whole item set; final):",
+    )
+    lines += ["", track_verdict(base, pilots, precision, sized, resized)]
     seconds = sum(r["seconds"] for r in base.values())
     lines += [
         "",
@@ -237,6 +253,30 @@ def render() -> str:
     ]
     lines += [f"- {d}" for d in DEVIATIONS]
     return "\n".join(lines) + "\n"
+
+
+def sized_table(records: dict[str, Any], heading: str) -> list[str]:
+    """A table of priors measured again at a larger size (part 1d or 1g); nothing where none was."""
+    if not records:
+        return []
+    lines = [
+        "",
+        heading,
+        "",
+        "| prior | items needed | limit | items | base score | 95% interval | chance | items changed | paired SE "
+        "| wall |",
+        "|---|--:|--:|--:|--:|---|--:|--:|--:|--:|",
+    ]
+    for name, r in records.items():
+        if not r["measured"]:
+            lines.append(f"| {name} | {r['needed']} | {r['limit']} | not measured | | | | | | |")
+            continue
+        lines.append(
+            f"| {name} | {r['needed']} | {r['limit']} | {r['n']} | {r['score']:.3f} | "
+            f"[{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | {r['chance']:.3f} | {r['changed_share']:.2f} | "
+            f"{r['paired_se']:.4f} | {r['seconds'] / 60:.1f} min |"
+        )
+    return lines
 
 
 def write_report() -> None:

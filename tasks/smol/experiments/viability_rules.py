@@ -55,6 +55,7 @@ CHANCE = {
     "copa": 0.5,
 }
 SIZE_CAP, SIZE_STEP = 300, 50  # part 1d: a prior is sized up to part 1's 300 documents, in steps of 50
+RESIZE_CAP = 600  # part 1g: sized once more from part 1d's spread, up to twice part 1's size
 BOOT, SEED = 2000, 0
 PILOTS = {
     "sft": {"lrs": (3e-5, 1e-4), "steps": 60, "every": 20, "batch": 16, "extra": []},

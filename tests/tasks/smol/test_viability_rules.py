@@ -65,6 +65,33 @@ def test_part_1d_sizes_by_the_projection_and_reads_both_rules_at_the_new_size():
     assert "needs 700 items, more than 118" in prior_verdict("hellaswag", base, precision, {"hellaswag": too_many})
 
 
+def test_part_1g_sizes_once_more_from_part_1d_and_its_verdict_is_final():
+    # sciq's part 1d measurement: SE 0.0203 at 300 items projects 309.1 -> 350 items
+    assert size_for(0.0203, 300) == 350
+    base = {"sciq": {"kind": "prior", "ci": [0.62, 0.80], "chance": 0.25}}
+    precision = {"sciq": {"paired_se": 0.0326, "n": 100}}
+    sized = {
+        "sciq": {"measured": True, "n": 300, "kind": "prior", "ci": [0.67, 0.77], "chance": 0.25, "paired_se": 0.0203}
+    }
+    assert prior_verdict("sciq", base, precision, sized) == "left out: paired SE 0.0203 > 0.02 at 300 items"
+    again = {"measured": True, "n": 350, "kind": "prior", "ci": [0.68, 0.77], "chance": 0.25, "paired_se": 0.0188}
+    verdict = prior_verdict("sciq", base, precision, sized, {"sciq": again})
+    assert verdict == "**viable** at 350 items (part 1g, final)"
+    assert viable_priors(base, precision, sized, {"sciq": again}) == ["sciq"]
+    failed = prior_verdict("sciq", base, precision, sized, {"sciq": {**again, "paired_se": 0.0201}})
+    assert failed == "left out: paired SE 0.0201 > 0.02 at 350 items (part 1g, final)"
+    too_many = {"measured": False, "needed": 650, "limit": 600}
+    assert "needs 650 items, more than 600 (part 1g)" in prior_verdict(
+        "sciq", base, precision, sized, {"sciq": too_many}
+    )
+    # part 1g only follows a part 1d failure of P3: a prior viable at part 1d's size is not read again
+    viable = {"sciq": {**sized["sciq"], "paired_se": 0.019}}
+    assert (
+        prior_verdict("sciq", base, precision, viable, {"sciq": {**again, "paired_se": 0.03}})
+        == "**viable** at 300 items"
+    )
+
+
 def test_paired_standard_error_against_a_hand_computed_one():
     # differences 1, 0, 0, -1: mean 0, sample variance 2/3, SE sqrt(2/3)/2 = 0.40825; half the items changed
     out = paired({"a": 1, "b": 1, "c": 0, "d": 0}, {"a": 0, "b": 1, "c": 0, "d": 1, "e": 1})
