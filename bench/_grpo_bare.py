@@ -8,9 +8,8 @@ import time
 import torch
 
 # bench/ is on sys.path when a script there runs: its modules import each other by name.
-from _grpo_setup import CLIP, EPSILON, LR, TEMPERATURE, Setup, StepTimes, load_policy
+from _grpo_setup import CLIP, EPSILON, LR, TEMPERATURE, Setup, StepTimes, bench_task, load_policy
 
-from razorbench.api.registry import get_task
 from razorbench.api.task import Example
 
 
@@ -21,7 +20,7 @@ def run_bare(setup: Setup, total_steps: int, examples: list[Example], seed: int,
     from transformers import DynamicCache
 
     torch.manual_seed(seed)
-    task = get_task("science", "tiny")()
+    task = bench_task(setup)
     policy = load_policy(setup)
     model, tokenizer = policy.model, policy.tokenizer
     model.train()

@@ -7,9 +7,8 @@ import tempfile
 import time
 
 # bench/ is on sys.path when a script there runs: its modules import each other by name.
-from _grpo_setup import CLIP, LR, TEMPERATURE, Setup, StepTimes, load_policy
+from _grpo_setup import CLIP, LR, TEMPERATURE, Setup, StepTimes, bench_task, load_policy
 
-from razorbench.api.registry import get_task
 from razorbench.api.task import Example
 
 
@@ -71,7 +70,7 @@ def run_razorbench(setup: Setup, total_steps: int, examples: list[Example], seed
     sampler.generate = timed_generate
     module = GRPO(
         policy,
-        Prompts(get_task("science", "tiny")()),
+        Prompts(bench_task(setup)),
         sampler,
         None,
         config=GRPOConfig(group_size=setup.group),

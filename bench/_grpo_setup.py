@@ -10,7 +10,7 @@ import torch
 
 from razorbench.api.policy import Policy
 from razorbench.api.registry import get_task
-from razorbench.api.task import Example
+from razorbench.api.task import Example, Task
 from razorbench.tasks.tiny import MODEL_DIR as TINY_MODEL_DIR
 
 LR = 3e-4
@@ -26,6 +26,8 @@ class Setup:
     prompts: int  # P
     group: int  # G
     tokens: int  # L
+    task: str = "science"  # the prompts and the verifier's reward
+    track: str = "tiny"
 
 
 @dataclass
@@ -64,8 +66,25 @@ def make_large_model(folder: Path) -> str:
     return str(folder)
 
 
-def train_examples(count: int) -> list[Example]:
-    return get_task("science", "tiny")().examples("train")[:count]
+def bench_task(setup: Setup) -> Task:
+    """The configuration's task: its train prompts and its verifier (the reward)."""
+    if setup.track == "smol":
+        from razorbench.tasks.paper.lmeval import PaperTaskConfig
+
+        return get_task(setup.task, "smol")(PaperTaskConfig())
+    return get_task(setup.task, setup.track)()
+
+
+def smol_model_dir() -> str:
+    """The smol track's base, SmolLM2-135M-Instruct, converted once into razorbench's cache (as `model=smollm2`)."""
+    from razorbench.api.gguf_models import resolve_model
+    from razorbench.tasks.smol.model import default_cache
+
+    return str(resolve_model("smollm2", default_cache()))
+
+
+def train_examples(setup: Setup, count: int) -> list[Example]:
+    return bench_task(setup).examples("train")[:count]
 
 
 def load_policy(setup: Setup) -> Policy:

@@ -7,9 +7,8 @@ import tempfile
 import time
 
 # bench/ is on sys.path when a script there runs: its modules import each other by name.
-from _grpo_setup import CLIP, EPSILON, LR, TEMPERATURE, Setup, StepTimes, load_policy
+from _grpo_setup import CLIP, EPSILON, LR, TEMPERATURE, Setup, StepTimes, bench_task, load_policy
 
-from razorbench.api.registry import get_task
 from razorbench.api.task import Example
 
 
@@ -29,7 +28,7 @@ def run_trl(setup: Setup, total_steps: int, examples: list[Example], seed: int) 
     from trl import GRPOConfig, GRPOTrainer
 
     hf_logging.set_verbosity_error()
-    task = get_task("science", "tiny")()
+    task = bench_task(setup)
     policy = load_policy(setup)
     dataset = Dataset.from_list(
         [{"prompt": [{"role": "user", "content": e.prompt}], "example": i} for i, e in enumerate(examples)]

@@ -50,7 +50,7 @@ from pathlib import Path
 import torch
 from _grpo_bare import run_bare, run_bare_full  # bench/ is on sys.path when a script here runs
 from _grpo_razorbench import run_razorbench
-from _grpo_setup import Setup, StepTimes, make_large_model, train_examples
+from _grpo_setup import Setup, StepTimes, make_large_model, smol_model_dir, train_examples
 from _grpo_trl import run_trl, trl_available
 from _machine import cpu_name
 
@@ -73,7 +73,7 @@ def _quiet():
 
 
 def bench(setup: Setup, frameworks: list[str], args: argparse.Namespace) -> dict[str, StepTimes]:
-    examples = train_examples(max(64, setup.prompts * (args.warmup + args.steps)))
+    examples = train_examples(setup, max(64, setup.prompts * (args.warmup + args.steps)))
     kept = {name: StepTimes([], [], []) for name in frameworks}  # lengths are checked per run
     for round_ in range(args.rounds):
         shift = round_ % len(frameworks)
@@ -101,7 +101,7 @@ def profile_razorbench(setup: Setup, args: argparse.Namespace, top: int = 15) ->
     import cProfile
     import pstats
 
-    examples = train_examples(max(64, setup.prompts * (args.warmup + args.steps)))
+    examples = train_examples(setup, max(64, setup.prompts * (args.warmup + args.steps)))
     profiler = cProfile.Profile()
     with _quiet():
         profiler.runcall(run_razorbench, setup, args.warmup + args.steps, examples, 0)
@@ -115,7 +115,7 @@ def profile_razorbench(setup: Setup, args: argparse.Namespace, top: int = 15) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", choices=["tiny", "large", "both"], default="both")
+    parser.add_argument("--config", choices=["tiny", "large", "smol", "both"], default="both", help="both: tiny, large")
     parser.add_argument("--steps", type=int, default=4, help="timed steps per framework per round")
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps at the start of each run (>= 1)")
     parser.add_argument("--rounds", type=int, default=3)
@@ -146,6 +146,8 @@ def main() -> None:
             setups.append(Setup("tiny", str(TINY_MODEL_DIR), prompts=8, group=8, tokens=24))
         if args.config in ("large", "both"):
             setups.append(Setup("large", make_large_model(Path(folder) / "large"), prompts=8, group=8, tokens=64))
+        if args.config == "smol":  # the smol track's rl: 8 prompts x 4 samples of up to 32 tokens, arith1-number
+            setups.append(Setup("smol", smol_model_dir(), 8, 4, 32, task="arith1-number", track="smol"))
         sizes = {}
         for setup in setups:
             sizes[setup.name] = sum(p.numel() for p in Policy.load(setup.model_dir).model.parameters())
