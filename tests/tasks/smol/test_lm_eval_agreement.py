@@ -25,7 +25,7 @@ DOCUMENTS = 50
 
 
 # The smol track's viable log-likelihood priors (docs/SMOL-VIABILITY.md); add each one the viability measurement keeps.
-LOGLIKELIHOOD_PRIORS = ("hellaswag", "piqa")
+LOGLIKELIHOOD_PRIORS = ("hellaswag", "piqa", "sciq")
 
 
 def cli_scores(folder: Path, prior: LMEvalTask, data_dir: Path, work: Path) -> dict[str, float]:
