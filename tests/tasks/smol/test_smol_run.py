@@ -16,11 +16,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.mark.parametrize("method", ["sft", "rl"])
 def test_a_small_run_on_the_smol_track_writes_a_complete_record(method, smol_folder, smol_data, tmp_path):
-    small = [  # the track's default priors, each at its first 6 documents
+    small = [  # the track's default priors, each at its first 6 documents (sciq's long passages: 2)
         "eval.new_task_prompts=6",
         "eval.samples_per_prompt=1",
         "eval.kl_prompts=4",
         "eval.prior_limit=6",
+        "eval.prior_limits.sciq=2",
         "trainer.max_steps=2",
         "data.batch_size=2",
         "monitor.every=0",
