@@ -108,13 +108,13 @@ def test_the_tracks_default_priors_and_sizes_are_the_measured_viable_ones():
     from razorbench.runner.evaluate import EvalSettings
     from razorbench.runner.run import resolve
 
-    base, precision, sized = _load("base"), _load("precision"), _load("sized")
-    viable = viable_priors(base, precision, sized)
+    base, precision, sized, resized = _load("base"), _load("precision"), _load("sized"), _load("resized")
+    viable = viable_priors(base, precision, sized, resized)
     cfg = resolve("sft", "arith1-number", "smol", None, [])[2]
     assert list(cfg.task.priors) == viable  # part 1e: every viable prior, in the candidate order
     settings = EvalSettings.from_config(cfg)
-    for name in viable:  # each at the size its precision check passed at
-        measured = sized[name]["n"] if name in sized else precision[name]["n"]
+    for name in viable:  # each at the size its precision check passed at (part 1g's, else 1d's, else P3's)
+        measured = next(r[name]["n"] for r in (resized, sized, precision) if name in r)
         assert settings.limit_for(name) == measured
 
 
