@@ -3,7 +3,8 @@
 Cold: a fresh, empty cache directory, so the base model is evaluated (new-task accuracy, priors, the π0 samples
 for the KL). Warm: the same command again with that cache, so the base evaluation is a cache hit. Each run is its
 own process (`razorbench run ...`), timed from outside; the phases come from the record's `provenance.timings`;
-"start-up" is the process's wall time minus the run's own (imports, config, writing the record and exiting).
+"start-up" is the process's wall time minus the run's own (imports, config, writing the record and exiting);
+"peak_rss_gb" the run process's peak resident memory (GiB, from `os.wait4`).
 
     python bench/run.py                      # rl and sft on science, 3 repeats of each cold/warm pair
     python bench/run.py --methods rl --repeats 5 --threads 1
@@ -49,13 +50,20 @@ def run_once(
         "--output-dir", str(out_dir), "--run-id", run_id, f"cache_dir={cache_dir}", *(extra or []),
     ]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-    began = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - began
-    if done.returncode != 0:
-        raise SystemExit(f"bench/run.py: {' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    # Files, not pipes: os.wait4 gives this process's own peak resident memory, which needs no reader of its output.
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        began = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=stdout, stderr=stderr, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - began
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        stderr.seek(0)
+        out_text, err_text = stdout.read(), stderr.read()
+    if process.returncode != 0:
+        raise SystemExit(f"bench/run.py: {' '.join(command)} failed:\n{err_text[-2000:]}")
     if printed is not None:
-        printed.append(done.stdout)
+        printed.append(out_text)
     record = json.loads((out_dir / run_id / "record.json").read_text())
     timings = record["provenance"]["timings"]
     row = {"command": wall, "run": record["provenance"]["wall_seconds"]}
@@ -63,6 +71,7 @@ def run_once(
     for phase in PHASES:
         row[phase] = timings.get(phase, 0.0) + timings.get(f"{phase}_cached", 0.0)
     row["cache_hit"] = float("base_eval_cached" in timings)
+    row["peak_rss_gb"] = usage.ru_maxrss / 2**20  # Linux reports KiB
     return row
 
 
@@ -93,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                     rows.setdefault((method, kind), []).append(row)
                     print(f"# {method} {kind} {repeat}: {row['command']:.1f}s", file=sys.stderr)
 
-    columns = ["command", "start-up", "run", *PHASES]
+    columns = ["command", "start-up", "run", *PHASES, "peak_rss_gb"]
     print(
         f"razorbench run --task {args.task}: median of {args.repeats} (seconds); {os.cpu_count()} CPUs,"
         f" {args.threads} torch thread(s), Python {platform.python_version()}, load average now"
@@ -114,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def shared_cache_runs(args: argparse.Namespace, extra: list[str]) -> int:
     """Every method `--repeats` times with one cache: the first run evaluates the base, the rest find it cached."""
-    columns = ["command", "start-up", "run", *PHASES]
+    columns = ["command", "start-up", "run", *PHASES, "peak_rss_gb"]
     print("| method | cache | " + " | ".join(columns) + " | command without the base evaluation |")
     print("|---|---|" + "--:|" * (len(columns) + 1))
     printed: list[str] = []

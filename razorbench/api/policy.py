@@ -74,7 +74,7 @@ def conversation_key(messages: Any) -> tuple[str, str]:
 
 
 @functools.cache
-def _takes_logits_to_keep(model_type: type) -> bool:
+def takes_logits_to_keep(model_type: type) -> bool:
     """Whether a model's forward can apply its LM head to the last positions only (transformers >= 4.50 models)."""
     return "logits_to_keep" in inspect.signature(model_type.forward).parameters
 
@@ -263,7 +263,7 @@ class Policy(torch.nn.Module):
             cache = DynamicCache(config=model.config.get_text_config(decoder=True))
         except TypeError:  # transformers < 4.56 builds its cache layers lazily, without the config
             cache = DynamicCache()
-        keep = {"logits_to_keep": 1} if head_on_last_only and _takes_logits_to_keep(type(model)) else {}
+        keep = {"logits_to_keep": 1} if head_on_last_only and takes_logits_to_keep(type(model)) else {}
         out = model(
             input_ids=input_ids,
             attention_mask=attention_mask,

@@ -91,6 +91,9 @@ class EvalConfig:
     """At most this many examples of the named priors (the smaller of it and `prior_limit` applies): a track sizes
     each prior by the precision of its forgetting (docs/SMOL-VIABILITY.md, rule P3), so a prior whose items change
     little needs fewer of them than one whose items change often."""
+    drift_prompts: int = 0
+    """Prompts of each prior on which representation drift is measured (the first of those it is scored on); 0 means
+    all of them. A track whose model is slow on this hardware caps it: the drift runs both models over every prompt."""
     batch_size: int = 100
     kl_chunk_size: int = 4096
     """Tokens per group of sequences run through the two models for the exact KL, and scored positions per chunk
@@ -276,8 +279,11 @@ def check(cfg: DictConfig) -> None:
             raise ConfigError(f"config key {key!r} must be a finite number >= 0, got {value!r}")
     if cfg.optim.lr == 0:
         raise ConfigError("config key 'optim.lr' must be > 0, got 0.0")
-    if cfg.eval.prior_limit < 0 or cfg.optim.warmup_steps < 0 or cfg.curve.every < 0:
-        raise ConfigError("config keys 'eval.prior_limit', 'optim.warmup_steps' and 'curve.every' must be >= 0")
+    nonnegative = ["eval.prior_limit", "eval.drift_prompts", "optim.warmup_steps", "curve.every"]
+    for key in nonnegative:
+        value = OmegaConf.select(cfg, key)
+        if value is None or value < 0:
+            raise ConfigError(f"config key {key!r} must be >= 0, got {value!r}")
     for name, limit in cfg.eval.prior_limits.items():
         if limit < 0:
             raise ConfigError(f"config key 'eval.prior_limits.{name}' must be >= 0, got {limit!r}")

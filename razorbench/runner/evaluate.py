@@ -45,6 +45,7 @@ class EvalSettings:
     seed: int
     backend: str = "hf"  # part of the cache key: base samples from another sampler are not reused
     prior_limits: dict[str, int] = field(default_factory=dict)
+    drift_prompts: int = 0  # 0 = every prompt a prior is scored on; not in the base cache key (drift is not cached)
 
     def limit_for(self, prior: str) -> int | None:
         """Examples of `prior` to score: the smaller of `prior_limit` and its own cap where one is set (0 = no cap
@@ -67,7 +68,13 @@ class EvalSettings:
             e.seed,
             cfg.sampling.backend,
             dict(e.prior_limits),
+            e.drift_prompts,
         )
+
+    def drift_limit_for(self, prior: str) -> int | None:
+        """Prompts of `prior` for representation drift: its scored ones, at most `drift_prompts` (0 = no cap)."""
+        caps = [c for c in (self.limit_for(prior), self.drift_prompts) if c]
+        return min(caps) if caps else None
 
 
 def sampled_batches(
@@ -136,16 +143,20 @@ def drift(reference: Policy, policy: Policy, priors: list[Task], s: EvalSettings
     """Weight-space change θ − θ0 and representation drift (linear CKA of mean final hidden states, base vs
     tuned, on prior-task prompts): the non-KL forgetting predictors."""
     out = weight_change(reference.model, policy.model)
-    prompts = [e.prompt for task in priors for e in task.examples("eval")[: s.limit_for(task.name)]]
+    prompts = [e.prompt for task in priors for e in task.examples("eval")[: s.drift_limit_for(task.name)]]
+    ids = [policy.prompt_ids(p) for p in prompts]
+    # Batches of similar lengths (padding is work: prior prompts run from 20 to 600 tokens); rows back in order after.
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     device = next(policy.model.parameters()).device
     base_states, tuned_states = [], []
-    for start in range(0, len(prompts), s.batch_size):
-        ids = [policy.prompt_ids(p) for p in prompts[start : start + s.batch_size]]
-        batch = policy.pack(ids, [[] for _ in ids]).to(device)
+    for start in range(0, len(order), s.batch_size):
+        rows = [ids[i] for i in order[start : start + s.batch_size]]
+        batch = policy.pack(rows, [[] for _ in rows]).to(device)
         base_states.append(mean_hidden_state(reference, batch))
         tuned_states.append(mean_hidden_state(policy, batch))
     if prompts:
-        out["representation_cka"] = linear_cka(torch.cat(base_states), torch.cat(tuned_states))
+        back = torch.argsort(torch.tensor(order))
+        out["representation_cka"] = linear_cka(torch.cat(base_states)[back], torch.cat(tuned_states)[back])
     return out
 
 
@@ -156,7 +167,7 @@ def base_cache_key(model_sha256: str, task: Task, priors: list[Task], s: EvalSet
         "task_config": OmegaConf.to_container(OmegaConf.create(task.config)),  # data source, prior settings
         "priors": [[p.name, p.version] for p in priors],
         # Settings as before per-prior limits existed, where none is set: the caches made then stay valid.
-        "settings": {k: v for k, v in s.__dict__.items() if k != "prior_limits" or v},
+        "settings": {k: v for k, v in s.__dict__.items() if (k != "prior_limits" or v) and k != "drift_prompts"},
         "format": 1,
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]

@@ -58,13 +58,23 @@ _TRANSFER_BACKEND = "razorbench_in_process"
 _SEED_RANGE = 2**31 - 1
 
 
+def kv_bytes_per_token(config: Any, dtype: torch.dtype) -> int:
+    """Bytes of keys and values one token takes in a decoder's KV cache: 2 x layers x KV heads x head size."""
+    heads = config.num_attention_heads
+    kv_heads = getattr(config, "num_key_value_heads", None) or heads
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // heads
+    return 2 * config.num_hidden_layers * kv_heads * head_dim * torch.empty((), dtype=dtype).element_size()
+
+
 class VLLMSampler(Sampler):
     """Samples `policy` with an in-process vLLM engine; `sync_weights` pushes new weights into it.
 
     Args:
         policy: the policy to sample; its chat template, EOS and tokenizer are used exactly as `HFSampler` does.
         max_model_len: longest prompt + response in tokens (default: the model's `max_position_embeddings`).
-        kv_cache_memory_bytes: KV cache size (256 MiB holds ~130k tokens of the tiny model).
+        kv_cache_memory_bytes: KV cache size; default: 256 MiB (~130k tokens of the tiny model), or room for two
+            sequences of `max_model_len` tokens where that is more (vLLM refuses an engine that cannot hold one:
+            SmolLM2's 8,192 tokens need 0.35 GiB in float32).
         engine_options: further `vllm.LLM` arguments (e.g. `gpu_memory_utilization` on GPU).
 
     Raises:
@@ -76,7 +86,7 @@ class VLLMSampler(Sampler):
         policy: Policy,
         *,
         max_model_len: int | None = None,
-        kv_cache_memory_bytes: int = 256 << 20,
+        kv_cache_memory_bytes: int | None = None,
         **engine_options: Any,
     ) -> None:
         try:
@@ -99,9 +109,12 @@ class VLLMSampler(Sampler):
         model = policy.model
         config = model.config
         self.max_model_len = max_model_len or config.max_position_embeddings
+        dtype = next(model.parameters()).dtype
+        if kv_cache_memory_bytes is None:
+            kv_cache_memory_bytes = max(256 << 20, 2 * self.max_model_len * kv_bytes_per_token(config, dtype))
         _register_transfer_engine()
         options = dict(
-            dtype=str(next(model.parameters()).dtype).removeprefix("torch."),
+            dtype=str(dtype).removeprefix("torch."),
             max_model_len=self.max_model_len,
             kv_cache_memory_bytes=kv_cache_memory_bytes,
             enforce_eager=True,  # torch.compile would add minutes to start-up for a few-ms gain on a small model

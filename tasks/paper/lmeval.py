@@ -216,7 +216,8 @@ class LMEvalTask(Task):
         was_training = model.training  # HFLM puts the model in eval mode; training may resume after
         try:
             key = self._document_key
-            return self.evaluate(windowed_lm(model, policy.tokenizer, batch_size, key), limit)
+            lm = windowed_lm(model, policy.tokenizer, batch_size, key, share_contexts=policy.shares_prompts)
+            return self.evaluate(lm, limit)
         finally:
             model.train(was_training)
 

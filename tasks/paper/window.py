@@ -49,10 +49,16 @@ class Fit:
         return f"prior {name}: " + "; ".join(parts)
 
 
-def windowed_lm(model: Any, tokenizer: Any, batch_size: int, key: Callable[[str, int], str]) -> Any:
+def windowed_lm(
+    model: Any, tokenizer: Any, batch_size: int, key: Callable[[str, int], str], *, share_contexts: bool = False
+) -> Any:
     """An lm-eval HFLM on `model` that leaves out, and records in `.fit`, the documents that do not fit its
-    window. `key(task_name, doc_id)` names a document as razorbench's per-example results do."""
+    window. `key(task_name, doc_id)` names a document as razorbench's per-example results do. With
+    `share_contexts` (a transformers decoder that takes a KV cache), log-likelihoods run each shared context once
+    and the LM head on continuations only (`shared_context.py`): lm-eval's numbers to float rounding."""
     from lm_eval.models.huggingface import HFLM
+
+    from .shared_context import loglikelihoods
 
     class WindowedLM(HFLM):
         def __init__(self) -> None:
@@ -75,6 +81,19 @@ def windowed_lm(model: Any, tokenizer: Any, batch_size: int, key: Callable[[str,
             results = iter(super().loglikelihood(kept, disable_tqdm=disable_tqdm) if kept else [])
             # A skipped document's requests get a placeholder its scorer can read; its result is dropped after.
             return [(0.0, False) if key(r.task_name, r.doc_id) in unfit else next(results) for r in requests]
+
+        def _loglikelihood_tokens(
+            self, requests: list[Any], disable_tqdm: bool = False, override_bs: int | None = None
+        ) -> list[tuple[float, bool]]:
+            if not share_contexts:
+                return super()._loglikelihood_tokens(requests, disable_tqdm=disable_tqdm, override_bs=override_bs)
+            pairs = [(context, continuation) for _, context, continuation in requests]
+            window, pad = self.max_length, self.tokenizer.pad_token_id
+            pad = pad if pad is not None else self.tokenizer.eos_token_id
+            results = loglikelihoods(self.model, pairs, window=window, batch_size=batch_size, pad_token_id=pad)
+            for (request, _, _), result in zip(requests, results, strict=True):
+                self.cache_hook.add_partial("loglikelihood", request, result)
+            return results
 
         def generate_until(self, requests: list[Any], disable_tqdm: bool = False) -> list[str]:
             for request in requests:

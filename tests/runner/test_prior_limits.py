@@ -67,7 +67,7 @@ def test_bad_per_prior_limit_is_one_line_naming_it(override, error, needle):
 def test_cache_key_without_per_prior_limits_is_the_key_before_them():
     s = _settings()
     task = SimpleNamespace(name="math", version=1, config=OmegaConf.create({"data_dir": None}))
-    fields = {k: v for k, v in s.__dict__.items() if k != "prior_limits"}
+    fields = {k: v for k, v in s.__dict__.items() if k not in ("prior_limits", "drift_prompts")}
     spec = {
         "model": "abc",
         "task": ["math", 1],

@@ -287,3 +287,17 @@ def test_weight_sync_callback_pushes_at_start_and_once_per_optimizer_step(policy
     trainer.fit(_OnPolicyLikelihood(policy, sampler))
     assert sampler.syncs == syncs + 1 + 2
     assert max_logprob_error(policy, sampler.generate(PROMPTS, n=2, max_new_tokens=16, seed=6)) < TOLERANCE
+
+
+def test_kv_cache_bytes_per_token_by_hand():
+    """SmolLM2-135M: 2 x 30 layers x 3 KV heads x 64 x 4 bytes = 46,080 (8,192 tokens: 0.35 GiB, what vLLM asked
+    for); the tiny model: 2 x 4 x 2 x 32 x 4 = 2,048 (256 MiB: 131,072 tokens)."""
+    from transformers import LlamaConfig
+
+    from razorbench.sampling.vllm import kv_bytes_per_token
+
+    smol = LlamaConfig(num_hidden_layers=30, num_attention_heads=9, num_key_value_heads=3, hidden_size=576, head_dim=64)
+    assert kv_bytes_per_token(smol, torch.float32) == 46_080
+    assert kv_bytes_per_token(smol, torch.bfloat16) == 23_040
+    tiny = Policy.load(str(TINY_MODEL_DIR)).model.config
+    assert kv_bytes_per_token(tiny, torch.float32) == 2_048

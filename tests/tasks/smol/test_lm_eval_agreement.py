@@ -1,6 +1,8 @@
 """The smol track's log-likelihood priors score the base exactly as lm-eval's own command line does.
 
-razorbench scores these priors through `lm_eval.simple_evaluate` with the policy's model object in memory; here the
+razorbench scores these priors through `lm_eval.simple_evaluate` with the policy's model object in memory, its
+log-likelihoods computed by the shared-context path (`razorbench.tasks.paper.shared_context`: each context once, the
+LM head on the choices' positions only), not by HFLM's own whole-row forward passes; here the
 same documents of the same local copies (the include-path YAMLs razorbench writes) are scored by `lm_eval --model hf`
 from the converted model folder, with the track's chat-template setting (none: `task.prior_chat_template=false`).
 Per document, the metric must agree (to 1e-4: acc_norm is 0 or 1, so exactly).
