@@ -3,9 +3,8 @@ continuation positions alone: lm-eval's numbers (to float rounding) for a fracti
 
 lm-eval's HFLM runs every request as one whole row (context + continuation) and takes a log-softmax over the whole
 vocabulary at every position of every row, although only the continuation's positions are read. A multiple-choice
-document repeats its context once per choice: SciQ's ~300-token passage is run four times, and the log-softmax over
-SmolLM2's 49,152-word vocabulary at all 32 x ~600 positions of its longest batch (6 GB of logits, twice) took most
-of an evaluation's time and memory. Here the requests sharing a context prefix form a group; the prefix runs once
+document repeats its context once per choice: SciQ's passage is run four times, and the log-softmax over SmolLM2's
+49,152-word vocabulary at every position of its longest batch took most of an evaluation's memory. Here the requests sharing a context prefix form a group; the prefix runs once
 with a KV cache, each member's short tail (the context's last token and the continuation but its last token) runs
 on the group's repeated cache, and the head and log-softmax see the tail positions only.
 
@@ -27,8 +26,8 @@ from razorbench.api.policy import takes_logits_to_keep
 
 BATCH_TOKENS = 4096
 """At most this many padded tokens a forward pass (prefixes, or tails): a batch of the longest contexts is a few rows,
-of short ones up to `batch_size`. A fixed row count padded every row to the batch's longest context: SciQ's passages
-run from 20 to 600 tokens, and its first 32-row batch was three quarters padding."""
+of short ones up to `batch_size`. A fixed row count padded every row to the batch's longest context, and SciQ's
+passages vary tenfold in length."""
 
 
 @dataclass
