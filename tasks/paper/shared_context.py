@@ -4,9 +4,10 @@ continuation positions alone: lm-eval's numbers (to float rounding) for a fracti
 lm-eval's HFLM runs every request as one whole row (context + continuation) and takes a log-softmax over the whole
 vocabulary at every position of every row, although only the continuation's positions are read. A multiple-choice
 document repeats its context once per choice: SciQ's passage is run four times, and the log-softmax over SmolLM2's
-49,152-word vocabulary at every position of its longest batch took most of an evaluation's memory. Here the requests sharing a context prefix form a group; the prefix runs once
-with a KV cache, each member's short tail (the context's last token and the continuation but its last token) runs
-on the group's repeated cache, and the head and log-softmax see the tail positions only.
+49,152-word vocabulary at every position of its longest batch took most of an evaluation's memory. Here the requests
+sharing a context prefix form a group; the prefix runs once into a KV cache, each member's short tail (the context's
+last token and the continuation but its last token) runs on its group's rows of that cache, tails of similar length
+together, and the head and log-softmax see the tail positions only.
 
 The semantics are lm-eval's (`HFLM._loglikelihood_tokens`, causal): the row (context + continuation) keeps its last
 `window + 1` tokens (left truncation) and drops its last token; the result per request is (sum of the continuation's
