@@ -20,7 +20,7 @@ import statistics
 import time
 
 import torch
-from _machine import cpu_name  # bench/ is on sys.path when a script here runs
+from _machine import cpu_name, gemm_gflops  # bench/ is on sys.path when a script here runs
 
 from razorbench.api.policy import Policy, SequenceBatch
 from razorbench.api.registry import get_task, get_track
@@ -35,6 +35,15 @@ def arith_batch(policy: Policy, size: int) -> SequenceBatch:
     return policy.pack(
         [policy.prompt_ids(e.prompt) for e in examples], [policy.response_ids(e.answer) for e in examples]
     )
+
+
+def useful_flops(policy: Policy, tokens: int, answers: int) -> float:
+    """Multiplies of a forward and backward with the head on the answers: 6 x non-embedding parameters x tokens +
+    6 x head (tied: the embedding) x answer positions; padding and attention are left out."""
+    model = policy.model
+    embedding = model.get_input_embeddings().weight.numel()
+    body = sum(p.numel() for p in model.parameters()) - embedding
+    return 6.0 * body * tokens + 6.0 * embedding * answers
 
 
 def sft_step(policy: Policy, batch: SequenceBatch, bf16: bool) -> tuple[float, float]:
@@ -81,27 +90,14 @@ def main() -> None:
     print(f"head over every position: {1000 * off:.0f} ms a step (loss {losses[False]:.6f})")
     print(f"head over the answers:    {1000 * on:.0f} ms a step (loss {losses[True]:.6f})")
     print(f"off / on: {off / on:.2f}x (median of {args.steps} steps each)")
-    # Useful work of the step with the head on the answers: 6 x non-embedding parameters x tokens (forward and
-    # backward) + 6 x head x answer positions; padding and attention are left out. Against a 2048^3 matrix
-    # multiply in the same dtype here: the rate this CPU attains at all.
-    model = policy.model
-    embedding = model.get_input_embeddings().weight.numel()
-    body = sum(p.numel() for p in model.parameters()) - embedding
+    # Against a 2048^3 matrix multiply in the same dtype here: the rate this CPU attains at all.
     tokens = int(batch.attention_mask.sum())
-    useful = 6.0 * body * tokens + 6.0 * embedding * scored
     dtype = torch.bfloat16 if args.bf16 else torch.float32
-    a, b = torch.randn(2048, 2048).to(dtype), torch.randn(2048, 2048).to(dtype)
-    a @ b
-    gemm = statistics.median(_timed(lambda: a @ b) for _ in range(3))
-    rate, peak = useful / on / 1e9, 2 * 2048**3 / gemm / 1e9
+    rate, peak = useful_flops(policy, tokens, scored) / on / 1e9, gemm_gflops(dtype)
     print(f"useful rate, head on the answers: {rate:.1f} GFLOP/s = {100 * rate / peak:.0f}% of a {dtype} 2048^3 matrix")
+    model = policy.model
+    body = sum(p.numel() for p in model.parameters()) - model.get_input_embeddings().weight.numel()
     print(f"multiply here ({peak:.1f} GFLOP/s); {tokens} real tokens, {body / 1e6:.1f}M body parameters")
-
-
-def _timed(work) -> float:
-    start = time.perf_counter()
-    work()
-    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

@@ -29,12 +29,11 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from _machine import cpu_name  # bench/ is on sys.path when a script here runs
-from sft_head import arith_batch, sft_step
+from _machine import cpu_name, gemm_gflops, timed  # bench/ is on sys.path when a script here runs
+from sft_head import arith_batch, sft_step, useful_flops
 
 from razorbench.api.policy import Policy
 from razorbench.api.registry import get_task, get_track
@@ -46,28 +45,6 @@ NEW_TOKENS = 16
 
 def autocast(bf16: bool) -> torch.autocast:
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
-
-
-def timed(work: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    work()
-    return time.perf_counter() - start
-
-
-def gemm_gflops(dtype: torch.dtype, size: int = 2048, repeats: int = 3) -> float:
-    """GFLOP/s of a size x size matrix multiply in `dtype` (median of `repeats` after one warm-up)."""
-    a, b = torch.randn(size, size).to(dtype), torch.randn(size, size).to(dtype)
-    a @ b
-    seconds = statistics.median(timed(lambda: a @ b) for _ in range(repeats))
-    return 2 * size**3 / seconds / 1e9
-
-
-def useful_flops(policy: Policy, tokens: int, answers: int) -> float:
-    """6 x non-embedding parameters x tokens + 6 x head x answer positions: a forward and backward's multiplies."""
-    model = policy.model
-    embedding = model.get_input_embeddings().weight.numel()
-    body = sum(p.numel() for p in model.parameters()) - embedding  # tied head: counted once, as the embedding
-    return 6.0 * body * tokens + 6.0 * embedding * answers
 
 
 def phase_times(policy: Policy, rounds: int, batch_size: int) -> dict[str, dict[bool, float]]:

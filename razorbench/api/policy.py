@@ -79,6 +79,16 @@ def takes_logits_to_keep(model_type: type) -> bool:
     return "logits_to_keep" in inspect.signature(model_type.forward).parameters
 
 
+def new_kv_cache(model: torch.nn.Module) -> Any:
+    """An empty transformers `DynamicCache` for `model`'s decoder."""
+    from transformers import DynamicCache
+
+    try:
+        return DynamicCache(config=model.config.get_text_config(decoder=True))
+    except TypeError:  # transformers < 4.56 builds its cache layers lazily, without the config
+        return DynamicCache()
+
+
 def model_sha256(path: str | Path) -> str:
     """Content hash of a model directory: sha256 over (name, sha256) of each defining file, sorted.
 
@@ -256,13 +266,8 @@ class Policy(torch.nn.Module):
 
         `head_on_last_only` applies the LM head to the last column only (`logits_to_keep=1`, where the model takes
         it); False applies it to every column, as a forward over whole rows does."""
-        from transformers import DynamicCache
-
         model = self.model
-        try:
-            cache = DynamicCache(config=model.config.get_text_config(decoder=True))
-        except TypeError:  # transformers < 4.56 builds its cache layers lazily, without the config
-            cache = DynamicCache()
+        cache = new_kv_cache(model)
         keep = {"logits_to_keep": 1} if head_on_last_only and takes_logits_to_keep(type(model)) else {}
         out = model(
             input_ids=input_ids,

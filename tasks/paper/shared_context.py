@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from razorbench.api.policy import takes_logits_to_keep
+from razorbench.api.policy import new_kv_cache, takes_logits_to_keep
 
 BATCH_TOKENS = 4096
 """At most this many padded tokens a forward pass (prefixes, or tails): a batch of the longest contexts is a few rows,
@@ -103,15 +103,6 @@ def batches(items: list[tuple[tuple[int, ...], list[_Member]]], batch_size: int)
     return out
 
 
-def _new_cache(model: torch.nn.Module):
-    from transformers import DynamicCache
-
-    try:
-        return DynamicCache(config=model.config.get_text_config(decoder=True))
-    except TypeError:  # transformers < 4.56 builds its cache layers lazily, without the config
-        return DynamicCache()
-
-
 def _tail_logits(
     model: torch.nn.Module, batch: list[tuple[tuple[int, ...], list[_Member]]], pad_token_id: int
 ) -> list[tuple[_Member, Tensor]]:
@@ -125,7 +116,7 @@ def _tail_logits(
     for row, prefix in enumerate(prefixes):
         prefix_ids[row, width - len(prefix) :] = torch.tensor(prefix, dtype=torch.long)
         prefix_mask[row, width - len(prefix) :] = 1
-    cache = _new_cache(model)
+    cache = new_kv_cache(model)
     # No logits are read from the prefix: the head runs on its last column only where the model allows.
     keep = {"logits_to_keep": 1} if takes_logits_to_keep(type(model)) else {}
     model(
@@ -146,7 +137,7 @@ def _tail_logits(
         stop = min(len(members), start + max(1, BATCH_TOKENS // length))
         run = members[start:stop]
         rows = torch.tensor([row for row, _ in run])
-        run_cache = _new_cache(model)
+        run_cache = new_kv_cache(model)
         for index, layer in enumerate(cache.layers):  # each member's prefix keys and values
             run_cache.update(layer.keys[rows], layer.values[rows], index)
         tail_ids = torch.full((len(run), length), pad_token_id, dtype=torch.long)
