@@ -1,8 +1,7 @@
-"""`razorbench reproduce toy|tiny`: RL's Razor's experiments end to end, and what the two reproductions share.
+"""What a reproduction's runs say: RL's Razor's claims judged from a plan's sweeps, the steps every track's
+reproduction shares after its runs (`razorbench reproduce toy|tiny`).
 
-1. Sweep (`razorbench.launch.sweep.run_sweep`): for each task and method, the plan's grid × seeds; resumable, as
-   every sweep is; independent sweeps may run in several processes (`jobs`), or every run of every sweep goes to
-   one launcher at once (`razorbench reproduce TRACK --launcher local|slurm|ray`, `razorbench.launch`).
+1. The sweeps ran (`razorbench.launch.plan.run_sweeps`: the plan's grid × seeds per task and method; resumable).
 2. Analyze (`razorbench.analysis.analyze.analyze`): Pareto frontiers, forgetting fitted against every predictor
    (R²), and methods compared at matched new-task accuracy on their frontiers.
 3. Judge the paper's claims from those numbers, as they come out (no seed is picked, no run dropped):
@@ -16,61 +15,42 @@
    leaderboard ranks by), and the verdict by the one rule of `razorbench.analysis.verdict`: "reproduced" where the
    interval excludes 0 in the claim's favour at at least half of the levels, "reversed" the other way, "tie"
    otherwise, "not testable" when the shared range is narrower than the plan's pre-registered `min_overlap`.
-4. Write `analysis.json`, `findings.json` and plots beside the sweeps, and the report:
-   `razorbench.tasks.toy.experiments.reproduce` (ParityMNIST, docs/REPRODUCTION.md) and
-   `razorbench.tasks.tiny.experiments.reproduce` (the tiny LM, docs/REPRODUCTION-tiny.md).
+4. Write `analysis.json`, `findings.json` and plots beside the sweeps, and the report: the repository's
+   experiments `experiments/toy/reproduce.py` (ParityMNIST, docs/REPRODUCTION.md) and
+   `experiments/tiny/reproduce.py` (the tiny LM, docs/REPRODUCTION-tiny.md).
 
-This module holds the steps every track's reproduction shares; `razorbench.analysis.report` the report pieces
-(provenance line, forgetting-law, frontier and pair tables, notes). A track's `experiments/reproduce.py` keeps its
-plans and its own report sections.
+This module holds the verdicts every track's reproduction shares; `razorbench.analysis.report` the report pieces
+(provenance line, forgetting-law, frontier and pair tables, notes); `razorbench.launch.plan` runs the sweeps. A
+track's experiment keeps its plans and its own report sections.
 Every number in a report is computed from the records: rerunning the command rewrites it.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
-import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from razorbench.analysis.analyze import analyze, find_records, matched_accuracy, plot, write
 from razorbench.analysis.curve_points import with_curve_points
 from razorbench.analysis.difference import Frontier, retention_difference
 from razorbench.analysis.verdict import MIN_OVERLAP, describe, level_sign, verdict
-from razorbench.launch.config import LauncherConfig
+from razorbench.launch.plan import SweepPlan, sweep_dir
 
 ON_POLICY, OFFLINE = ("rl", "reinforce"), ("sft", "simpo")
 
-# The launcher `razorbench reproduce --launcher` chose, for `run_sweeps`: a track's reproduce hook passes its plan,
-# never where the runs execute, so the launcher reaches the sweeps without every hook taking it as an argument.
-LAUNCHER: ContextVar[LauncherConfig | None] = ContextVar("razorbench_reproduce_launcher", default=None)
-
 
 @dataclass(frozen=True)
-class Plan:
-    """What a reproduction runs: per-method overrides, the shared grid and overrides, and the seeds."""
+class Plan(SweepPlan):
+    """A reproduction's plan: the sweeps it runs (`razorbench.launch.plan.SweepPlan`: methods, grid, seeds, track,
+    tasks) and how their claims are judged."""
 
-    methods: dict[str, list[str]]
-    grid: dict[str, list[str]]
-    seeds: int
-    common: list[str] = field(default_factory=list)
     levels: int = 5  # matched-accuracy levels per compared pair
-    track: str = field(kw_only=True)
-    tasks: tuple[str, ...] = field(kw_only=True)
     r2_target: float = 0.9  # the forgetting law's R² target: each track sets it from the paper's R²
-    method_grids: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    """Extra values of a grid key for one method (added to `grid`'s for that method's sweeps only); a key
-    "task/method" gives them for one task's sweep of the method instead of the method's."""
-    task_overrides: dict[str, list[str]] = field(default_factory=dict)
-    """Overrides for one (task, method) sweep, keyed "task/method" (e.g. its step budget), after the method's."""
     offline: tuple[str, ...] = OFFLINE
     """The offline methods every on-policy method is compared with (the claim "on-policy < offline")."""
     curve_budgets: bool = False
@@ -79,149 +59,11 @@ class Plan:
     min_overlap: float = MIN_OVERLAP
     """The pre-registered accuracy range two frontiers must share for a claim on them to be judged."""
 
-    def grid_for(self, method: str, task: str | None = None) -> dict[str, list[str]]:
-        extra = self.method_grids.get(f"{task}/{method}", self.method_grids.get(method, {}))
-        keys = [*self.grid, *(k for k in extra if k not in self.grid)]
-        return {k: [*extra.get(k, []), *self.grid.get(k, [])] for k in keys}
-
-    def overrides_for(self, method: str, task: str) -> list[str]:
-        return [*self.methods[method], *self.task_overrides.get(f"{task}/{method}", [])]
-
     def only(self, methods: list[str] | None) -> Plan:
         """This plan restricted to `methods` (all of them when None), its offline arm with it: a part of a
         reproduction rerun or reported on its own (`razorbench reproduce TRACK --methods a,b`)."""
-        if not methods:
-            return self
-        from razorbench.util.errors import ConfigError
-
-        unknown = [m for m in methods if m not in self.methods]
-        if unknown:
-            raise ConfigError(f"--methods: {', '.join(unknown)} not in this plan; valid: {', '.join(self.methods)}")
-        kept = {m: self.methods[m] for m in self.methods if m in methods}
-        return replace(self, methods=kept, offline=tuple(m for m in self.offline if m in kept))
-
-
-def _no_checkpoints() -> list[str]:
-    """A reproduction's runs last seconds: resume checkpoints (when this razorbench has them) only cost time."""
-    from razorbench.runner.config import TrainerConfig
-
-    return ["trainer.checkpoint_every=1000000"] if "checkpoint_every" in TrainerConfig.__dataclass_fields__ else []
-
-
-def sweep_dir(plan: Plan, out_dir: Path, task: str, method: str) -> Path:
-    """`out_dir/<method>` for a one-task plan, `out_dir/<task>/<method>` otherwise."""
-    return out_dir / method if len(plan.tasks) == 1 else out_dir / task / method
-
-
-def run_sweeps(
-    plan: Plan,
-    data_dir: str | None,
-    out_dir: Path,
-    log=print,
-    *,
-    jobs: int = 1,
-    threads: int = 1,
-    launcher: LauncherConfig | None = None,
-) -> dict[str, float]:
-    """Every (task, method) sweep of `plan`, `jobs` at a time, each run with `threads` torch threads; returns the
-    wall seconds each took here (~0 when already on disk), by method (one-task plans) or task/method. With a
-    `launcher` (default: the one `reproduce` was given, if any) every run of every sweep goes to it at once."""
-    launcher = launcher or LAUNCHER.get()
-    if launcher is not None:
-        from razorbench.util.errors import ConfigError
-
-        if jobs > 1:
-            raise ConfigError(f"--jobs {jobs} with --launcher {launcher.name}: the launcher runs the sweeps; use one")
-        return _launch_sweeps(plan, data_dir, out_dir, log, launcher, threads)
-    if jobs > 1 and len(plan.tasks) > 1:
-        return _run_sweeps_in_processes(plan, data_dir, out_dir, log, jobs, threads)
-    torch.set_num_threads(threads)
-    return _run_sweeps_here(plan, data_dir, out_dir, log)
-
-
-def _run_sweeps_in_processes(
-    plan: Plan, data_dir: str | None, out_dir: Path, log, jobs: int, threads: int
-) -> dict[str, float]:
-    """The sweeps of `plan`, each (task, method) a job of a pool of `jobs` processes (they share only locked caches)."""
-    seconds: dict[str, float] = {}
-    # spawn: a forked child would inherit torch's thread pools and locks mid-state.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [
-            pool.submit(_one_sweep, plan, task, method, data_dir, out_dir, threads)
-            for task in plan.tasks
-            for method in plan.methods
-        ]
-        for future in futures:
-            done = future.result()  # a failed sweep raises here, with its own one-line error
-            seconds.update(done)
-            for name, s in done.items():
-                log(f"{name}: {s:.0f}s")
-    return seconds
-
-
-def _one_sweep(plan: Plan, task: str, method: str, data_dir: str | None, out_dir: Path, threads: int) -> dict:
-    """One (task, method) sweep in a worker process."""
-    torch.set_num_threads(threads)
-    one = Plan(**{**plan.__dict__, "methods": {method: plan.methods[method]}, "tasks": (task,)})
-    seconds = _run_sweeps_here(one, data_dir, out_dir / task, log=lambda _: None)
-    return {f"{task}/{method}": seconds[method]}
-
-
-def _sweep_overrides(plan: Plan, data_dir: str | None, out_dir: Path, method: str, task: str) -> list[str]:
-    overrides = [*plan.common, *_no_checkpoints(), *plan.overrides_for(method, task), f"cache_dir={out_dir / 'cache'}"]
-    if data_dir:
-        overrides.append(f"task.data_dir={Path(data_dir).expanduser().resolve()}")
-    return overrides
-
-
-def _launch_sweeps(
-    plan: Plan, data_dir: str | None, out_dir: Path, log, launcher: LauncherConfig, threads: int
-) -> dict[str, float]:
-    """Every run of every (task, method) sweep of `plan` handed to `launcher` at once."""
-    from dataclasses import replace
-
-    from razorbench.launch.sweep import launch_sweeps, prepare_sweep
-
-    if launcher.threads_per_run == 0:
-        launcher = replace(launcher, threads_per_run=threads)  # the reproduction's threads, as its report states
-    torch.set_num_threads(threads)
-    sweeps, names = [], {}
-    for task in plan.tasks:
-        for method in plan.methods:
-            where = sweep_dir(plan, out_dir, task, method)
-            sweep = prepare_sweep(
-                method,
-                task,
-                plan.grid_for(method, task),
-                seeds=plan.seeds,
-                sweep_dir=where,
-                track=plan.track,
-                overrides=_sweep_overrides(plan, data_dir, out_dir, method, task),
-            )
-            sweeps.append(sweep)
-            names[sweep.name] = method if len(plan.tasks) == 1 else f"{task}/{method}"
-    seconds = {names[name]: s for name, s in launch_sweeps(sweeps, launcher).items()}
-    for name, s in seconds.items():
-        log(f"{name}: {s:.0f}s")
-    return seconds
-
-
-def _run_sweeps_here(plan: Plan, data_dir: str | None, out_dir: Path, log) -> dict[str, float]:
-    """Every (task, method) sweep of `plan`, one after another in this process."""
-    from razorbench.launch.sweep import run_sweep
-
-    seconds = {}
-    for task in plan.tasks:
-        for method in plan.methods:
-            overrides = _sweep_overrides(plan, data_dir, out_dir, method, task)
-            began = time.time()
-            where = sweep_dir(plan, out_dir, task, method)
-            grid = plan.grid_for(method, task)
-            run_sweep(method, task, grid, seeds=plan.seeds, sweep_dir=where, track=plan.track, overrides=overrides)
-            name = method if len(plan.tasks) == 1 else f"{task}/{method}"
-            seconds[name] = time.time() - began
-            log(f"{name}: {seconds[name]:.0f}s")
-    return seconds
+        part = super().only(methods)
+        return part if part is self else replace(part, offline=tuple(m for m in self.offline if m in part.methods))
 
 
 def analyze_sweeps(plan: Plan, out_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any], list[Path]]:
@@ -364,33 +206,3 @@ def best_predictor(fits: dict[str, Any]) -> dict[str, Any]:
     else:
         verdict = f"not reproduced ({best} fits better)"
     return {"best": best, "r2": scored, "verdict": verdict, "tied": tied}
-
-
-def reproduce(
-    track_name: str,
-    *,
-    data_dir: str | None,
-    out_dir: str | None,
-    doc: str | None,
-    reduced: bool,
-    jobs: int,
-    launcher: LauncherConfig | None = None,
-    methods: list[str] | None = None,
-) -> dict[str, Any]:
-    """Run the named track's reproduction (its `reproduce` hook): `razorbench reproduce TRACK`; with a
-    `launcher`, its sweeps run there (`run_sweeps`); with `methods`, only those of its plan (`Plan.only`)."""
-    from razorbench.api.registry import get_track
-    from razorbench.util.errors import ConfigError
-
-    if jobs < 1:
-        raise ConfigError(f"--jobs must be >= 1, got {jobs}")
-    track = get_track(track_name)
-    if track.reproduce is None:
-        raise ConfigError(f"track {track.name!r} has no reproduction plan")
-    out = out_dir or f"runs/reproduce-{track.name}"
-    hook = track.hook("reproduce")
-    token = LAUNCHER.set(launcher)
-    try:
-        return hook(data_dir=data_dir, out_dir=out, doc=doc, reduced=reduced, jobs=jobs, methods=methods)
-    finally:
-        LAUNCHER.reset(token)

@@ -27,8 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from razorbench.analysis.reproduction import reproduce
     from razorbench.launch.config import launcher_config
+    from razorbench.launch.plan import reproduce
 
     launcher = None
     if args.launcher or args.set:

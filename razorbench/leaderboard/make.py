@@ -1,5 +1,5 @@
 """A conforming submission in one command (`razorbench leaderboard make METHOD...`): the protocol's grid and seeds
-run as resumable sweeps (`razorbench.analysis.reproduction.run_sweeps`, `jobs` at a time), then one submission per
+run as resumable sweeps (`razorbench.launch.plan.run_sweeps`, `jobs` at a time), then one submission per
 (method, task) written to `leaderboard/submissions/`.
 
 Per (task, method) the protocol's `grid` gives the learning rates and a step budget b (a method it does not list
@@ -79,7 +79,7 @@ def make(
 ) -> list[Path]:
     """Run the protocol's sweeps of `methods` on `tasks` (default: every task of the track the protocol has) and
     write one submission per (method, task), named after the method. Returns the submission paths."""
-    from razorbench.analysis.reproduction import run_sweeps, sweep_dir
+    from razorbench.launch.plan import run_sweeps, sweep_dir
     from razorbench.leaderboard.submission import make_submission, submission_path, write_submission
 
     tasks = tasks or sorted(task for (t, task) in protocol.tasks if t == track)

@@ -1,5 +1,5 @@
-"""razorbench.analysis.reproduction: what every track's reproduction shares (verdicts, report tables), and that
-it stays track-independent."""
+"""razorbench.analysis.reproduction (what every track's reproduction shares: verdicts, report tables) and the plan
+its sweeps run from (razorbench.launch.plan), track-independent."""
 
 from pathlib import Path
 
@@ -96,8 +96,8 @@ def test_report_tables_are_pinned():
 
 
 def test_the_launcher_given_to_reproduce_reaches_the_sweeps():
-    from razorbench.analysis.reproduction import LAUNCHER, run_sweeps
     from razorbench.launch.config import launcher_config
+    from razorbench.launch.plan import LAUNCHER, run_sweeps
     from razorbench.util.errors import ConfigError
 
     plan = Plan(methods={"sft": []}, grid={"optim.lr": ["1e-4"]}, seeds=1, track="t", tasks=("k",))
@@ -112,8 +112,8 @@ def test_the_launcher_given_to_reproduce_reaches_the_sweeps():
 @pytest.mark.slow
 def test_every_run_of_every_sweep_goes_to_the_launcher(tmp_path):
     from razorbench.analysis.analyze import find_records
-    from razorbench.analysis.reproduction import run_sweeps
     from razorbench.launch.config import launcher_config
+    from razorbench.launch.plan import run_sweeps
     from razorbench.launch.state import read_launch_entry
 
     small = ["eval.new_task_prompts=8", "eval.samples_per_prompt=2", "eval.kl_prompts=8", "eval.prior_limit=8"]

@@ -11,19 +11,19 @@ REPO_PROTOCOL = Path(__file__).resolve().parents[2] / "leaderboard" / "protocol.
 
 def _sweep_folders(monkeypatch, tmp_path: Path, tasks: list[str]) -> set[Path]:
     """The sweep folders `make` would run and read, for `tasks` (the runs and the submissions themselves left out)."""
-    from razorbench.analysis import reproduction
+    from razorbench.launch import plan as plans
     from razorbench.leaderboard import submission
 
     seen: set[Path] = set()
 
     def run_sweeps(plan, data_dir, out_dir, log, jobs=1):
-        seen.update(reproduction.sweep_dir(plan, out_dir, t, m) for t in plan.tasks for m in plan.methods)
+        seen.update(plans.sweep_dir(plan, out_dir, t, m) for t in plan.tasks for m in plan.methods)
 
     def make_submission(sweep_dirs, method, **_):
         seen.update(sweep_dirs)
         return {"track": "tiny", "task": "t", "name": method}
 
-    monkeypatch.setattr(reproduction, "run_sweeps", run_sweeps)
+    monkeypatch.setattr(plans, "run_sweeps", run_sweeps)
     monkeypatch.setattr(submission, "make_submission", make_submission)
     monkeypatch.setattr(submission, "write_submission", lambda sub, path: path)
     make_module.make(

@@ -25,10 +25,10 @@ from razorbench.analysis.reproduction import (
     best_predictor,
     judge,
     law_verdict,
-    run_sweeps,
     write_findings,
     write_report,
 )
+from razorbench.launch.plan import run_sweeps
 from razorbench.tasks.tiny.experiments import sweep_design
 from razorbench.tasks.tiny.experiments.report import render
 

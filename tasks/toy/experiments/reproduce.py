@@ -27,11 +27,11 @@ from razorbench.analysis.reproduction import (
     Plan,
     analyze_sweeps,
     judge,
-    run_sweeps,
     tied_with_forward_kl,
     write_findings,
     write_report,
 )
+from razorbench.launch.plan import run_sweeps
 
 TASK = "parity-mnist"
 KEY = f"toy/{TASK}"
