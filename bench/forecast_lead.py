@@ -3,7 +3,7 @@ interval, per method, on the tiny track (design and results: docs/MONITOR-foreca
 
 Runs the default `razorbench run` (monitor on, `monitor.every` = 10, the shipped tiny law) of each method on each
 tiny task, seed 0, one process each, then `razorbench.analysis.monitor_lead.forecast_lead` on the records, and writes
-the results section of the docs page (and `docs/MONITOR-forecast-lead.json`).
+the results section of the docs page (and `bench/records/forecast-lead.json`).
 
     python bench/forecast_lead.py --out runs/forecast-lead                      # the full design: 15 runs
     python bench/forecast_lead.py --out /tmp/fl --methods sft --tasks science --set trainer.max_steps=4   # a check
@@ -23,6 +23,7 @@ from razorbench.analysis.monitor_lead import forecast_lead
 METHODS = ("sft", "rl", "reinforce", "simpo", "oracle-sft")
 TASKS = ("science", "math", "tool")
 DOC = Path(__file__).resolve().parents[1] / "docs" / "MONITOR-forecast-lead.md"
+RECORD = Path(__file__).resolve().parent / "records" / "forecast-lead.json"  # the rows the results section shows
 MARK = "## Results"
 
 
@@ -68,6 +69,7 @@ def main() -> None:
     parser.add_argument("--tasks", nargs="+", default=list(TASKS))
     parser.add_argument("--set", nargs="*", default=[], metavar="key=value", help="overrides for every run (checks)")
     parser.add_argument("--doc", default=str(DOC))
+    parser.add_argument("--record", default=str(RECORD), help="the rows as JSON")
     args = parser.parse_args()
     out = Path(args.out)
     rows = []
@@ -81,7 +83,7 @@ def main() -> None:
     doc = Path(args.doc)
     design = doc.read_text().split(MARK)[0] if doc.exists() else ""
     doc.write_text(design + results(rows, sys.argv[1:]))
-    doc.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n")
+    Path(args.record).write_text(json.dumps(rows, indent=1) + "\n")
     print(doc)
 
 

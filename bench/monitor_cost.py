@@ -5,7 +5,7 @@ Each (method, task) is one `razorbench run` process with the default config (mon
 record's `monitor.checks[*].seconds` give the cost per check and `provenance.timings` the training time (which
 includes the checks; `sampling` is on-policy sampling during training, counted as training here).
 
-    python bench/monitor_cost.py --methods sft rl --threads 2 [--out docs/monitor-cost.json]
+    python bench/monitor_cost.py --methods sft rl --threads 2 [--out bench/records/monitor-cost.json]
 
 Prints a Markdown table.
 """

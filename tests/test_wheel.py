@@ -1,6 +1,6 @@
 """The built wheel installs razorbench.tasks / razorbench.methods (and the tiny model) without top-level
-`tasks` or `methods` packages, and from a folder outside the repository `razorbench list`, `run`, `submit`,
-`leaderboard validate` and `leaderboard build` work from it (the schema and the models are package data)."""
+`tasks`, `methods` or `experiments` packages, and from a folder outside the repository `razorbench list`, `run`,
+`submit`, `leaderboard validate` and `leaderboard build` work from it (the schema and the models are package data)."""
 
 import os
 import shutil
@@ -44,8 +44,8 @@ def test_wheel_installs_lists_runs_submits_and_builds_the_leaderboard(tmp_path):
         "assert importlib.util.find_spec('tasks') is None and importlib.util.find_spec('methods') is None;"
         "assert 'site-packages' in razorbench.__file__, razorbench.__file__;"
         "from razorbench.tasks.tiny import MODEL_DIR; assert (MODEL_DIR / 'model.safetensors').exists();"
-        # The tracks' experiments ship too: `razorbench reproduce` loads them through the track's hook.
-        "import razorbench.tasks.tiny.experiments.reproduce, razorbench.tasks.toy.experiments.reproduce"
+        # The experiments are the repository's (experiments/, run from a checkout), never installed.
+        "assert importlib.util.find_spec('experiments') is None"
     )
     subprocess.run([str(python), "-c", check], check=True, cwd=tmp_path, env=env)
     out = subprocess.run(
@@ -55,6 +55,9 @@ def test_wheel_installs_lists_runs_submits_and_builds_the_leaderboard(tmp_path):
         assert name in out
 
     razorbench = str(env_dir / "bin" / "razorbench")
+    # A track's reproduction plan is one of the repository's experiments: outside a checkout, one line and status 2.
+    out = subprocess.run([razorbench, "reproduce", "toy"], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert out.returncode == 2 and "run `razorbench reproduce` from the root of a razorbench checkout" in out.stderr
     # A submission follows the leaderboard's protocol (a copy of the repository's, as a contributor's clone has it):
     # its evaluation settings, so the runs keep the defaults; protocol v2's two learning rates of sft on tiny/science,
     # 3 seeds each, and curve points (a short budget, within the protocol's, with a point at every step).

@@ -4,7 +4,7 @@ leaderboard/ so the site shows the standings the repository holds.
 
 Packages: `razorbench` (the core, razorbench/), and the built-in tasks and methods, which live in the repository's
 top-level tasks/ and methods/ and install as `razorbench.tasks` and `razorbench.methods` (pyproject's package-dir);
-their pages are titled by the installed name.
+their pages are titled by the installed name. And the repository's `experiments` (experiments/, never installed).
 """
 
 from pathlib import Path
@@ -18,6 +18,7 @@ TREES = (
     ("razorbench", "razorbench", "razorbench"),
     ("tasks", "razorbench.tasks", "tasks"),
     ("methods", "razorbench.methods", "methods"),
+    ("experiments", "experiments", "experiments"),
 )
 SKIP = {"__main__"}
 

@@ -1,5 +1,7 @@
 """`razorbench reproduce TRACK`: a paper's experiment end to end on a track (sweeps, analysis, report); what it
-runs is the track's reproduction plan."""
+runs is the track's reproduction plan. The built-in tracks' plans are the repository's experiments
+(`experiments/<track>/reproduce.py`, not installed): the command runs from a checkout's root, which it makes
+importable as `python -m` does."""
 
 from __future__ import annotations
 
@@ -27,8 +29,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
+    import os
+    import sys
+
     from razorbench.launch.config import launcher_config
     from razorbench.launch.plan import reproduce
+
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # the checkout's experiments/, as `python -m razorbench.cli` would see them
 
     launcher = None
     if args.launcher or args.set:

@@ -9,7 +9,7 @@ residual variance s² and the unscaled covariance (XᵀX)⁻¹. At a new KL x0, 
 the textbook prediction interval for a new run's forgetting, under the fit's assumptions (independent runs, constant
 residual variance: the tiny track's residuals grow with the KL, so its interval is too narrow at large KL and too wide
 near 0). A law comes from an `analysis.json` (`razorbench analyze`'s summary; its group for the run's track/task) or
-from a law file shipped with razorbench (`laws/<track>.json`, written by `python -m razorbench.analysis.ship_law`).
+from a law file shipped with razorbench (`laws/<track>.json`, written by `python -m experiments.tiny.ship_law`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The tiny track (the default; CPU; offline; minutes): razorbench's own tiny causal LM, shipped in `assets/tiny-lm`
 with its sha256 and pretrained by `pretrain.py` on the priors, and synthetic new tasks with many correct responses
 (`science`, `math`, `tool`). The track where methods are developed and CI runs everything end to end. Its
-experiments (the reproduction, the diagnosis curves, the lifelong sequences) live apart, in `experiments/`."""
+experiments (the reproduction, the diagnosis curves, the lifelong sequences) live apart, in the repository's
+`experiments/tiny/`."""
 
 from pathlib import Path
 
@@ -22,6 +23,6 @@ TRACK = register_track(
             for task in ("arithmetic", "reverse", "elements", "capitals", "science", "math", "tool")
         ),
         pretrain=f"{__name__}.pretrain_command:main",
-        reproduce=f"{__name__}.experiments.reproduce:main",
+        reproduce="experiments.tiny.reproduce:main",  # the repository's experiments/, run from its root
     )
 )

@@ -1,5 +1,6 @@
 """The toy track: RL's Razor's controlled experiment, ParityMNIST -> FashionMNIST with a small MLP policy
-(`policy.py`, shipped in `assets/toy-mlp`), where the KL-minimal oracle distribution is exact."""
+(`policy.py`, shipped in `assets/toy-mlp`), where the KL-minimal oracle distribution is exact. Its experiment (the
+reproduction) lives apart, in the repository's `experiments/toy/`."""
 
 from pathlib import Path
 
@@ -18,6 +19,6 @@ TRACK = register_track(
         tasks=(f"{__name__}.parity_mnist", f"{__name__}.fashion_mnist"),
         policy_loader=f"{__name__}.policy:ToyPolicy.load",
         pretrain=f"{__name__}.pretrain_command:main",
-        reproduce=f"{__name__}.experiments.reproduce:main",
+        reproduce="experiments.toy.reproduce:main",  # the repository's experiments/, run from its root
     )
 )

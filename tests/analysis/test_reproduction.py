@@ -95,62 +95,6 @@ def test_report_tables_are_pinned():
     )
 
 
-def test_the_launcher_given_to_reproduce_reaches_the_sweeps():
-    from razorbench.launch.config import launcher_config
-    from razorbench.launch.plan import LAUNCHER, run_sweeps
-    from razorbench.util.errors import ConfigError
-
-    plan = Plan(methods={"sft": []}, grid={"optim.lr": ["1e-4"]}, seeds=1, track="t", tasks=("k",))
-    token = LAUNCHER.set(launcher_config("local", None, ["launcher.parallel=2"]))
-    try:
-        with pytest.raises(ConfigError, match="--jobs 2 with --launcher local: the launcher runs the sweeps; use one"):
-            run_sweeps(plan, None, Path("unused"), jobs=2)
-    finally:
-        LAUNCHER.reset(token)
-
-
-@pytest.mark.slow
-def test_every_run_of_every_sweep_goes_to_the_launcher(tmp_path):
-    from razorbench.analysis.analyze import find_records
-    from razorbench.launch.config import launcher_config
-    from razorbench.launch.plan import run_sweeps
-    from razorbench.launch.state import read_launch_entry
-
-    small = ["eval.new_task_prompts=8", "eval.samples_per_prompt=2", "eval.kl_prompts=8", "eval.prior_limit=8"]
-    plan = Plan(
-        methods={"sft": ["trainer.max_steps=2"], "rl": ["trainer.max_steps=2", "method.group_size=2"]},
-        grid={"optim.lr": ["1e-4"]},
-        seeds=1,
-        common=[*small, "data.batch_size=4"],
-        track="tiny",
-        tasks=("science",),
-    )
-    launcher = launcher_config("local", None, ["launcher.parallel=2"])
-    seconds = run_sweeps(plan, None, tmp_path, log=lambda _: None, launcher=launcher)
-    assert set(seconds) == {"sft", "rl"} and all(s > 0 for s in seconds.values())
-    records = find_records([tmp_path / "sft", tmp_path / "rl"])
-    assert sorted(r["method"] for r in records) == ["rl", "sft"]
-    assert all(read_launch_entry(tmp_path / m, "optim.lr-1e-4_seed-0")["launcher"] == "local" for m in ("sft", "rl"))
-    assert all(r["provenance"]["timings"].get("base_eval_cached") is not None for r in records)  # one base, first
-
-
-def test_a_task_method_grid_and_overrides_apply_to_that_sweep_only():
-    plan = Plan(
-        methods={"sft": ["method.x=1"], "rl": []},
-        grid={},
-        seeds=1,
-        track="t",
-        tasks=("a", "b"),
-        method_grids={"sft": {"optim.lr": ["1e-4"]}, "b/sft": {"optim.lr": ["3e-5"]}},
-        task_overrides={"b/sft": ["trainer.max_steps=9"]},
-    )
-    assert plan.grid_for("sft", "a") == {"optim.lr": ["1e-4"]}
-    assert plan.grid_for("sft", "b") == {"optim.lr": ["3e-5"]}  # the task's own grid, not added to the method's
-    assert plan.grid_for("rl", "b") == {}
-    assert plan.overrides_for("sft", "a") == ["method.x=1"]
-    assert plan.overrides_for("sft", "b") == ["method.x=1", "trainer.max_steps=9"]
-
-
 def test_on_policy_is_judged_against_the_offline_methods_a_plan_names():
     from razorbench.analysis.reproduction import judge
 

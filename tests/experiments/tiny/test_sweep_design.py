@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from experiments.tiny import sweep_design
+from experiments.tiny.conditions import most_accurate_forgetting, overlap, task_conditions
 from razorbench.runner.run import resolve
-from razorbench.tasks.tiny.experiments import sweep_design
-from razorbench.tasks.tiny.experiments.conditions import most_accurate_forgetting, overlap, task_conditions
 
 
 @pytest.mark.parametrize("method", ["sft", "rl", "reinforce", "oracle-sft", "dpo-nll"])

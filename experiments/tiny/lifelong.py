@@ -1,7 +1,7 @@
 """The tiny-track lifelong experiment, as pre-registered in docs/LIFELONG-tiny.md: science -> tool -> math, five
 methods at their default per-stage budgets, 3 seeds; then `razorbench.analysis.sequence` and a report.
 
-    python -m razorbench.tasks.tiny.experiments.lifelong --jobs 2
+    python -m experiments.tiny.lifelong --jobs 2
 
 Resumable: every sequence is resumable per stage and a rerun skips finished ones. `--set key=value` adds a config
 override to every stage (a quick check of the machinery: `--set trainer.max_steps=2 --methods sft rl --seeds 1`).
@@ -126,9 +126,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from razorbench.analysis.sequence import analyze_sequences, find_sequences, plot_sequences
     from razorbench.api.method_index import method_infos
 
-    parser = argparse.ArgumentParser(
-        prog="python -m razorbench.tasks.tiny.experiments.lifelong", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m experiments.tiny.lifelong", description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1, help="sequences at once, each in its own process")
     parser.add_argument("--out", default=OUT, help="sequence folders, analysis and plots")
     parser.add_argument("--doc", default=DOC, help="the report to write")
@@ -146,7 +144,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     doc = Path(args.doc)
     plot_sequences(sequences, doc.parent / doc.stem.replace("-results", ""))
     given = argv if argv is not None else sys.argv[1:]
-    command = "python -m razorbench.tasks.tiny.experiments.lifelong " + " ".join(given)
+    command = "python -m experiments.tiny.lifelong " + " ".join(given)
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(render(result, seconds, command.strip(), out))
     print(f"wrote {doc}")

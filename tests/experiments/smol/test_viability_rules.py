@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from razorbench.tasks.smol.experiments.viability_report import (
+from experiments.smol.viability_report import (
     PART2,
     _load,
     prior_verdict,
@@ -13,7 +13,7 @@ from razorbench.tasks.smol.experiments.viability_report import (
     track_verdict,
     viable_priors,
 )
-from razorbench.tasks.smol.experiments.viability_rules import DOC, base_verdict, paired, size_for
+from experiments.smol.viability_rules import DOC, base_verdict, paired, size_for
 
 
 def _record(kind: str, low: float, high: float, chance: float) -> dict:
@@ -101,7 +101,7 @@ def test_paired_standard_error_against_a_hand_computed_one():
 def test_part_two_of_the_doc_is_rendered_from_the_committed_records():
     text = DOC.read_text()
     assert PART2 in text
-    assert text[text.index(PART2) :] == render(), "run python -m razorbench.tasks.smol.experiments.viability_report"
+    assert text[text.index(PART2) :] == render(), "run python -m experiments.smol.viability_report"
 
 
 def test_the_tracks_default_priors_and_sizes_are_the_measured_viable_ones():
@@ -119,7 +119,7 @@ def test_the_tracks_default_priors_and_sizes_are_the_measured_viable_ones():
 
 
 def test_chance_levels_computed_from_the_documents_scored(tmp_path):
-    from razorbench.tasks.smol.experiments.viability_rules import prior_chance
+    from experiments.smol.viability_rules import prior_chance
 
     (tmp_path / "rte").mkdir()
     (tmp_path / "rte" / "validation.jsonl").write_text("".join(f'{{"label": {x}}}\n' for x in (0, 1, 1, 0, 0, 1, 1)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from razorbench.tasks.tiny.experiments.diagnose import main
+from experiments.tiny.diagnose import main
 
 SMALL = ["eval.new_task_prompts=8", "eval.kl_prompts=4", "eval.prior_limit=8", "data.batch_size=4"]
 

@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from experiments.tiny import sweep_design
+from experiments.tiny.report import render
 from razorbench.analysis.analyze import predictor_fits
 from razorbench.analysis.reproduction import (
     Plan,
@@ -29,13 +31,11 @@ from razorbench.analysis.reproduction import (
     write_report,
 )
 from razorbench.launch.plan import run_sweeps
-from razorbench.tasks.tiny.experiments import sweep_design
-from razorbench.tasks.tiny.experiments.report import render
 
 TRACK = "tiny"
 
 # Step 4 of the tiny-track issue, as fixed in docs/TINY-TRACK.md before it ran
-# (`tasks/tiny/experiments/sweep_design.py`): per task and method, one run of b steps (B cut to fit 90 min) per
+# (`experiments/tiny/sweep_design.py`): per task and method, one run of b steps (B cut to fit 90 min) per
 # learning rate and seed, whose curve points at ⅓·b and ⅔·b are read as the runs stopped there; learning rates
 # {0.3, 1, 3} × each method's own; 3 seeds.
 TINY = Plan(

@@ -1,7 +1,7 @@
 """The tiny reproduction's report (`razorbench reproduce tiny`): the design check, the pre-registered conditions
 measured, the pooled and per-task forgetting-law fits, and each matched-accuracy claim per task, in Markdown.
 
-Only reads what `tasks/tiny/experiments/reproduce.py` computed (records, analysis, findings); it runs nothing.
+Only reads what `experiments/tiny/reproduce.py` computed (records, analysis, findings); it runs nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from experiments.tiny import sweep_design
+from experiments.tiny.conditions import conditions_table, task_conditions
 from razorbench.analysis.curve_points import runs_only
 from razorbench.analysis.report import (
     data_notes,
@@ -25,8 +27,6 @@ from razorbench.analysis.report import (
     verdict,
 )
 from razorbench.analysis.reproduction import Plan
-from razorbench.tasks.tiny.experiments import sweep_design
-from razorbench.tasks.tiny.experiments.conditions import conditions_table, task_conditions
 
 PAPER_LLM_R2 = 0.71  # PAPER.md: forward KL, quadratic, across the LLM runs [paper/notes]
 
@@ -104,7 +104,7 @@ def _grid(plan: Plan) -> str:
     return (
         "per task and method, `optim.lr` ∈ {0.3, 1, 3} × its rate and one run of b steps whose curve points at ⅓·b"
         f" and ⅔·b are read as the runs stopped there (b = its plateau budget B × {sweep_design.BUDGET_CUT:g}, in"
-        " thirds; `tasks/tiny/experiments/sweep_design.py`; the table below)"
+        " thirds; `experiments/tiny/sweep_design.py`; the table below)"
     )
 
 
@@ -142,8 +142,8 @@ def budget_table(plan: Plan, runs: list[dict[str, Any]]) -> list[str]:
 
 def _conditions(records: list[dict[str, Any]], result: dict[str, Any], plan: Plan) -> list[str]:
     """The pre-registered conditions of docs/TINY-TRACK.md, measured on these runs
-    (`tasks/tiny/experiments/conditions.py`)."""
-    from razorbench.tasks.tiny.experiments.diagnose import correct_per_prompt
+    (`experiments/tiny/conditions.py`)."""
+    from experiments.tiny.diagnose import correct_per_prompt
 
     by_task = {}
     for task in plan.tasks:

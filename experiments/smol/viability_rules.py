@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-RECORDS = Path(__file__).resolve().parents[3] / "docs" / "smol-viability"
-DOC = RECORDS.parent / "SMOL-VIABILITY.md"
+HERE = Path(__file__).resolve().parent
+RECORDS = HERE / "viability" / "records"  # one folder per step: base, pilots, precision, sized, resized
+DOC = HERE.parents[1] / "docs" / "SMOL-VIABILITY.md"
 NEW_TASKS = ("science", "math", "tool", "arith2", "arith3", "arith2-number", "arith1-number")
 PRIORS = (
     "hellaswag",

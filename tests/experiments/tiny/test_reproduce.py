@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from experiments.tiny.reproduce import reproduce_tiny
 from razorbench.analysis.reproduction import Plan
-from razorbench.tasks.tiny.experiments.reproduce import reproduce_tiny
 
 
 def test_bad_jobs_is_one_line(capsys):
@@ -52,7 +52,7 @@ def test_two_tasks_in_two_processes_write_every_record_and_the_report(tmp_path):
 
 
 def test_busy_minutes_is_the_union_of_the_runs_intervals():
-    from razorbench.tasks.tiny.experiments.report import busy_minutes
+    from experiments.tiny.report import busy_minutes
 
     spans = [(0, 60), (30, 120), (600, 660), (610, 620)]  # two overlapping, a pause, one inside another
     records = [{"provenance": {"start": a, "end": b}} for a, b in spans]
@@ -88,7 +88,7 @@ def test_curve_budgets_make_three_configurations_of_each_run_and_the_report_meas
 
 
 def test_a_partial_plan_reports_only_the_claims_of_its_own_methods():
-    from razorbench.tasks.tiny.experiments.report import task_claims
+    from experiments.tiny.report import task_claims
 
     def pair(claim):
         return {"claim": claim, "verdict": "not testable"}
@@ -112,8 +112,8 @@ def test_a_partial_plan_reports_only_the_claims_of_its_own_methods():
 
 
 def test_the_budget_table_sums_each_arm_s_run_minutes():
-    from razorbench.tasks.tiny.experiments.report import budget_table
-    from razorbench.tasks.tiny.experiments.reproduce import TINY
+    from experiments.tiny.report import budget_table
+    from experiments.tiny.reproduce import TINY
 
     plan = TINY.only(["rl", "dpo-nll"])
 

@@ -1,12 +1,12 @@
 """Write the forgetting law razorbench ships for a track (`razorbench/monitor/laws/<track>.json`), from the records
 of a sweep: `razorbench analyze`'s forward-KL fits per task, with their prediction-interval terms.
 
-    python -m razorbench.analysis.ship_law RUNS_DIR --track TRACK
+    python -m experiments.tiny.ship_law RUNS_DIR --track TRACK
 
 The tiny track's law was written from the reproduction sweep (docs/REPRODUCTION-tiny.md; its 162 final records,
 curve points left out):
 
-    python -m razorbench.analysis.ship_law runs/reproduce-tiny --track tiny
+    python -m experiments.tiny.ship_law runs/reproduce-tiny --track tiny
 """
 
 from __future__ import annotations

@@ -1,15 +1,15 @@
 """Which tasks and priors are viable on the smol track: the measurement that docs/SMOL-VIABILITY.md pre-registers.
 
-    python -m razorbench.tasks.smol.experiments.viability base --data-dir ../shared/data      # every candidate's base
-    python -m razorbench.tasks.smol.experiments.viability pilots --data-dir ../shared/data    # sft and rl pilots
-    python -m razorbench.tasks.smol.experiments.viability precision --data-dir ../shared/data # rule P3
-    python -m razorbench.tasks.smol.experiments.viability sized --data-dir ../shared/data     # part 1d's sizing
-    python -m razorbench.tasks.smol.experiments.viability resized --data-dir ../shared/data   # part 1g's, once
-    python -m razorbench.tasks.smol.experiments.viability_report                               # part 2 of the doc
+    python -m experiments.smol.viability base --data-dir ../shared/data       # every candidate's base
+    python -m experiments.smol.viability pilots --data-dir ../shared/data     # sft and rl pilots
+    python -m experiments.smol.viability precision --data-dir ../shared/data  # rule P3
+    python -m experiments.smol.viability sized --data-dir ../shared/data      # part 1d's sizing
+    python -m experiments.smol.viability resized --data-dir ../shared/data    # part 1g's, once
+    python -m experiments.smol.viability_report                               # part 2 of the doc
 
-Each step keeps compact records in docs/smol-viability/ (one JSON per candidate, pilot or check: the per-prompt and
-per-document values an interval is computed from) and skips what is already recorded, so an interrupted step resumes
-and `viability_report` regenerates part 2 of the doc from the records alone.
+Each step keeps compact records in experiments/smol/viability/records/<step>/ (one JSON per candidate, pilot or
+check: the per-prompt and per-document values an interval is computed from) and skips what is already recorded, so
+an interrupted step resumes and `viability_report` regenerates part 2 of the doc from the records alone.
 """
 
 from __future__ import annotations

@@ -1,1 +1,0 @@
-"""Experiments on the smol track (layer 8: they plan and run runs; the track's task modules import none of this)."""
