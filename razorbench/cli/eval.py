@@ -37,7 +37,7 @@ def main(args: argparse.Namespace) -> None:
     if args.no_progress:
         disable_progress_bars()  # before the libraries are imported (below)
     from razorbench.runner.checkpoint_eval import TRAJECTORY_METRICS, evaluate_checkpoints
-    from razorbench.runner.record_schema import summary_table
+    from razorbench.runner.record_schema import prior_seconds_line, summary_table
 
     flags = {"output_dir": args.output_dir, "run_id": args.run_id, "task.data_dir": args.data_dir}
     overrides = [f"{k}={v}" for k, v in flags.items() if v is not None] + list(args.overrides)
@@ -54,6 +54,8 @@ def main(args: argparse.Namespace) -> None:
         console.print(summary_table(record))
         timings = ", ".join(f"{k} {v:.1f}s" for k, v in record["provenance"]["timings"].items())
         console.print(f"wall {record['provenance']['wall_seconds']:.1f}s ({timings})")
+        if line := prior_seconds_line(record):
+            console.print(line)
         console.print(f"record: {path}")
     if trajectory:
         table = Table(title=f"trajectory ({len(results)} checkpoints)")

@@ -32,7 +32,7 @@ def main(args: argparse.Namespace) -> None:
 
     if args.no_progress:
         disable_progress_bars()  # before the libraries are imported (below)
-    from razorbench.runner.record_schema import summary_table
+    from razorbench.runner.record_schema import prior_seconds_line, summary_table
     from razorbench.runner.run import launcher_rank_zero, train_and_evaluate
 
     flags = {
@@ -58,6 +58,8 @@ def main(args: argparse.Namespace) -> None:
         console.print(summary_table(record))
         timings = ", ".join(f"{k} {v:.1f}s" for k, v in record["provenance"]["timings"].items())
         console.print(f"wall {record['provenance']['wall_seconds']:.1f}s ({timings})")
+        if line := prior_seconds_line(record):
+            console.print(line)
         console.print(f"record: {path}")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,8 +113,10 @@ def new_task_accuracy(sampler: Sampler, task: Task, s: EvalSettings) -> dict[str
 def prior_scores(policy: Policy, sampler: Sampler, priors: list[Task], s: EvalSettings) -> dict[str, dict[str, Any]]:
     out = {}
     for task in priors:
+        started = time.time()
         result = task.score(policy, sampler, limit=s.limit_for(task.name), batch_size=s.batch_size)
-        out[task.name] = {"score": result.score, "per_example": result.per_example}
+        # Seconds per prior: what sizes a prior for an evaluation budget (docs/SMOL-PRIORS.md), printed by `run`.
+        out[task.name] = {"score": result.score, "per_example": result.per_example, "seconds": time.time() - started}
         if result.skipped:
             out[task.name]["skipped"] = result.skipped
         if result.truncated:

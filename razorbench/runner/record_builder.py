@@ -90,5 +90,8 @@ def build_record(
             },
             "forward_kl": kl["per_prompt"],
         },
+        # Seconds spent scoring π on each prior, apart from the metrics (a timing is not a result): what sizes a
+        # prior for an evaluation budget (docs/SMOL-PRIORS.md); `run` prints them under its wall line.
+        "prior_seconds": {n: round(s["seconds"], 3) for n, s in final_priors.items() if "seconds" in s},
         "finished_at": datetime.now(UTC).isoformat(),
     }

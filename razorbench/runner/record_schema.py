@@ -158,3 +158,10 @@ def summary_table(record: dict[str, Any]) -> Any:
     table.add_row("forward KL (nats/sequence)", "", f"{m['forward_kl']:.4f}", "")
     table.add_row("forward KL (nats/token)", "", f"{m['forward_kl_per_token']:.4f}", "")
     return table
+
+
+def prior_seconds_line(record: dict[str, Any]) -> str:
+    """Each prior's scoring time in the final evaluation, as `run` and `eval` print it under the wall line; "" for a
+    record without them."""
+    timed = record.get("prior_seconds") or {}
+    return ("priors " + ", ".join(f"{name} {s:.1f}s" for name, s in timed.items())) if timed else ""

@@ -22,7 +22,8 @@ TRACK = register_track(
         model="smollm2",
         model_name="SmolLM2-135M-Instruct (Q4_1, dequantised)",
         tasks=tuple(
-            f"{__name__}.{module}" for module in ("arith", "paper_tasks", "capitals", "elements", "wheel_priors")
+            f"{__name__}.{module}"
+            for module in ("arith", "paper_tasks", "capitals", "elements", "open_questions", "wheel_priors")
         ),
         policy_loader=f"{__name__}.model:load_policy",
         run_defaults=str(HERE / "track.yaml"),

