@@ -104,7 +104,7 @@ def test_the_tracks_method_yamls_replace_the_methods_own_on_that_track_only():
 
     smol_sft = resolve("sft", "arith1-number", "smol", None, [])[2]
     tiny_sft = resolve("sft", "science", "tiny", None, [])[2]
-    assert (smol_sft.optim.lr, smol_sft.trainer.max_steps) == (1e-4, 60)
+    assert (smol_sft.optim.lr, smol_sft.trainer.max_steps) == (1e-4, 20)  # docs/SMOL-PRIORS.md, 3.7
     assert (tiny_sft.optim.lr, tiny_sft.trainer.max_steps) == (3e-4, 100)  # methods/sft.yaml, the tiny track's
     smol_rl = resolve("rl", "arith1-number", "smol", None, ["optim.lr=1e-5"])[2]
     assert (smol_rl.method.group_size, smol_rl.optim.lr) == (4, 1e-5)  # an override still wins
