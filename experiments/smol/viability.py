@@ -10,13 +10,16 @@
 Each step keeps compact records in experiments/smol/viability/records/<step>/ (one JSON per candidate, pilot or
 check: the per-prompt and per-document values an interval is computed from) and skips what is already recorded, so
 an interrupted step resumes and `viability_report` regenerates part 2 of the doc from the records alone.
+
+It measures through the runner's one path, in this process: a policy's scores by
+`razorbench.runner.measure.score_policy` (the scoring step of `measure_against_base`), a pilot by
+`razorbench.runner.run.train_and_evaluate` (what `razorbench run` calls).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -63,12 +66,20 @@ def _config(task: str, data_dir: Path, extra: list[str]) -> Any:
     return resolve("sft", task if task in NEW_TASKS else "arith2", "smol", None, overrides)[2]
 
 
+def prior_per_item(policy: Any, sampler: Any, prior: Any, settings: Any) -> dict[str, float]:
+    """One prior's per-document scores of `policy`, by the runner's scoring step (`score_policy`)."""
+    from razorbench.runner.measure import score_policy
+
+    return score_policy(policy, sampler, None, [prior], settings)[1][prior.name]["per_example"]
+
+
 def measure_base(data_dir: Path, only: list[str]) -> None:
     """Each candidate's base score with the track's settings, one record per candidate."""
     import torch
 
     from razorbench.api.registry import get_task, get_track
-    from razorbench.runner.evaluate import EvalSettings, new_task_accuracy, prior_scores
+    from razorbench.runner.evaluate import EvalSettings
+    from razorbench.runner.measure import score_policy
     from razorbench.sampling import build_sampler
 
     (RECORDS / "base").mkdir(parents=True, exist_ok=True)
@@ -84,10 +95,11 @@ def measure_base(data_dir: Path, only: list[str]) -> None:
         task = get_task(name, "smol")(cfg.task)
         start = time.time()
         if task.kind == "new":
-            per_item = new_task_accuracy(sampler, task, settings)["per_prompt"]
+            new_task, _ = score_policy(policy, sampler, task, [], settings)
+            per_item = new_task["per_prompt"]
             chance = getattr(task, "chance", None) or (0.25 if name == "science" else 0.0)
         else:
-            per_item = prior_scores(policy, sampler, [task], settings)[name]["per_example"]
+            per_item = prior_per_item(policy, sampler, task, settings)
             chance = prior_chance(data_dir, name, len(per_item))
         values = list(per_item.values())
         mean, low, high = interval(values)
@@ -135,6 +147,11 @@ def precision_checkpoint(runs: Path) -> tuple[str, Path]:
 
 def run_pilots(data_dir: Path, runs: Path, only: list[str]) -> None:
     """The accuracy-only pilots of `sft` and `rl` on the first viable new task, one compact record each."""
+    from razorbench.cli.console import disable_progress_bars
+
+    disable_progress_bars()  # as `razorbench run --no-progress`, before the runner's libraries are imported
+    from razorbench.runner.run import train_and_evaluate
+
     task = first_viable_task()
     (RECORDS / "pilots").mkdir(parents=True, exist_ok=True)
     for method, lr in PILOT_ORDER:
@@ -144,24 +161,10 @@ def run_pilots(data_dir: Path, runs: Path, only: list[str]) -> None:
         if out.exists() or (only and name not in only):
             continue
         # Curve points and the final evaluation at 100 prompts x 2 samples (a run evaluates both alike).
-        command = [
-            sys.executable,
-            "-m",
-            "razorbench.cli",
-            "run",
-            "--method",
-            method,
-            "--task",
-            task,
-            "--track",
-            "smol",
-            "--no-progress",
-            "--data-dir",
-            str(data_dir),
-            "--output-dir",
-            str(runs),
-            "--run-id",
-            f"pilot-{task}-{name}",
+        overrides = [
+            f"output_dir={runs}",
+            f"run_id=pilot-{task}-{name}",
+            f"task.data_dir={data_dir}",
             "task.priors=[]",
             f"optim.lr={lr}",
             f"trainer.max_steps={grid['steps']}",
@@ -175,8 +178,9 @@ def run_pilots(data_dir: Path, runs: Path, only: list[str]) -> None:
             f"save_model={'true' if lr == max(grid['lrs']) else 'false'}",
         ]
         start = time.time()
-        subprocess.run(command, check=True)
-        record = json.loads((runs / f"pilot-{task}-{name}" / "record.json").read_text())
+        # `razorbench run --method M --task T --track smol --no-progress --output-dir ... --run-id ... --data-dir ...
+        # OVERRIDES`, called in this process (the command's flags first, as it passes them on)
+        record, _ = train_and_evaluate(method, task, track="smol", overrides=overrides, progress=False)
         metrics = record["metrics"]
         compact = {
             "task": task,
@@ -214,7 +218,7 @@ def measure_precision(data_dir: Path, runs: Path) -> None:
     """Rule P3: the paired standard error of each prior's forgetting between the base and the sft pilot's end
     checkpoint (its higher rate), at the track's evaluation size."""
     from razorbench.api.registry import get_task, get_track
-    from razorbench.runner.evaluate import EvalSettings, prior_scores
+    from razorbench.runner.evaluate import EvalSettings
     from razorbench.sampling import build_sampler
 
     task, checkpoint = precision_checkpoint(runs)
@@ -227,7 +231,7 @@ def measure_precision(data_dir: Path, runs: Path) -> None:
             continue
         cfg = _config(name, data_dir, [])
         prior = get_task(name, "smol")(cfg.task)
-        final = prior_scores(policy, sampler, [prior], EvalSettings.from_config(cfg))[name]["per_example"]
+        final = prior_per_item(policy, sampler, prior, EvalSettings.from_config(cfg))
         base = json.loads((RECORDS / "base" / f"{name}.json").read_text())["per_item"]
         record = {
             "name": name,
@@ -280,7 +284,7 @@ def score_at_size(
     from dataclasses import replace
 
     from razorbench.api.registry import get_track
-    from razorbench.runner.evaluate import EvalSettings, prior_scores
+    from razorbench.runner.evaluate import EvalSettings
     from razorbench.sampling import build_sampler
 
     settings = replace(EvalSettings.from_config(cfg), prior_limit=size, prior_limits={})  # the size asked, no cap
@@ -290,7 +294,7 @@ def score_at_size(
         if which not in policies:
             policies[which] = get_track("smol").load_policy(path)
         policy = policies[which]
-        scores[which] = prior_scores(policy, build_sampler("hf", policy), [prior], settings)[name]["per_example"]
+        scores[which] = prior_per_item(policy, build_sampler("hf", policy), prior, settings)
     mean, low, high = interval(list(scores["base"].values()))
     return {
         "score": mean,

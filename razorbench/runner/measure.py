@@ -11,6 +11,9 @@ training and sequence stages all call `measure_against_base`, so a number means 
 The steps run in that order, each seeded as the base evaluation is, so the result does not depend on what ran
 before. Sampling ends before the KL: a caller that owns the sampler may have it closed there (`close_sampler`), which
 frees an inference engine's memory before π0 joins π on the device.
+
+The first step, π's scores, is `score_policy`: an experiment that scores a policy without a base to measure it
+against (a candidate's base score, a checkpoint's priors) calls it, so its numbers are the ones a run records.
 """
 
 from __future__ import annotations
@@ -48,6 +51,16 @@ class Measurement:
         return sum(deltas.values()) / len(deltas) if deltas else 0.0
 
 
+def score_policy(
+    policy: Policy, sampler: Sampler, task: Task | None, priors: list[Task], settings: EvalSettings
+) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
+    """π's scores, the first step of `measure_against_base`: ({"accuracy", "per_prompt"} on `task`'s held-out
+    prompts, None without a task; per prior {"score", "per_example"} and "skipped", "truncated" where its scorer
+    left some out)."""
+    new_task = new_task_accuracy(sampler, task, settings) if task is not None else None
+    return new_task, prior_scores(policy, sampler, priors, settings)
+
+
 def measure_against_base(
     policy: Policy,
     reference: Policy,
@@ -70,8 +83,7 @@ def measure_against_base(
     policy.model.eval()
     try:
         t = time.time()
-        new_task = new_task_accuracy(sampler, task, settings)
-        scores = prior_scores(policy, sampler, priors, settings)
+        new_task, scores = score_policy(policy, sampler, task, priors, settings)
         if close_sampler:
             sampler.close()
         timings["final_eval"] = time.time() - t
