@@ -1,6 +1,7 @@
-"""The house rules the layout promises (DESIGN.md): no import circle in razorbench/, tasks/ or methods/, every import
-pointing down or sideways in the order of the layers, and a core that names no track and no task, so that adding a
-track never means editing the core."""
+"""The house rules the layout promises (docs/contributing/layout.md): no import circle in razorbench/, tasks/,
+methods/ or experiments/, every import pointing down or sideways in the order of the layers, tracks (tasks/) that
+import only the api and util layers, no experiment inside the library, and a core that names no track and no task,
+so that adding a track never means editing the core."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from pathlib import Path
 from razorbench.api.registry import TASKS, TRACKS
 
 REPO = Path(__file__).resolve().parent.parent
-# Folder -> the import name it installs as (tasks/ and methods/ are mapped under the razorbench namespace).
-PACKAGES = {"razorbench": "razorbench", "tasks": "razorbench.tasks", "methods": "razorbench.methods"}
+# Folder -> the import name it installs as (tasks/ and methods/ are mapped under the razorbench namespace;
+# experiments/ is not installed: it is imported from the repository's root).
+PACKAGES = {
+    "razorbench": "razorbench",
+    "tasks": "razorbench.tasks",
+    "methods": "razorbench.methods",
+    "experiments": "experiments",
+}
 
 
 def _modules() -> dict[str, Path]:
@@ -102,9 +109,9 @@ def _graph() -> dict[str, set[str]]:
     return graph
 
 
-# DESIGN.md's "Layers, bottom up": a module may import its own layer or a lower one, never a higher one. The longest
-# matching prefix of a module's name gives its layer. A track's task and prior modules (razorbench.tasks.<track>.*)
-# sit on the api's floor; its experiments (razorbench.tasks.<track>.experiments) on the leaderboard's.
+# The layers of docs/contributing/layout.md, bottom up: a module may import its own layer or a lower one, never a
+# higher one. The longest matching prefix of a module's name gives its layer. The tracks' task and prior modules
+# (razorbench.tasks.<track>.*) sit on the api's floor; the experiments (experiments.<track>.*) above every layer.
 LAYERS = {
     "razorbench.util": 1,
     "razorbench": 2,  # the package's face: it hands on the api's names
@@ -118,16 +125,16 @@ LAYERS = {
     "razorbench.launch": 6,
     "razorbench.analysis": 7,
     "razorbench.leaderboard": 8,
-    "razorbench.tasks.*.experiments": 8,
     "razorbench.cli": 9,
+    "experiments": 10,
 }
+# What a track's modules (tasks/, razorbench.tasks) may import of the repository: the api, util, and tasks/ itself.
+TASKS_IMPORT = ("razorbench.api", "razorbench.util", "razorbench.tasks")
 
 
 def layer(module: str) -> int:
-    """The layer of a module of razorbench/, tasks/ or methods/: its longest prefix in `LAYERS`."""
+    """The layer of a module of razorbench/, tasks/, methods/ or experiments/: its longest prefix in `LAYERS`."""
     parts = module.split(".")
-    if parts[:2] == ["razorbench", "tasks"] and parts[3:4] == ["experiments"]:
-        return LAYERS["razorbench.tasks.*.experiments"]
     for n in range(len(parts), 0, -1):
         if (prefix := ".".join(parts[:n])) in LAYERS:
             return LAYERS[prefix]
@@ -143,8 +150,9 @@ def upward_imports(graph: dict[str, set[str]]) -> list[str]:
 def test_layers_follow_the_design_order():
     assert layer("razorbench.util.atomic") == 1
     assert layer("razorbench.tasks.tiny.science") == layer("razorbench.api.task") == 2
-    assert layer("razorbench.tasks.tiny.experiments.reproduce") == layer("razorbench.leaderboard.make") == 8
+    assert layer("razorbench.launch.plan") < layer("razorbench.analysis.reproduction") < layer("razorbench.leaderboard")
     assert layer("razorbench.monitor.monitor") < layer("razorbench.runner.run") < layer("razorbench.cli.run")
+    assert layer("experiments.tiny.reproduce") > layer("razorbench.cli.run")
     assert upward_imports({"razorbench.monitor.x": {"razorbench.runner.y"}, "razorbench.runner.y": set()}) == [
         "razorbench.monitor.x (4) -> razorbench.runner.y (5)"
     ]
@@ -155,12 +163,44 @@ def test_no_import_points_up_a_layer():
     assert upward_imports(_graph()) == []
 
 
+def imports_outside(graph: dict[str, set[str]], prefix: str, allowed: tuple[str, ...]) -> list[str]:
+    """Every import of a module under `prefix` of a repository module outside `allowed` (each a package), as
+    "importer -> imported"."""
+
+    def inside(module: str, packages: tuple[str, ...]) -> bool:
+        return any(module == p or module.startswith(p + ".") for p in packages)
+
+    return sorted(f"{a} -> {b}" for a, imported in graph.items() if inside(a, (prefix,)) for b in imported
+                  if not inside(b, allowed))  # fmt: skip
+
+
+def test_tracks_import_only_the_api_and_util():
+    """A track's task and prior modules (tasks/) stand on the api: what a run, an analysis or an experiment does is
+    above them, so that a new task never needs the layers that run it (a shared piece goes down into api/ or util/)."""
+    graph = _graph()
+    assert any(m.startswith("razorbench.tasks.") for m in graph)
+    assert imports_outside(graph, "razorbench.tasks", TASKS_IMPORT) == []
+    bad = {"razorbench.tasks.t.x": {"razorbench.api.task", "razorbench.runner.run", "razorbench.tasks.t.y"}}
+    assert imports_outside(bad, "razorbench.tasks", TASKS_IMPORT) == ["razorbench.tasks.t.x -> razorbench.runner.run"]
+
+
+def test_no_experiment_lives_in_the_library():
+    """Experiments (plans, measurements, report writers and their records) live in experiments/<track>/, not in
+    razorbench/, tasks/ or methods/, and nothing there imports them (they are above every layer)."""
+    folders = [p for folder in ("razorbench", "tasks", "methods") for p in (REPO / folder).rglob("experiments")]
+    assert [str(p.relative_to(REPO)) for p in folders] == []
+    graph = _graph()
+    assert "experiments.tiny.reproduce" in graph
+    library = [a for a in graph if not a.startswith("experiments")]
+    assert [f"{a} -> {b}" for a in library for b in graph[a] if b.startswith("experiments")] == []
+
+
 def test_the_graph_builder_sees_a_circle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-def test_no_import_circle_in_razorbench_tasks_or_methods():
+def test_no_import_circle_in_razorbench_tasks_methods_or_experiments():
     graph = _graph()
     assert len(graph) > 60  # the builder found the repository's modules
     assert "razorbench.api.policy" in graph["razorbench.runner.run"]

@@ -1,4 +1,4 @@
-"""Real public facts as plain data, shared by the tiny-track tasks (the underscore keeps discovery out).
+"""Real public facts as plain data, shared by the tiny-track tasks (no task itself: the track's `tasks` omit it).
 
 - `ELEMENTS`: the first 54 chemical elements, hydrogen to xenon (periods 1-5), as
   (atomic number, symbol, English name, group, period). Groups are numbered 1-18 as IUPAC recommends;
