@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -127,6 +128,9 @@ def run(data_dir: Path, runs: Path, *, records: Path, commit: bool) -> None:
         partial = out.with_suffix(".partial")
         partial.write_bytes(compact(record))
         partial.replace(out)
+        # A finished run is never resumed: its last resume checkpoint (1.6 GB: weights and AdamW state) only fills
+        # the disk (36 of them would not fit beside the saved models).
+        shutil.rmtree(Path(spec.run_dir) / "checkpoints", ignore_errors=True)
         m = record["metrics"]
         print(
             f"{time.strftime('%H:%M:%S')} {name}: accuracy {m['base_new_task_accuracy']:.3f} -> "
