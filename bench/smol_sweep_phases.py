@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's root: `experiments` is not installed
 
-from experiments.smol.claims import LRS, load_records  # noqa: E402
+from experiments.smol.claims_plan import LRS, load_records  # noqa: E402
 
 DEFAULT_LR = {"sft": 1e-4, "rl": 3e-5, "oracle-sft": 1e-4}  # tasks/smol/methods/*.yaml
 PHASES = (

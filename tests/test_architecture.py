@@ -200,16 +200,11 @@ def test_the_graph_builder_sees_a_circle():
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-# The one circle left to its owner (issue 43: none at all): experiments.smol.claims's `report` step imports the
-# report writer, which imports the sweep's plan from it. Strike the entry once the circle is broken.
-KNOWN_CIRCLES = [["experiments.smol.claims", "experiments.smol.claims_report"]]
-
-
 def test_no_import_circle_in_razorbench_tasks_methods_or_experiments():
     graph = _graph()
     assert len(graph) > 60  # the builder found the repository's modules
     assert "razorbench.api.policy" in graph["razorbench.runner.run"]
-    assert [c for c in _cycles(graph) if c not in KNOWN_CIRCLES] == []
+    assert _cycles(graph) == []
 
 
 def _docstring_nodes(tree: ast.AST) -> set[int]:

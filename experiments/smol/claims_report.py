@@ -21,7 +21,7 @@ from razorbench.analysis.analyze import analyze, predictor_fits
 from razorbench.analysis.difference import item_bootstrap_variance, paired_seed_difference
 from razorbench.analysis.reproduction import best_predictor, compare_pair, law_verdict
 
-from .claims import LRS, METHODS, ORDER, RECORDS, load_records, run_name
+from .claims_plan import LRS, METHODS, ORDER, RECORDS, load_records, run_name
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "REPRODUCTION-smol.md"
 JOBS = RECORDS.parent / "jobs.json"

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from experiments.smol import claims, claims_report, priors
+from experiments.smol import claims_plan as claims
+from experiments.smol import claims_report, priors
 
 
 def test_the_plan_is_36_distinct_runs_seed_major():
