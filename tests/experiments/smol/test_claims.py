@@ -77,3 +77,18 @@ def test_the_report_is_the_rendering_of_the_records_it_names():
     recorded = {r["run_id"] for r in claims.load_records()}
     assert named <= recorded, f"the report names runs with no committed record: {sorted(named - recorded)}"
     assert text == claims_report.render(only=named)
+
+
+def test_the_tracks_default_priors_and_sizes_are_part_3s():
+    """docs/SMOL-PRIORS.md 3.3-3.4: every admitted prior, in 3.2's order, at the size the rule gives from the
+    measured seconds per item (P3 no longer selects: part 2's viable priors are a subset)."""
+    from razorbench.runner.evaluate import EvalSettings
+    from razorbench.runner.run import resolve
+
+    phases, measured = priors.load()
+    cfg = resolve("sft", "arith1-number", "smol", None, [])[2]
+    assert list(cfg.task.priors) == priors.admitted(measured)
+    assert list(cfg.task.priors) == ["capitals", "elements", "hellaswag", "piqa", "sciq", "copa"]
+    settings = EvalSettings.from_config(cfg)
+    assert {name: settings.limit_for(name) for name in cfg.task.priors} == priors.sizes(phases, measured)
+    assert settings.drift_prompts == priors.DRIFT_PROMPTS

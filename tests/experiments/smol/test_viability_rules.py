@@ -7,7 +7,6 @@ import json
 
 from experiments.smol.viability_report import (
     PART2,
-    _load,
     prior_verdict,
     render,
     track_verdict,
@@ -102,20 +101,6 @@ def test_part_two_of_the_doc_is_rendered_from_the_committed_records():
     text = DOC.read_text()
     assert PART2 in text
     assert text[text.index(PART2) :] == render(), "run python -m experiments.smol.viability_report"
-
-
-def test_the_tracks_default_priors_and_sizes_are_the_measured_viable_ones():
-    from razorbench.runner.evaluate import EvalSettings
-    from razorbench.runner.run import resolve
-
-    base, precision, sized, resized = _load("base"), _load("precision"), _load("sized"), _load("resized")
-    viable = viable_priors(base, precision, sized, resized)
-    cfg = resolve("sft", "arith1-number", "smol", None, [])[2]
-    assert list(cfg.task.priors) == viable  # part 1e: every viable prior, in the candidate order
-    settings = EvalSettings.from_config(cfg)
-    for name in viable:  # each at the size its precision check passed at (part 1g's, else 1d's, else P3's)
-        measured = next(r[name]["n"] for r in (resized, sized, precision) if name in r)
-        assert settings.limit_for(name) == measured
 
 
 def test_chance_levels_computed_from_the_documents_scored(tmp_path):
