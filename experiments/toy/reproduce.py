@@ -31,6 +31,7 @@ from razorbench.analysis.reproduction import (
     write_findings,
     write_report,
 )
+from razorbench.analysis.verdict import MIN_OVERLAP
 from razorbench.launch.plan import run_sweeps
 
 TASK = "parity-mnist"
@@ -40,10 +41,12 @@ PAPER_R2 = {"forward_kl": 0.96, "reverse_kl": 0.93, "total_variation_per_token":
 # The paper sweeps 15 learning rates in [3e-6, 1e-3] x 2 schedulers x {1, 2} epochs (~500 runs per method); this
 # grid keeps the range's upper decades, where the methods move, at two lengths (100 and 300 steps of 32 images,
 # ~0.4 and ~1.1 passes over the ~8,500 training images), within a 20-minute budget on two CPU cores.
-# The toy's frontiers live between the base's 0.87 and 1.0, so the tiny track's 0.2 cannot be met; the toy compares
-# on any shared range of 0.01 or more (its threshold since the first toy report: about three standard errors of a
-# sampled accuracy on ~1,000 images x 16 samples, so a narrower "match" is a match of noise).
-TOY_MIN_OVERLAP = 0.01
+# The toy's frontiers live between the base's 0.87 and 1.0, so the rule's 0.2 of shared accuracy (MIN_OVERLAP, the
+# one rule of razorbench.analysis.verdict) may not be met: a matched-accuracy claim is then "not testable", which is
+# what the toy can say under the rule every track's report uses (issue 46 item 4; it judged on 0.01 before).
+TOY_MIN_OVERLAP = MIN_OVERLAP
+# The slow test's quick direction check (REDUCED, never a report) compares on any shared range of 0.01 or more.
+SMOKE_MIN_OVERLAP = 0.01
 TOY = Plan(
     methods={
         "sft": [],
@@ -67,7 +70,7 @@ REDUCED = Plan(
     common=["data.batch_size=32"],
     track="toy",
     tasks=(TASK,),
-    min_overlap=TOY_MIN_OVERLAP,
+    min_overlap=SMOKE_MIN_OVERLAP,
 )
 
 
