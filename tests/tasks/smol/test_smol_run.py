@@ -57,7 +57,10 @@ def test_a_small_run_on_the_smol_track_writes_a_complete_record(method, smol_fol
     assert record["base_model"]["name"] == "SmolLM2-135M-Instruct (Q4_1, dequantised)"
     assert len(record["base_model"]["sha256"]) == 64
     defaults = resolve("sft", "arith1-number", "smol", None, [])[2].task.priors
-    assert set(record["metrics"]["prior_scores"]) == set(defaults) == {"hellaswag", "piqa", "sciq"}
+    assert set(record["metrics"]["prior_scores"]) == set(defaults)
+    assert set(defaults) == {"capitals", "elements", "hellaswag", "piqa", "sciq", "copa"}  # docs/SMOL-PRIORS.md 3.3
+    assert set(record["prior_seconds"]) == set(defaults)
     assert record["metrics"]["forward_kl"] >= 0.0
     assert record["config"]["trainer"]["precision"] in ("32-true", "bf16-mixed")  # 'auto', resolved
     assert "wall" in done.stdout  # the printed summary ends with the wall time split by phase
+    assert "priors capitals" in done.stdout  # and each prior's seconds under it
