@@ -92,3 +92,9 @@ def test_the_tracks_default_priors_and_sizes_are_part_3s():
     settings = EvalSettings.from_config(cfg)
     assert {name: settings.limit_for(name) for name in cfg.task.priors} == priors.sizes(phases, measured)
     assert settings.drift_prompts == priors.DRIFT_PROMPTS
+
+
+def test_the_priors_doc_measured_part_is_the_rendering_of_its_records():
+    text = priors.DOC.read_text()
+    assert text.endswith(priors.render())
+    assert text.index("## Deviations") < text.index(priors.MEASURED)  # deviations come before the results
