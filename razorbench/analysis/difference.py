@@ -1,6 +1,8 @@
 """The one comparison of two methods at matched accuracy: the difference of their retention (mean prior score) at a
-new-task accuracy, with a paired 95% interval. The leaderboard ranks by it and the reproduction reports judge their
-matched-accuracy claims by it (`razorbench.analysis.verdict`), so a board and a report never disagree on a tie.
+new-task accuracy, with a paired 95% interval. The reproduction reports judge their matched-accuracy claims by it
+(`razorbench.analysis.verdict`). The leaderboard builds its own interval on the same reading and item variance
+(`razorbench.leaderboard.interval`), adding a bound on the item term where per-item results are missing and
+Welch–Satterthwaite degrees of freedom, so a board can call a tie where a report of the same runs does not.
 
 At accuracy a each frontier is read between the two measured points that bracket it (`at_accuracy.bracket`); for
 each seed s both methods ran, d_s = retention_A,s(a) − retention_B,s(a), each seed's value interpolated with its

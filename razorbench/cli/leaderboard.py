@@ -13,11 +13,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     validate = actions.add_parser("validate", help="check submission files (default: leaderboard/submissions)")
     validate.add_argument("paths", nargs="*", metavar="PATH", help="submission files or folders")
     verify = actions.add_parser(
-        "verify", help="re-execute records of every submission without a verification stamp; refuse disagreements"
+        "verify",
+        help="re-execute records of submissions not yet verified (a pull request: the files it adds or edits); "
+        "refuse disagreements and stamps a change adds",
     )
     verify.add_argument("--records", type=int, default=1, help="records re-executed per file, drawn at random")
-    verify.add_argument("--stamp", action="store_true", help="write the stamps of the files verified to verified.json")
-    verify.add_argument("--stamps-from", metavar="REV", help="trust only the stamps committed at this git revision")
+    verify.add_argument(
+        "--all", action="store_true", help="re-execute every record not yet found in agreement (the stamping run)"
+    )
+    verify.add_argument(
+        "--stamp", action="store_true", help="with --all: record each file's outcome in verified.json"
+    )
+    verify.add_argument(
+        "--stamps-from",
+        metavar="REV",
+        help="the pull-request check: trust only the stamps at this commit (the target branch's), refuse a stamp "
+        "the change adds, re-execute only the files it adds or edits",
+    )
     verify.add_argument("--time-cap", type=float, default=None, help="seconds one rerun may take (default 1200)")
     verify.add_argument("--archived", action="store_true", help="re-execute files of an archived protocol too")
     build = actions.add_parser("build", help="write leaderboard/README.md, index.html and plots/")
@@ -86,25 +98,35 @@ def _verify(args: argparse.Namespace, submissions) -> None:
 
     from razorbench.cli.console import console
     from razorbench.leaderboard.validation import InvalidSubmissions
-    from razorbench.leaderboard.verify import TIME_CAP, stamp, verify
+    from razorbench.leaderboard.verify import TIME_CAP, record, verify
+    from razorbench.util.errors import UsageError
 
+    if args.stamp and not args.all:
+        raise UsageError("--stamp needs --all: a file is stamped only once every one of its records agreed")
+    if args.stamp and args.stamps_from:
+        raise UsageError(
+            "--stamp with --stamps-from: stamps are recorded on the target branch itself; run `verify --stamp --all` "
+            "there, without --stamps-from"
+        )
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip() or None
     outcome = verify(
         submissions,
         records=args.records,
+        all_records=args.all,
         stamps_from=args.stamps_from,
         time_cap=args.time_cap or TIME_CAP,
         archived=args.archived,
         commit=commit,
         log=console.print,
     )
+    if args.stamp and (outcome.agreed or outcome.disagreed):  # a disagreement is a fact to record too
+        console.print(f"wrote {record(submissions, outcome)}")
     if outcome.problems:
         raise InvalidSubmissions(outcome.problems)
-    if args.stamp and outcome.verified:
-        console.print(f"wrote {stamp(submissions, outcome.verified)}")
+    unchanged = f", {len(outcome.unchanged)} unchanged since {args.stamps_from}" if args.stamps_from else ""
     console.print(
-        f"{submissions}: {len(outcome.verified)} file(s) re-executed and in agreement, "
-        f"{len(outcome.unverifiable)} unverifiable (method not in the repository), {len(outcome.archived)} of an "
+        f"{submissions}: {len(outcome.agreed)} file(s) re-executed and in agreement{unchanged}"
+        f", {len(outcome.unverifiable)} unverifiable (method not in the repository), {len(outcome.archived)} of an "
         f"archived protocol not re-executed (--archived does), in {outcome.seconds:.0f} s"
     )
 

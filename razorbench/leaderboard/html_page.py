@@ -11,6 +11,8 @@ from razorbench.leaderboard.page_text import (
     RULE,
     TARGET_COLUMNS,
     between_text,
+    items_sentence,
+    items_text,
     law_sentence,
     meta_text,
     num,
@@ -110,6 +112,7 @@ def _entry_row(e: dict[str, Any]) -> str:
         + _cell(esc(e["name"]), e["name"], cls="wrap")
         + _cell(esc(e["method"]), e["method"], cls="wrap")
         + _cell(esc(e["status"]), e["status"], cls="wrap")
+        + _cell(items_text(e), items_text(e))
         + _cell(num(e["best_accuracy"]), e["best_accuracy"], numeric=True)
         + _cell(str(e["rates"]), e["rates"], numeric=True)
         + _cell(str(e["runs"]), e["runs"], numeric=True)
@@ -167,12 +170,13 @@ def render_html(groups: list[dict[str, Any]]) -> str:
             f"<h2>{esc(g['track'])} / {esc(g['task'])}</h2>",
             f'<p class="meta">{esc(meta_text(g))}</p>',
             f'<p class="protocol">{esc(protocol_text(g))}</p>',
-            *_table(ENTRY_COLUMNS, {3, 4, 5, 6}, [_entry_row(e) for e in g["entries"]]),
+            *_table(ENTRY_COLUMNS, {4, 5, 6, 7}, [_entry_row(e) for e in g["entries"]]),
         ]
         for t in g["targets"]:
             parts.append(f"<h3>at new-task accuracy {t['accuracy']:.2f}</h3>")
             parts += _table(TARGET_COLUMNS, {0, 5, 6, 7, 8}, [_target_row(row) for row in t["rows"]])
         parts.append(f'<p class="meta">{esc(resolution_sentence(g))}</p>')
+        parts.append(f'<p class="meta">{esc(items_sentence(g))}</p>')
         parts += [
             '<div class="plots">',
             f'<figure><img src="plots/{stem}-frontier.svg" alt="Pareto frontiers of new-task accuracy against mean '

@@ -10,6 +10,8 @@ from razorbench.leaderboard.page_text import (
     RULE,
     TARGET_COLUMNS,
     between_text,
+    items_sentence,
+    items_text,
     law_sentence,
     meta_text,
     num,
@@ -45,10 +47,10 @@ def render_markdown(groups: list[dict[str, Any]]) -> str:
         lines += ["No submissions yet.", ""]
     for g in groups:
         lines += [f"## {g['track']} / {g['task']}", "", _md(meta_text(g)), "", _md(protocol_text(g)), ""]
-        lines += ["| " + " | ".join(ENTRY_COLUMNS) + " |", "|---|---|---|---:|---:|---:|---:|---|---|"]
+        lines += ["| " + " | ".join(ENTRY_COLUMNS) + " |", "|---|---|---|---|---:|---:|---:|---:|---|---|"]
         for e in g["entries"]:
             link = f"[link]({e['link'].replace('(', '%28').replace(')', '%29')})" if e["link"] else ""
-            cells = [_md(e["name"]), _md(e["method"]), _md(e["status"]), num(e["best_accuracy"])]
+            cells = [_md(e["name"]), _md(e["method"]), _md(e["status"]), items_text(e), num(e["best_accuracy"])]
             cells += [str(e["rates"]), str(e["runs"]), str(e["seeds"])]
             lines.append("| " + " | ".join([*cells, _md(e["authors"]), link]) + " |")
         for t in g["targets"]:
@@ -58,7 +60,7 @@ def render_markdown(groups: list[dict[str, Any]]) -> str:
                 cells = [rank_text(row), row.get("letters", ""), _md(row["name"]), _md(row["method"])]
                 cells += [_md(pool_text(row)), between_text(row), *target_cells(row)]
                 lines.append("| " + " | ".join(cells) + " |")
-        lines += ["", resolution_sentence(g)]
+        lines += ["", resolution_sentence(g), "", items_sentence(g)]
         stem = f"{g['track']}-{g['task']}"
         lines += [
             "",

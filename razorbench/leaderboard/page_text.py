@@ -23,7 +23,15 @@ def interval(q: dict[str, float | None], digits: int = 3) -> str:
 
 
 def rank_text(row: dict[str, Any]) -> str:
-    return f"{'=' if row['tie'] else ''}{row['rank']}" if row["reached"] else "not reached"
+    """
+    >>> rank_text({"reached": True, "rank": 2, "tie": True}), rank_text({"reached": True, "rank": None})
+    ('=2', 'not ranked')
+    """
+    if not row["reached"]:
+        return "not reached"
+    if row["rank"] is None:  # disagreed on re-execution: shown, never ranked
+        return "not ranked"
+    return f"{'=' if row['tie'] else ''}{row['rank']}"
 
 
 def between_text(row: dict[str, Any]) -> str:
@@ -38,7 +46,18 @@ def between_text(row: dict[str, Any]) -> str:
     return num(lo) if lo == hi else f"{num(lo)}–{num(hi)}"
 
 
-ENTRY_COLUMNS = ("submission", "method", "status", "best accuracy", "rates", "runs", "seeds", "authors", "link")
+ENTRY_COLUMNS = (
+    "submission",
+    "method",
+    "status",
+    "per-item results",
+    "best accuracy",
+    "rates",
+    "runs",
+    "seeds",
+    "authors",
+    "link",
+)
 TARGET_COLUMNS = (
     "rank",
     "group",
@@ -58,14 +77,18 @@ RULE = (
     "task at the protocol's **fixed target accuracies**, chosen once from the tiny reproduction (base + ¼, ½, ¾ of "
     "the way to the best seed-averaged frontier accuracy any method reached, docs/LEADERBOARD-TARGETS.md). A "
     "submission's Pareto frontier (new-task accuracy against mean prior score) starts at the base (step 0) and "
-    "runs over all its configurations and curve points, seeds averaged, with 95% t-intervals. At a target, "
-    "retention (mean prior score), forgetting and forward KL are interpolated between the two measured frontier "
-    'points that bracket it (their accuracies are shown); a target beyond the frontier\'s end is "not reached". '
-    "Two entries are compared by the difference of their retention at the target, with a 95% interval paired over "
-    "seeds (and over prior items where both keep per-item results); they tie only where that interval covers 0. "
-    'Rank = 1 + the number of entries found to retain more; entries sharing a letter in "group" are not told '
-    "apart. Forward KL is shown, not ranked. Entries are ranked within their pool only: re-executed by CI "
-    "(`razorbench leaderboard verify`) or not, and the current protocol apart from an archived one."
+    "runs over all its configurations and curve points, seeds averaged. At a target, retention (mean prior score), "
+    "forgetting and forward KL are interpolated between the two measured frontier points that bracket it (their "
+    'accuracies are shown); a target beyond the frontier\'s end is "not reached". Retention and forgetting carry a '
+    "95% interval over seeds and over prior items (razorbench/leaderboard/interval.py): the items' term is exact "
+    "where every run read keeps per-item results, and otherwise the largest one the prior scores allow. Two entries "
+    "are compared by the difference of their retention at the target, with such an interval paired over seeds and "
+    "items; they are told apart only where it excludes 0 and the gap is at least the board's resolution (stated "
+    'below each board). Rank = 1 + the number of entries found to retain more; entries sharing a letter in "group" '
+    "are not told apart. Forward KL is shown (with its seed interval), not ranked. Entries are ranked within their "
+    "pool only: verified (every record re-executed by `razorbench leaderboard verify --stamp --all` and in "
+    "agreement), pending (not yet every record), and archived (an older protocol) apart from each other; an entry "
+    "that disagreed on re-execution is shown, not ranked."
 )
 
 
@@ -107,20 +130,41 @@ def target_cells(row: dict[str, Any]) -> list[str]:
 
 
 def pool_text(row: dict[str, Any]) -> str:
-    """The pool a row is ranked in, short: "v1 archived · verified"."""
-    archived, unverified = row["pool"]
-    version = row["label"].split(",")[0].replace("protocol ", "").replace(" (archived)", " archived")
-    return f"{version} · {'unverified' if unverified else 'verified'}"
+    """The pool a row is ranked in, short: "v2 · pending".
+
+    >>> pool_text({"protocol_version": 1, "kind": "disagreed"})
+    'v1 · disagreed'
+    """
+    return f"v{row['protocol_version']} · {row['kind']}"
+
+
+def items_text(entry: dict[str, Any]) -> str:
+    return "kept" if entry["items"] else "not kept"
 
 
 def resolution_sentence(g: dict[str, Any]) -> str:
     r = g["resolution"]
     if r is None:
         return "Resolution: no two entries reach a common target, so no difference was measured."
+    step = ""
+    if r["item_step"]:
+        lo, hi = r["item_step"]
+        step = f" One prior item moves retention by {lo:.4f}" + (f"–{hi:.4f}" if hi > lo else "") + " here."
     return (
-        f"Resolution: a difference in retention smaller than about {r['median']:.3f} is not told from 0 here (the "
-        f"median half-width of this board's {r['n']} paired 95% difference intervals; {r['low']:.3f}–"
-        f"{r['high']:.3f} across pairs)."
+        f"Resolution: {r['stated']:.4f} in retention, the median half-width of this board's {r['n']} paired 95% "
+        f"difference intervals rounded up ({r['low']:.4f}–{r['high']:.4f} across pairs); no two entries are ranked "
+        f"apart on a smaller gap.{step}"
+    )
+
+
+def items_sentence(g: dict[str, Any]) -> str:
+    r = g["resolution"]
+    kept = sum(e["items"] for e in g["entries"])
+    exact = f"; the item term was exact in {r['exact']} of the {r['n']} difference intervals" if r else ""
+    return (
+        f"Per-item results: {kept} of the {len(g['entries'])} entries keep them. Where a run read at a target keeps "
+        "none (curve points never do, nor submissions made before they were kept), the item term of an interval is "
+        f"its bound from the prior scores, so that interval is wider than the exact one would be{exact}."
     )
 
 

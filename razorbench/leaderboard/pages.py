@@ -2,8 +2,9 @@
 sortable tables) and SVG plots, from `ranking.standings`. Every string from a submission is escaped.
 
 `build` (`razorbench leaderboard build`) writes them beside `submissions/`. The output depends on the
-submissions, the protocol and the verification stamps only (no dates, no random ids), so `check` (`build --check`)
-can tell in CI whether the committed pages are up to date; it also fails on any cell that would be read off target.
+submissions, the protocol and the verification outcomes (verified.json) only (no dates, no random ids), so `check`
+(`build --check`) can tell in CI whether the committed pages are up to date; it also fails on any cell that would be
+read off target.
 """
 
 from __future__ import annotations
@@ -15,28 +16,9 @@ from razorbench.leaderboard.html_page import render_html
 from razorbench.leaderboard.markdown_page import render_markdown
 from razorbench.leaderboard.plots import plot_group
 from razorbench.leaderboard.protocol import load_protocol
-from razorbench.leaderboard.ranking import VERIFIED, off_target, standings
-from razorbench.leaderboard.stamps import file_sha256, is_stamped, load_stamps
+from razorbench.leaderboard.ranking import off_target, standings
+from razorbench.leaderboard.status import statuses
 from razorbench.leaderboard.validation import load_submission_files
-
-NOT_IN_REPOSITORY = "unverified (method not in the repository)"
-NOT_YET = "unverified (not yet re-executed)"
-
-
-def statuses(submissions_dir: Path, files: dict[Path, dict[str, Any]]) -> dict[tuple[str, str, str], str]:
-    """(track, task, name) -> "verified" where verified.json stamps the file's current bytes, else why not."""
-    from razorbench.api.registry import METHODS
-
-    stamps = load_stamps(submissions_dir)
-    out = {}
-    for path, sub in files.items():
-        relative = path.relative_to(submissions_dir).as_posix()
-        if is_stamped(stamps, relative, file_sha256(path)):
-            status = VERIFIED
-        else:
-            status = NOT_YET if sub["method"]["name"] in METHODS.names() else NOT_IN_REPOSITORY
-        out[(sub["track"], sub["task"], sub["name"])] = status
-    return out
 
 
 def render(submissions_dir: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from razorbench.leaderboard.items import check as check_items
+
 TOLERANCE = 1e-9  # recomputed forgetting vs stored: both are float64 sums of the same few numbers
 PER_EXAMPLE_TOLERANCE = 1e-6  # per-example means vs stored accuracies, which evaluate.py sums in float32
 # What must be equal for two runs' numbers to be comparable (the rest of config.eval is batching).
@@ -104,7 +106,8 @@ def comparable_settings(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _recheck(record: dict[str, Any], at: str, file: str) -> list[Problem]:
-    """Forgetting (and per-example means, when present) recomputed from the stored scores."""
+    """Forgetting (and per-example means and packed per-item results, when present) recomputed from the stored
+    scores."""
     problems = []
     m = record["metrics"]
     scores = m["prior_scores"]
@@ -139,6 +142,8 @@ def _recheck(record: dict[str, Any], at: str, file: str) -> list[Problem]:
         )
     if "per_example" in record:
         problems += _recheck_per_example(record, at, file)
+    if "items" in record:
+        problems += [Problem(file, field, reason) for field, reason in check_items(record, at)]
     return problems
 
 

@@ -1,9 +1,9 @@
 """Making a submission: every run of one method's sweep(s) on one (track, task, base model), as data.
 
-A submission is `leaderboard/submissions/<track>/<task>/<name>.json`: every record of the sweep(s) (without
-their per_example maps, most of a record's bytes and not needed to re-check or rank it), the method's source
-hash, who made it, the razorbench version, the protocol version it was made under and the versions of the task
-and its priors (read from the installed track: records do not carry them). `razorbench submit` writes one. All
+A submission is `leaderboard/submissions/<track>/<task>/<name>.json`: every record of the sweep(s) (their
+per_example maps, most of a record's bytes, packed into per-item results of about 1 kB: `items.py`), the method's
+source hash, who made it, the razorbench version, the protocol version it was made under and the versions of the
+task and its priors (read from the installed track: records do not carry them). `razorbench submit` writes one. All
 runs go in, not a chosen few: a sweep whose manifest lists a run without a record is refused. A submission is
 checked by `validation` before it is written, against the standard protocol too (`protocol.py`), so what
 `submit` writes is what `razorbench leaderboard validate` accepts.
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from razorbench.analysis.analyze import find_records
+from razorbench.leaderboard.items import pack
 from razorbench.leaderboard.protocol import Protocol
 from razorbench.leaderboard.validation import InvalidSubmissions, check_submission
 
@@ -113,13 +114,22 @@ def make_submission(
             {k: s[k] for k in ("method", "task", "track", "grid", "seeds", "first_seed", "overrides", "runs") if k in s}
             for s in sorted(sweeps, key=lambda s: json.dumps(s, sort_keys=True))
         ],
-        # per_example maps are most of a record's bytes and are not needed to re-check or rank it.
-        "records": [{k: v for k, v in r.items() if k != "per_example"} for r in sorted(records, key=_run_id)],
+        # per_example maps are most of a record's bytes: kept as packed per-item results instead (items.py).
+        "records": [_compact(r) for r in sorted(records, key=_run_id)],
     }
     problems = check_submission(submission, f"submission {name!r}", protocol=protocol)
     if problems:
         raise InvalidSubmissions(problems)
     return submission
+
+
+def _compact(record: dict[str, Any]) -> dict[str, Any]:
+    """The record without its per_example maps, with its per-item results packed where they pack."""
+    out = {k: v for k, v in record.items() if k != "per_example"}
+    items = pack(record.get("per_example") or {})
+    if items is not None:
+        out["items"] = items
+    return out
 
 
 def _run_id(record: dict[str, Any]) -> str:

@@ -1,28 +1,32 @@
-"""Re-executing submissions (`razorbench leaderboard verify`, run by CI): validation checks a file's arithmetic, this
-checks that its numbers came from running the method.
+"""Re-executing submissions (`razorbench leaderboard verify`): validation checks a file's arithmetic, this checks
+that its numbers came from running the method. Two uses, one rule of agreement:
 
-For every submission file without a stamp for its current bytes (`stamps.py`), `records` of its runs are drawn at
-verification time from the operating system's random source and run again from their own configs with the
-repository's code (`rerun.py`), each within `time_cap` seconds. Why the OS source: any choice computed from what
-the submitter controls (the file's bytes, the pull request's commit) can be steered, by trying variants of the file
-until the draw lands on the few honest records; the OS source is read after the file is fixed and cannot be.
+- the pull-request check (CI, `verify --stamps-from REV`, REV the target branch's commit): trusts only the stamps
+  committed at REV, refuses a change that adds or alters a stamp (naming the file, before re-executing anything),
+  and re-executes `records` records (default 1) of each submission file the change adds or edits (`changes.py`),
+  drawn at verification time from the operating system's random source. Files the change leaves alone keep the
+  outcome REV recorded. It never writes a stamp;
+- the maintainer's stamping run (`verify --stamp --all`, on the target branch, outside CI where a board's records
+  take hours): re-executes every record of every file not yet verified (but those already found in agreement for
+  the same bytes) and records the outcome in verified.json (`stamps.py`): agreed, with the run ids, or disagreed,
+  with the record and the metric. A file is verified only when every one of its records agreed (`status.py`), so a
+  file with one forged record in six can pass a one-record draw five times in six but is never stamped.
 
-The rerun must agree with the submitted record, final metrics and every curve point:
-- counts exactly: new-task accuracy, base accuracy, every prior's base and final score, forgetting (per prior and
-  mean), the prompt counts. The same CPU repeats them bit for bit, and so did another CPU
-  (docs/PINNED-METRICS-drift.md). Retention and accuracy are all a rank is made of, and they are compared exactly:
-  any change that could move a rank (one prior item, 1/200) is refused;
-- continuous metrics (KLs, total variation, weight change, rank, representation similarity) within `RELATIVE`
-  = 1e-3 relative (an absolute floor `ABSOLUTE` near 0): the largest cross-CPU drift measured there was 1.3e-4
-  relative, so 1e-3 leaves ~8× room for another CPU while refusing any fabricated value. None of them enters a rank
-  (forward KL is shown, not ranked), so the tolerance cannot change one (tests/leaderboard/test_verify.py).
-A disagreement is a Problem naming the file, the record and the metric.
-A file whose method is not in the repository cannot be re-executed: it is reported as unverifiable (its entry is
-shown as unverified, never ranked with verified ones), not as a failure. A file of an archived protocol version is
-not re-executed either (unless `archived`): it was made by older code under an older grid, and is shown as archived
-and unverified. (Of the tiny seed entries of protocol v1, made at git be20de7, tiny/science/dpo and tiny/math/oracle-sft
-reran exactly, 2026-12; tiny/math/rl's seed-2 record reran to accuracy 0.9175 against the submitted 0.9000, on a
-working tree that held other uncommitted changes to the tiny tasks and the runner, so which code differs is open.)
+Why the OS source: any choice computed from what the submitter controls (the file's bytes, the pull request's
+commit) can be steered, by trying variants of the file until the draw lands on the honest records; the OS source is
+read after the file is fixed and cannot be. Each rerun runs from the record's own config with the repository's code
+(`rerun.py`) within `time_cap` seconds.
+
+The rerun must agree with the submitted record (`agreement.py`): counts, prior scores and per-item results
+exactly, continuous metrics within 1e-3 relative. A disagreement is a Problem naming the file, the record and the
+metric.
+A file whose method is not in the repository cannot be re-executed: it is reported as unverifiable (its entry stays
+pending), not as a failure. A file of an archived protocol version is not re-executed either (unless `archived`): it
+was made by older code under an older grid, and is shown as archived. (Of the tiny seed entries of protocol v1,
+made at git be20de7, tiny/science/dpo and tiny/math/oracle-sft reran exactly, 2026-12; tiny/math/rl's seed-2 record
+reran to accuracy 0.9175 against the submitted 0.9000, on a working tree that held other uncommitted changes to the
+tiny tasks and the runner, so which code differs is open. verified.json records that disagreement for
+tiny/math/rl-v1.json, its file since.)
 """
 
 from __future__ import annotations
@@ -35,69 +39,44 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from razorbench.leaderboard import rerun as rerun_module
+from razorbench.leaderboard.agreement import ABSOLUTE, RELATIVE, disagreements
+from razorbench.leaderboard.changes import changed_files
 from razorbench.leaderboard.record_checks import Problem
-from razorbench.leaderboard.rerun import RerunFailed, rerun
-from razorbench.leaderboard.stamps import file_sha256, is_stamped, load_stamps, save_stamps
+from razorbench.leaderboard.stamps import (
+    AGREED,
+    DISAGREED,
+    agreed_records,
+    changed_stamps,
+    file_sha256,
+    is_verified,
+    load_stamps,
+    save_stamps,
+    stamps_path,
+)
 from razorbench.leaderboard.validation import load_submission_files
 
-RELATIVE = 1e-3
-ABSOLUTE = 1e-6  # for values near 0 (a KL of a policy that barely moved), where a relative bound means nothing
-EXACT = ("new_task_accuracy", "base_new_task_accuracy", "forgetting", "n_new_task_prompts", "n_kl_prompts")
+__all__ = ["ABSOLUTE", "RELATIVE", "TIME_CAP", "Outcome", "choose", "disagreements", "record", "verify"]
+
 # Seconds per rerun: the slowest tiny seed-entry run took 222 s (tiny/science/reinforce); on the 2-core machine at
 # load 8-9 reruns of 60-70 s runs took 400-520 s, and two of them passed 600 s.
 TIME_CAP = 1200.0
+Rerun = Callable[[dict[str, Any], Path, float, Path], dict[str, Any]]
 
 
 @dataclass
 class Outcome:
-    """What one verification found: problems, files verified (with their stamps), files that cannot be, and files of
-    an archived protocol left as they are."""
+    """What one verification found: problems; per file re-executed, the outcome to record (`agreed`: every record
+    re-executed agreed, with their run ids; `disagreed`: the first record and metric that did not); files that
+    cannot be re-executed, files of an archived protocol left as they are, and files the change leaves alone."""
 
     problems: list[Problem] = field(default_factory=list)
-    verified: dict[str, dict[str, Any]] = field(default_factory=dict)
+    agreed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    disagreed: dict[str, dict[str, Any]] = field(default_factory=dict)
     unverifiable: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-
-def disagreements(submitted: dict[str, Any], rerun_record: dict[str, Any], at: str) -> list[tuple[str, str]]:
-    """(field, reason) for every metric of the rerun that does not agree with the submitted record's."""
-    out = _compare_metrics(submitted["metrics"], rerun_record["metrics"], f"{at}.metrics")
-    theirs = {p["step"]: p for p in rerun_record.get("curve", [])}
-    for j, point in enumerate(submitted.get("curve", [])):
-        other = theirs.get(point["step"])
-        if other is None:
-            out.append((f"{at}.curve[{j}]", f"step {point['step']}: the rerun has no curve point there"))
-            continue
-        out += _compare_metrics(point, other, f"{at}.curve[{j}]")
-    return out
-
-
-def _compare_metrics(ours: dict[str, Any], theirs: dict[str, Any], at: str) -> list[tuple[str, str]]:
-    out = []
-    for key, value in ours.items():
-        if key == "step":
-            continue
-        if key not in theirs:
-            out.append((f"{at}.{key}", "the rerun does not report it"))
-        elif isinstance(value, dict):
-            out += _compare_metrics(value, theirs[key], f"{at}.{key}")
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            if not _agrees(key, at, float(value), float(theirs[key])):
-                how = "exactly" if _is_count(key, at) else f"within {RELATIVE:g} relative"
-                out.append((f"{at}.{key}", f"submitted {value!r}, rerun {theirs[key]!r}: must agree {how}"))
-    return out
-
-
-def _is_count(key: str, at: str) -> bool:
-    """Counts and scores made of counts: accuracy, prior scores, forgetting."""
-    return key in EXACT or ".prior_scores" in at or ".forgetting_per_prior" in at or key == "prior_scores"
-
-
-def _agrees(key: str, at: str, ours: float, theirs: float) -> bool:
-    if _is_count(key, at):
-        return ours == theirs
-    return abs(ours - theirs) <= max(ABSOLUTE, RELATIVE * abs(ours))
 
 
 def choose(records: list[dict[str, Any]], k: int, rng: random.Random) -> list[int]:
@@ -109,70 +88,143 @@ def verify(
     submissions_dir: Path,
     *,
     records: int = 1,
+    all_records: bool = False,
     stamps_from: str | None = None,
     time_cap: float = TIME_CAP,
     rng: random.Random | None = None,
     archived: bool = False,
-    rerun_record: Callable[[dict[str, Any], Path, float, Path], dict[str, Any]] = rerun,
+    rerun_record: Rerun | None = None,
     commit: str | None = None,
     log: Callable[[str], None] = print,
 ) -> Outcome:
-    """Re-execute `records` records of every submission under `submissions_dir` that no stamp covers (stamps from the
-    working tree, or as committed at git revision `stamps_from`). `rng`: the draw (default: the OS random source);
-    `rerun_record`: how a record is run again (tests pass a fake); `archived`: re-execute files of an archived
-    protocol version too."""
-    from razorbench.api.registry import METHODS
+    """Re-execute submissions under `submissions_dir`.
+
+    `stamps_from` (the pull-request check): trust only the stamps committed at that git revision, refuse any stamp
+    the working tree adds or alters (before re-executing anything), and re-execute only the files that differ from
+    the revision's. Without it: every file not yet verified by the working tree's stamps.
+    `all_records`: every record not yet found in agreement for the file's bytes (the stamping run); else `records`
+    drawn by `rng` (default: the OS random source). `rerun_record`: how a record is run again (default `rerun.rerun`,
+    looked up at call time); `archived`: re-execute files of an archived protocol version too."""
     from razorbench.leaderboard.protocol import load_protocol
 
     current = load_protocol(submissions_dir.parent / "protocol.yaml").version
-
     rng = rng or random.SystemRandom()
+    rerun_record = rerun_record or rerun_module.rerun
     stamps = load_stamps(submissions_dir, stamps_from)
     outcome = Outcome()
     began = time.time()
+    changed = None
+    if stamps_from is not None:
+        changed = changed_files(submissions_dir, stamps_from)
+        outcome.problems = _added_stamps(submissions_dir, stamps, stamps_from)
+        if outcome.problems:  # refused as it stands: nothing is worth re-executing
+            return outcome
     with tempfile.TemporaryDirectory(prefix="razorbench-verify-") as tmp:
         for path, sub in load_submission_files(submissions_dir).items():
             relative = path.relative_to(submissions_dir).as_posix()
             sha = file_sha256(path)
-            if is_stamped(stamps, relative, sha):
+            if changed is not None and relative not in changed:
+                outcome.unchanged.append(relative)
+                continue
+            if changed is None and is_verified(stamps, relative, sha, [r["run_id"] for r in sub["records"]]):
                 continue
             if sub["protocol_version"] != current and not archived:
                 outcome.archived.append(relative)
                 continue
-            if sub["method"]["name"] not in METHODS.names():
+            if not _known(sub["method"]["name"]):
                 outcome.unverifiable.append(relative)
-                log(f"{relative}: method {sub['method']['name']!r} is not in this repository: unverified")
+                log(f"{relative}: method {sub['method']['name']!r} is not in this repository: pending")
                 continue
-            chosen = choose(sub["records"], records, rng)
-            file_began, failed = time.time(), False
-            for i in chosen:
-                record = sub["records"][i]
-                at = f"records[{i}]"
-                log(f"{relative}: re-executing {at} ({record['run_id']})")
-                try:
-                    where = Path(tmp) / relative.replace("/", "-") / str(i)
-                    again = rerun_record(record, where, time_cap, Path(tmp) / "cache")
-                except RerunFailed as e:
-                    outcome.problems.append(Problem(str(path), at, str(e)))
-                    failed = True
-                    continue
-                found = disagreements(record, again, at)
-                outcome.problems += [Problem(str(path), f, reason) for f, reason in found]
-                failed = failed or bool(found)
-            if not failed:
-                outcome.verified[relative] = {
+            done = agreed_records(stamps, relative, sha)
+            if all_records:
+                chosen = [i for i, r in enumerate(sub["records"]) if r["run_id"] not in done]
+            else:
+                chosen = choose(sub["records"], records, rng)
+            run = _Run(rerun_record, time_cap, Path(tmp) / relative.replace("/", "-"), log)
+            began_file = time.time()
+            problems, disagreed = run.records(path, relative, sub, chosen, stop_early=all_records)
+            outcome.problems += problems
+            if disagreed is not None:
+                run_id, field_, reason = disagreed
+                outcome.disagreed[relative] = {
                     "sha256": sha,
-                    "records": [sub["records"][i]["run_id"] for i in chosen],
-                    "drawn_by": "OS random source (random.SystemRandom)",
+                    "outcome": DISAGREED,
+                    "record": run_id,
+                    "field": field_,
+                    "reason": reason,
                     "commit": commit,
-                    "seconds": round(time.time() - file_began, 1),
+                }
+            elif not problems:
+                outcome.agreed[relative] = {
+                    "sha256": sha,
+                    "outcome": AGREED,
+                    "records": sorted(done | {sub["records"][i]["run_id"] for i in chosen}),
+                    "drawn_by": "every record" if all_records else "OS random source (random.SystemRandom)",
+                    "commit": commit,
+                    "seconds": round(time.time() - began_file, 1),
                 }
     outcome.seconds = time.time() - began
     return outcome
 
 
-def stamp(submissions_dir: Path, verified: dict[str, dict[str, Any]]) -> Path:
-    """Add the stamps of newly verified files to verified.json (kept stamps of other files stay)."""
+def _known(method: str) -> bool:
+    from razorbench.api.registry import METHODS
+
+    return method in METHODS.names()
+
+
+def _added_stamps(submissions_dir: Path, target: dict[str, dict[str, Any]], revision: str) -> list[Problem]:
+    """A Problem naming each submission file the working tree's verified.json stamps otherwise than `revision`."""
+    where = stamps_path(submissions_dir)
+    return [
+        Problem(
+            str(submissions_dir / relative),
+            "(stamp)",
+            f"{where} stamps it otherwise than {revision} does: stamps are recorded on the target branch by a "
+            "maintainer's `razorbench leaderboard verify --stamp --all`, never by a change",
+        )
+        for relative in changed_stamps(load_stamps(submissions_dir), target)
+    ]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """How one file's records are run again: the rerun, its time cap, a scratch folder, the log."""
+
+    rerun_record: Rerun
+    time_cap: float
+    scratch: Path
+    log: Callable[[str], None]
+
+    def records(
+        self, path: Path, relative: str, sub: dict[str, Any], chosen: list[int], *, stop_early: bool
+    ) -> tuple[list[Problem], tuple[str, str, str] | None]:
+        """The problems of re-executing the `chosen` records, and the first disagreement (run id, field, reason).
+        `stop_early`: stop at the first record that does not agree (the file cannot be stamped then, and every
+        record takes minutes)."""
+        problems: list[Problem] = []
+        first = None
+        for i in chosen:
+            record = sub["records"][i]
+            at = f"records[{i}]"
+            self.log(f"{relative}: re-executing {at} ({record['run_id']})")
+            try:
+                again = self.rerun_record(record, self.scratch / str(i), self.time_cap, self.scratch.parent / "cache")
+            except rerun_module.RerunFailed as e:  # not a disagreement: the file stays as it was
+                problems.append(Problem(str(path), at, str(e)))
+            else:
+                found = disagreements(record, again, at)
+                problems += [Problem(str(path), f, reason) for f, reason in found]
+                if found and first is None:
+                    first = (record["run_id"], *found[0])
+            if problems and stop_early:
+                break
+        return problems, first
+
+
+def record(submissions_dir: Path, outcome: Outcome) -> Path:
+    """Add the outcomes found to verified.json (the stamps of other files stay)."""
     stamps = load_stamps(submissions_dir)
-    stamps.update(verified)
+    stamps.update(outcome.agreed)
+    stamps.update(outcome.disagreed)
     return save_stamps(submissions_dir, stamps)

@@ -3,6 +3,7 @@ submissions folder holding one valid submission, and four seeded submissions to 
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -61,9 +62,10 @@ def _make_record(
     seed: int = 0,
     method: str = "sft",
     track: str = "tiny",
+    items: int = 10,
 ) -> dict:
-    """A schema-valid record of the tiny track with base prior scores 0.8 and 1.0."""
-    scores = {p: {"base": b, "final": f, "n": 10} for p, b, f in zip(PRIORS, (0.8, 1.0), finals, strict=True)}
+    """A schema-valid record of the tiny track with base prior scores 0.8 and 1.0, on `items` items per prior."""
+    scores = {p: {"base": b, "final": f, "n": items} for p, b, f in zip(PRIORS, (0.8, 1.0), finals, strict=True)}
     drops = {p: s["base"] - s["final"] for p, s in scores.items()}
     return {
         "schema_version": 1,
@@ -152,7 +154,8 @@ def submissions(tmp_path: Path, protocol: Protocol) -> Path:
 @pytest.fixture
 def seeded_submissions(tmp_path: Path, protocol: Protocol) -> Path:
     """Four seeded submissions: `far` retains much more than `near` and `mid`, which differ within the noise;
-    `apart` reaches accuracies above every other's best (its frontier: the base, then 0.95)."""
+    `apart` reaches accuracies above every other's best (its frontier: the base, then 0.95). 100 000 items per prior,
+    so that the items' term of an interval is small beside the seeds' spread, as on a board with large priors."""
     root = tmp_path / "leaderboard" / "submissions"
     specs = {
         "near": [(1e-4, 0.2, (0.70, 0.90), 0.5), (1e-3, 0.6, (0.60, 0.80), 2.0)],
@@ -162,9 +165,31 @@ def seeded_submissions(tmp_path: Path, protocol: Protocol) -> Path:
     }
     for name, points in specs.items():
         method = "rl" if name == "far" else "sft"
-        runs = _sweep(tmp_path / "runs" / name, points, seeds=3, method=method)
+        runs = _sweep(tmp_path / "runs" / name, points, seeds=3, method=method, items=100_000)
         authors = "<script>alert('x')</script> | *bold*" if name == "mid" else "someone"
         write_submission(
             make_submission([runs], name, protocol=protocol, authors=authors), root / f"tiny/science/{name}.json"
         )
     return root
+
+
+def _forge_record(submission: dict, i: int) -> dict:
+    """`submission` with record i alone forged consistently: its final prior scores (and every curve point's) set to
+    the base's, forgetting 0. Validation cannot see it; re-executing record i can."""
+    forged = copy.deepcopy(submission)
+    r = forged["records"][i]
+    for s in r["metrics"]["prior_scores"].values():
+        s["final"] = s["base"]
+    r["metrics"]["forgetting_per_prior"] = {name: 0.0 for name in r["metrics"]["prior_scores"]}
+    r["metrics"]["forgetting"] = 0.0
+    start = next(p for p in r["curve"] if p["step"] == 0)
+    for p in r["curve"]:
+        p["prior_scores"] = dict(start["prior_scores"])
+        p["forgetting"] = 0.0
+    return forged
+
+
+@pytest.fixture
+def forge_record() -> Callable[[dict, int], dict]:
+    """`forge_record(submission, i)`: the submission with record i alone forged consistently."""
+    return _forge_record

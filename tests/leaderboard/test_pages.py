@@ -3,12 +3,15 @@ up to date, and index.html sorted by a click in headless Chromium."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from razorbench.leaderboard.pages import build, check
+from razorbench.leaderboard.page_text import resolution_sentence
+from razorbench.leaderboard.pages import build, check, render
+from razorbench.leaderboard.ranking import off_target
 
 REPO_LEADERBOARD = Path(__file__).resolve().parents[2] / "leaderboard"
 
@@ -24,11 +27,12 @@ def test_pages_escape_submitted_text_and_build_is_deterministic(tmp_path: Path, 
     readme = (out_a / "README.md").read_text()
     assert "<script>alert" not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     assert "&lt;script&gt;alert('x')&lt;/script&gt; \\| \\*bold\\*" in readme
-    pool = "v1 · unverified"  # no verified.json here: nothing was re-executed
+    pool = "v1 · pending"  # no verified.json here: nothing was re-executed
     assert f"| =1 | a | apart | sft | {pool} | 0.200–0.960 |" in readme and f"| =1 | a | far | rl | {pool} |" in readme
     assert f"| 3 | b | mid | sft | {pool} |" in readme and f"| 4 | c | near | sft | {pool} |" in readme
     assert f"| not reached |  | near | sft | {pool} | – | – | – | – |" in readme  # at 0.65 and 0.9
-    assert "Resolution: a difference in retention smaller than about" in readme
+    assert "pending (0 of 6 records re-executed and agreed)" in readme
+    assert "no two entries are ranked apart on a smaller gap" in readme and "Per-item results: 0 of the 4" in readme
     assert "target accuracies 0.40, 0.65, 0.90" in readme and "R² = " in readme and "[95% CI " in readme
     assert 'src="http' not in page and "<link" not in page  # nothing external is loaded
     assert check(root, out_a) == []
@@ -36,17 +40,24 @@ def test_pages_escape_submitted_text_and_build_is_deterministic(tmp_path: Path, 
     assert check(root, out_a) == ["README.md"]
 
 
-def test_repository_pages_are_up_to_date(tmp_path: Path):
-    assert check(REPO_LEADERBOARD / "submissions", REPO_LEADERBOARD) == []
-    copied = tmp_path / "leaderboard"
-    copied.mkdir()
-    for name in ("protocol.yaml", "verified.json"):
-        shutil.copy(REPO_LEADERBOARD / name, copied / name)
-    if (REPO_LEADERBOARD / "submissions").is_dir():
-        shutil.copytree(REPO_LEADERBOARD / "submissions", copied / "submissions")
-    build(copied / "submissions", copied)
-    for name in ("README.md", "index.html"):
-        assert (copied / name).read_text() == (REPO_LEADERBOARD / name).read_text()
+def test_repository_pages_are_up_to_date_and_rank_nothing_apart_below_the_resolution():
+    """The committed pages are what `build` writes (one render: it takes seconds), no cell is read off target, and
+    no two entries of a pool are told apart (no letter in common) on a gap below the resolution their board states."""
+    pages, groups = render(REPO_LEADERBOARD / "submissions")
+    for name, text in pages.items():
+        assert (REPO_LEADERBOARD / name).read_text() == text, f"{name}: run `razorbench leaderboard build`"
+    assert off_target(groups) == []
+    apart = 0
+    for g in groups:
+        stated = float(re.search(r"Resolution: ([0-9.]+) in retention", resolution_sentence(g))[1])
+        for t in g["targets"]:
+            rows = {r["name"]: r for r in t["rows"] if r["reached"]}
+            for (a, b), d in t["pairs"].items():
+                assert rows[a]["pool"] == rows[b]["pool"]
+                if not set(rows[a]["letters"]) & set(rows[b]["letters"]):
+                    apart += 1
+                    assert abs(d.value) >= stated and (d.low > 0 or d.high < 0), (g["task"], t["accuracy"], a, b)
+    assert apart > 0  # the check ran on pairs the board does tell apart
 
 
 # --- the page in a browser -----------------------------------------------------------------------------

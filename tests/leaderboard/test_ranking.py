@@ -12,6 +12,7 @@ import pytest
 
 from razorbench.leaderboard.protocol import Protocol
 from razorbench.leaderboard.ranking import off_target, standings
+from razorbench.leaderboard.status import Status
 from razorbench.leaderboard.validation import load_submissions
 
 T975 = 4.302653  # t(2; 0.975): 3 seeds
@@ -33,8 +34,8 @@ def test_ranking_by_paired_differences(seeded_submissions: Path, protocol: Proto
     assert at[0.4]["apart"]["prior"]["value"] == pytest.approx(0.9 - w * 0.005)
     assert at[0.4]["apart"]["forward_kl"]["value"] == pytest.approx(w * 3.0)
     # Paired by seed, the seeds' common shift cancels: near and mid differ by the same amount on every seed, so
-    # they are told apart although their t-intervals overlap. apart − far per seed: 0.0018 + 0.005·s·(1 − w), a
-    # t-interval that covers 0: a tie.
+    # they are told apart (100 000 items per prior keep the items' term small) although their own intervals
+    # overlap. apart − far per seed: 0.0018 + 0.005·s·(1 − w), whose seeds' term alone covers 0: a tie.
     ranked = [(r["name"], r["rank"], r["letters"]) for r in group["targets"][0]["rows"]]
     assert ranked == [("apart", 1, "a"), ("far", 1, "a"), ("mid", 3, "b"), ("near", 4, "c")]
     mean_step = 0.005 * (1 - w)
@@ -51,9 +52,15 @@ def test_ranking_by_paired_differences(seeded_submissions: Path, protocol: Proto
         ("near", None),
     ]
     assert off_target([group]) == []
-    # The resolution: the median half-width of the board's difference intervals.
+    # The resolution: the median half-width of the board's difference intervals; no pair told apart on a gap below.
     resolution = group["resolution"]
     assert 0 <= resolution["low"] <= resolution["median"] <= resolution["high"] and resolution["high"] > 0
+    assert resolution["item_step"] == (1 / 200_000, 1 / 200_000) and resolution["exact"] == 0  # no per-item results
+    for t in group["targets"]:
+        letters = {r["name"]: r["letters"] for r in t["rows"] if r["reached"]}
+        for (a, b), d in t["pairs"].items():
+            if not set(letters[a]) & set(letters[b]):
+                assert abs(d.value) >= resolution["stated"] >= resolution["median"] and (d.low > 0 or d.high < 0)
     assert group["law"]["n"] == 24 and group["law"]["r2_low"] <= group["law"]["r2"] <= group["law"]["r2_high"]
 
 
@@ -68,12 +75,17 @@ def test_forward_kl_is_shown_not_ranked(seeded_submissions: Path, protocol: Prot
 
 def test_pools_are_ranked_apart(seeded_submissions: Path, protocol: Protocol):
     subs = load_submissions(seeded_submissions)
-    statuses = {("tiny", "science", "far"): "unverified (method not in the repository)"}
+    statuses = {
+        ("tiny", "science", "far"): Status("pending", "pending (method not in the repository)"),
+        ("tiny", "science", "near"): Status("disagreed", "disagreed on re-execution: records[0].metrics.x"),
+    }
     (group,) = standings(subs, protocol, statuses)
     rows = group["targets"][0]["rows"]
-    # far, the most retentive but one, is unverified: ranked in its own pool, after every verified entry.
-    assert [(r["name"], r.get("rank")) for r in rows] == [("apart", 1), ("mid", 2), ("near", 3), ("far", 1)]
-    assert rows[-1]["label"] == "protocol v1, unverified (method not in the repository)"
+    # far, the most retentive but one, is pending: ranked in its own pool, after every verified entry; near disagreed
+    # on re-execution: shown last, not ranked.
+    assert [(r["name"], r.get("rank")) for r in rows] == [("apart", 1), ("mid", 2), ("far", 1), ("near", None)]
+    assert rows[2]["label"] == "protocol v1, pending (method not in the repository)"
+    assert [r["kind"] for r in rows] == ["verified", "verified", "pending", "disagreed"]
 
 
 def test_frontier_starting_above_a_target_is_off_target(seeded_submissions: Path, protocol: Protocol):

@@ -1,6 +1,7 @@
 """Re-executing submissions: a consistent forgery of a real submission passes validation and is refused by verify,
 naming the file, the record and the metric; a faithful rerun passes; the tolerance cannot move a rank; stamps,
-unverifiable methods and the draw. The slow test runs `razorbench leaderboard verify` itself on real records."""
+unverifiable methods and the draw. The slow test runs `razorbench leaderboard verify` itself on real records. The
+pull-request path is tests/leaderboard/test_pull_request.py, every-record stamping test_verify_all.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import copy
 import json
 import random
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -66,7 +66,7 @@ def test_a_consistent_forgery_passes_validation_and_is_refused(tmp_path: Path):
     root = _board(tmp_path, {REAL: real, "tiny/science/forged.json": {**forge(real), "name": "forged"}})
     assert validate([root]) == []  # its arithmetic is consistent: validation cannot see it
     outcome = verify(root, rng=random.Random(0), rerun_record=_faithful, archived=True, log=lambda _: None)
-    assert list(outcome.verified) == [REAL]  # the faithful file passes
+    assert list(outcome.agreed) == [REAL] and list(outcome.disagreed) == ["tiny/science/forged.json"]
     assert outcome.problems and all(p.file.endswith("forged.json") for p in outcome.problems)
     first = str(outcome.problems[0])
     assert "forged.json: records[" in first and "].metrics.prior_scores." in first and "must agree exactly" in first
@@ -134,37 +134,26 @@ def test_stamps_unverifiable_methods_and_the_draw(tmp_path: Path):
 
     outcome = verify(root, records=2, rng=random.Random(1), rerun_record=rerun, archived=True, log=lambda _: None)
     assert outcome.problems == [] and outcome.unverifiable == ["tiny/science/outside.json"]
-    assert len(set(drawn)) == 2 and sorted(outcome.verified[REAL]["records"]) == sorted(drawn)
-    # A stamp for the file's bytes: not re-executed again; a changed file is.
-    save_stamps(root, outcome.verified)
-    assert verify(root, rerun_record=rerun, archived=True, log=lambda _: None).verified == {}
+    assert len(set(drawn)) == 2 and sorted(outcome.agreed[REAL]["records"]) == sorted(drawn)
+    # Two records of three agreed: recorded, the file is not verified yet, so it is re-executed again; once every
+    # record agreed (--all runs only the one left), it is not; a changed file is, from scratch.
+    save_stamps(root, outcome.agreed)
+    drawn.clear()
+    rest = verify(root, all_records=True, rerun_record=rerun, archived=True, log=lambda _: None)
+    assert len(drawn) == 1 and len(rest.agreed[REAL]["records"]) == len(real["records"])
+    save_stamps(root, rest.agreed)
+    assert verify(root, rerun_record=rerun, archived=True, log=lambda _: None).agreed == {}
     (root / REAL).write_text(json.dumps({**real, "authors": "edited"}))
-    assert list(verify(root, rerun_record=rerun, archived=True, log=lambda _: None).verified) == [REAL]
+    assert list(verify(root, rerun_record=rerun, archived=True, log=lambda _: None).agreed) == [REAL]
     # Without `archived`, a file of an archived protocol version (the seed entries: v1) is left as it is.
     skipped = verify(root, rerun_record=rerun, log=lambda _: None)
-    assert skipped.verified == {} and skipped.archived == ["tiny/science/outside.json", REAL]
-
-
-def test_stamps_from_a_revision_ignore_stamps_added_since(tmp_path: Path):
-    """A pull request that adds a stamp for its own file gains nothing: CI reads the target branch's stamps."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-    root = _board(tmp_path, {REAL: _real()})
-    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run([*git, "init", "-q"], check=True)
-    save_stamps(root, {})
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "base"], check=True)
-    save_stamps(root, {REAL: {"sha256": file_sha256(root / REAL)}})  # the pull request's own stamp
-    assert load_stamps(root, "HEAD") == {} and REAL in load_stamps(root)
-    outcome = verify(root, stamps_from="HEAD", rerun_record=_faithful, archived=True, log=lambda _: None)
-    assert list(outcome.verified) == [REAL]
+    assert skipped.agreed == {} and skipped.archived == ["tiny/science/outside.json", REAL]
 
 
 @pytest.mark.slow
 def test_cli_verify_reruns_real_records(tmp_path: Path, monkeypatch, capsys):
     """The command CI runs, on a real submission and its forgery: the forgery refused naming the file, a record and
-    a metric; then the real file alone passes and is stamped."""
+    a metric; then the real file alone passes every record (the maintainer's `--stamp --all`) and is stamped."""
     from razorbench.cli import main
 
     real = _real()
@@ -176,5 +165,6 @@ def test_cli_verify_reruns_real_records(tmp_path: Path, monkeypatch, capsys):
     (root / "tiny/science/forged.json").unlink()
     (root / REAL).parent.mkdir(parents=True, exist_ok=True)
     (root / REAL).write_text(json.dumps(real))
-    assert main(["leaderboard", "verify", "--archived", "--stamp"]) == 0
-    assert load_stamps(root)[REAL]["sha256"] == file_sha256(root / REAL)
+    assert main(["leaderboard", "verify", "--archived", "--stamp", "--all"]) == 0
+    stamp = load_stamps(root)[REAL]
+    assert stamp["sha256"] == file_sha256(root / REAL) and len(stamp["records"]) == len(real["records"])
