@@ -31,6 +31,9 @@ READINGS = {"all": GENERATIVE + LOG_LIKELIHOOD, "generative": GENERATIVE, "log-l
 FAMILIES = {"SFT family (sft, oracle-sft)": ("sft", "oracle-sft"), "RL (rl)": ("rl",)}
 LEVELS, MIN_OVERLAP, R2_TARGET = 5, 0.2, 0.7
 PAPER = {"r2_forward_kl": 0.71}  # shared/PAPER.md: R² of the forward KL across the paper's LLM runs
+DOCS = DOC.parent
+OTHER_TRACKS = {"toy": DOCS / "REPRODUCTION.md", "tiny": DOCS / "REPRODUCTION-tiny.md"}
+_LAW_R2 = re.compile(r"R² of forgetting[^\n]*?forward KL[^\n]*?\*\*(-?\d+\.\d+)\*\*")
 _PROBLEM = re.compile(r"What is (\d+) ([+-]) (\d+)\?")
 
 
@@ -245,6 +248,28 @@ def named_records(doc: str) -> set[str]:
     return {n.strip(" `.") for n in line.removeprefix(RENDERED_FROM).split(",") if n.strip(" `.")}
 
 
+def side_by_side(judged: dict[str, Any]) -> list[str]:
+    """This track's forgetting law and claims beside the paper's (shared/PAPER.md) and the toy and tiny tracks' (the
+    R² their reports print, read from them: rerunning those reports updates this table)."""
+    others = {}
+    for track, doc in OTHER_TRACKS.items():
+        found = _LAW_R2.search(doc.read_text()) if doc.exists() else None
+        others[track] = f"{found.group(1)} ([report]({doc.name}))" if found else "n/a"
+    law = judged["all"]["law"]
+    rl_sft, oracle_rl = judged["all"]["pairs"]
+    smol_r2 = "n/a" if law["r2"] is None else f"{law['r2']:.3f}"
+    return [
+        "| | paper (Qwen2.5-3B, LLM runs) | toy | tiny | smol (this sweep, all priors) |",
+        "|---|---|---|---|---|",
+        f"| R² of forgetting on the forward KL (quadratic through 0) | {PAPER['r2_forward_kl']} (LLM runs; 0.96 on "
+        f"its toy) | {others['toy']} | {others['tiny']} | {smol_r2} ({law['verdict']}) |",
+        f"| RL forgets less than SFT at matched accuracy | yes (its central claim) | see its report | see its report "
+        f"| {rl_sft['verdict']} |",
+        f"| oracle-SFT forgets less than RL | yes (shown on its toy, in closed form) | see its report | see its report "
+        f"| {oracle_rl['verdict']} |",
+    ]
+
+
 def render(only: set[str] | None = None) -> str:
     """The report from every committed record, or from the runs named in `only` (what a report says it was rendered
     from: the sweep commits records while it runs, so a report is checked against its own records)."""
@@ -276,6 +301,7 @@ def render(only: set[str] | None = None) -> str:
     for name in READINGS:
         section, judged[name] = claims_section(name, [restricted(r, READINGS[name]) for r in records])
         lines += section
+    lines += ["## Side by side", "", *side_by_side(judged), ""]
     lines += [
         "## Forgetting law: R² (quadratic through 0) [95% interval], all priors",
         "",
