@@ -21,9 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     verify.add_argument(
         "--all", action="store_true", help="re-execute every record not yet found in agreement (the stamping run)"
     )
-    verify.add_argument(
-        "--stamp", action="store_true", help="with --all: record each file's outcome in verified.json"
-    )
+    verify.add_argument("--stamp", action="store_true", help="with --all: record each file's outcome in verified.json")
     verify.add_argument(
         "--stamps-from",
         metavar="REV",
@@ -101,6 +99,8 @@ def _verify(args: argparse.Namespace, submissions) -> None:
     from razorbench.leaderboard.verify import TIME_CAP, record, verify
     from razorbench.util.errors import UsageError
 
+    if args.records < 1:
+        raise UsageError(f"--records {args.records}: re-execute at least 1 record per file (or --all)")
     if args.stamp and not args.all:
         raise UsageError("--stamp needs --all: a file is stamped only once every one of its records agreed")
     if args.stamp and args.stamps_from:
