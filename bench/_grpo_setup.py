@@ -69,7 +69,7 @@ def make_large_model(folder: Path) -> str:
 def bench_task(setup: Setup) -> Task:
     """The configuration's task: its train prompts and its verifier (the reward)."""
     if setup.track == "smol":
-        from razorbench.tasks.paper.lmeval import PaperTaskConfig
+        from razorbench.tasks.paper.config import PaperTaskConfig
 
         return get_task(setup.task, "smol")(PaperTaskConfig())
     return get_task(setup.task, setup.track)()

@@ -26,7 +26,7 @@ from razorbench.api.policy import Policy, SequenceBatch
 from razorbench.api.registry import get_task, get_track
 from razorbench.methods.sft import sft_loss
 from razorbench.metrics.penalties import logprobs_and_kl
-from razorbench.tasks.paper.lmeval import PaperTaskConfig
+from razorbench.tasks.paper.config import PaperTaskConfig
 
 
 def arith_batch(policy: Policy, size: int) -> SequenceBatch:

@@ -37,7 +37,7 @@ from sft_head import arith_batch, sft_step, useful_flops
 
 from razorbench.api.policy import Policy
 from razorbench.api.registry import get_task, get_track
-from razorbench.tasks.paper.lmeval import PaperTaskConfig
+from razorbench.tasks.paper.config import PaperTaskConfig
 from razorbench.util.hardware import native_bf16
 
 NEW_TOKENS = 16

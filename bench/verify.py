@@ -76,7 +76,7 @@ def quiet_math_verify() -> None:
 def tasks(data_dir: str | None) -> dict[str, object]:
     found = {f"tiny/{name}": get_task(name, "tiny")() for name in TINY}
     if data_dir:
-        from razorbench.tasks.paper.lmeval import PaperTaskConfig
+        from razorbench.tasks.paper.config import PaperTaskConfig
 
         for name in PAPER:
             try:

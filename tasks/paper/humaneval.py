@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from razorbench.api.registry import register_task
-from razorbench.tasks.paper.lmeval import LOCAL_SUFFIX, LMEvalTask, config_value, with_hooks
+from razorbench.tasks.paper.config import config_value
+from razorbench.tasks.paper.lmeval import LOCAL_SUFFIX, LMEvalTask, with_hooks
 from razorbench.tasks.paper.sandbox import run_python
 from razorbench.util.deadline_pool import default_workers
 

@@ -37,13 +37,13 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from razorbench.api.task import Example, PriorScore, Task, TaskConfig
+from razorbench.api.task import Example, PriorScore, Task
 from razorbench.util.errors import ConfigError
 
+from .config import PaperTaskConfig, config_value
 from .window import Fit, windowed_lm
 
 if TYPE_CHECKING:
@@ -53,28 +53,11 @@ if TYPE_CHECKING:
 LOCAL_SUFFIX = "_razorbench"  # the include-path copy of stock task `x` is `x_razorbench`
 
 
-@dataclass
-class PaperTaskConfig(TaskConfig):
-    """The `task:` section of a paper-track run: the common keys plus how the prior suite is scored."""
-
-    prior_chat_template: bool = True
-    """Score priors through the policy's chat template (lm-eval `apply_chat_template`): an instruct model
-    is scored the way it is used, and as the new task trains it."""
-    prior_max_gen_toks: int | None = None
-    """Cap on generated tokens for the generative priors (IFEval, HumanEval); None keeps lm-eval's (1280, 1024)."""
-
-
 def lm_eval_tasks_dir() -> Path:
     """The folder of lm-eval's stock task YAMLs."""
     import lm_eval.tasks
 
     return Path(lm_eval.tasks.__file__).parent
-
-
-def config_value(config: Any, key: str, default: Any) -> Any:
-    # A prior is built with the new task's config (PaperTaskConfig) or with none (a plain TaskConfig).
-    value = getattr(config, key, None)
-    return default if value is None else value
 
 
 class _DropExpectedWarnings(logging.Filter):

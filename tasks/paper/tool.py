@@ -43,7 +43,7 @@ from typing import Any
 
 from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
-from razorbench.tasks.paper.lmeval import PaperTaskConfig
+from razorbench.tasks.paper.config import PaperTaskConfig
 
 from .grading import hidden_characters
 from .sources import content_id, data_dir_of, hub, read_json, split_of

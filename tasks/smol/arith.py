@@ -25,7 +25,7 @@ from typing import ClassVar
 
 from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
-from razorbench.tasks.paper.lmeval import PaperTaskConfig
+from razorbench.tasks.paper.config import PaperTaskConfig
 
 PROBLEMS = 2400
 EVAL = 400

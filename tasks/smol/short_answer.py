@@ -13,7 +13,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from razorbench.api.task import PriorScore, Task
-from razorbench.tasks.paper.lmeval import PaperTaskConfig
+from razorbench.tasks.paper.config import PaperTaskConfig
 
 if TYPE_CHECKING:
     from razorbench.api.policy import Policy

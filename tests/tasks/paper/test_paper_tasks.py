@@ -9,7 +9,7 @@ from razorbench.runner.run import resolve
 from razorbench.tasks.paper import math as paper_math
 from razorbench.tasks.paper import science as paper_science
 from razorbench.tasks.paper import tool as paper_tool
-from razorbench.tasks.paper.lmeval import PaperTaskConfig
+from razorbench.tasks.paper.config import PaperTaskConfig
 
 PRIORS = ["hellaswag", "truthfulqa_mc2", "mmlu", "ifeval", "winogrande", "humaneval"]
 # (train, eval) sizes on ../shared/data; math also has math500.

@@ -14,7 +14,7 @@ import pytest
 from razorbench.api.registry import get_task
 from razorbench.runner.evaluate import EvalSettings, prior_scores
 from razorbench.sampling.hf import HFSampler
-from razorbench.tasks.paper.lmeval import PaperTaskConfig
+from razorbench.tasks.paper.config import PaperTaskConfig
 
 lm_eval = pytest.importorskip("lm_eval")
 from lm_eval.api.model import LM  # noqa: E402

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from razorbench.api.task import Example
-from razorbench.tasks.paper.lmeval import PaperTaskConfig
+from razorbench.tasks.paper.config import PaperTaskConfig
 from razorbench.tasks.smol.open_questions import NQOpen, TriviaQA, contains, normalise
 
 
