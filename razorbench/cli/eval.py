@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from razorbench.cli.run_options import add_record_options, config_overrides, print_record
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser(
@@ -18,14 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ev.add_argument(
         "--base", help="the base model folder (default: an adapter's own base, else the track's model; config: model)"
     )
-    ev.add_argument("--track", help="a registered track (default: the default track)")
-    ev.add_argument("--data-dir", help="local copies of the task's data (config key: task.data_dir)")
-    ev.add_argument("--output-dir", help="where <run-id>/ goes (config key: output_dir)")
-    ev.add_argument("--run-id", help="name of the record's folder (config key: run_id)")
-    ev.add_argument("--config", help="a YAML file of config keys (eval.*, sampling.*, task.*)")
-    ev.add_argument("--force", action="store_true", help="redo a checkpoint that already has a record")
-    ev.add_argument("--no-progress", action="store_true", help="no progress bars (logs and CI)")
-    ev.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. eval.kl_prompts=50")
+    add_record_options(ev)
     ev.set_defaults(func=main)
 
 
@@ -37,10 +32,8 @@ def main(args: argparse.Namespace) -> None:
     if args.no_progress:
         disable_progress_bars()  # before the libraries are imported (below)
     from razorbench.runner.checkpoint_eval import TRAJECTORY_METRICS, evaluate_checkpoints
-    from razorbench.runner.record_schema import prior_seconds_line, summary_table
 
-    flags = {"output_dir": args.output_dir, "run_id": args.run_id, "task.data_dir": args.data_dir}
-    overrides = [f"{k}={v}" for k, v in flags.items() if v is not None] + list(args.overrides)
+    overrides = config_overrides(args)
     results, trajectory = evaluate_checkpoints(
         args.model,
         args.task,
@@ -51,12 +44,7 @@ def main(args: argparse.Namespace) -> None:
         force=args.force,
     )
     for record, path in results:
-        console.print(summary_table(record))
-        timings = ", ".join(f"{k} {v:.1f}s" for k, v in record["provenance"]["timings"].items())
-        console.print(f"wall {record['provenance']['wall_seconds']:.1f}s ({timings})")
-        if line := prior_seconds_line(record):
-            console.print(line)
-        console.print(f"record: {path}")
+        print_record(record, path)
     if trajectory:
         table = Table(title=f"trajectory ({len(results)} checkpoints)")
         for column in ("step", *TRAJECTORY_METRICS):

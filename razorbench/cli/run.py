@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from razorbench.cli.run_options import add_record_options, config_overrides, print_record
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="train one method on one new task and write its record")
@@ -14,35 +16,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="a new task of the track (razorbench list tasks); several, comma-separated (science,tool,math): a "
         "sequence, each stage trained from the previous stage's policy",
     )
-    run.add_argument("--track", help="a registered track (razorbench list tracks; default: the default track)")
     run.add_argument("--model", help="base model path or hub id (default: the track's model)")
     run.add_argument("--seed", type=int, help="training seed (config key: seed)")
-    run.add_argument("--data-dir", help="local copies of the task's data (config key: task.data_dir)")
-    run.add_argument("--output-dir", help="where runs/<run-id>/ goes (config key: output_dir)")
-    run.add_argument("--run-id", help="name of the run (or sequence) directory (config key: run_id)")
-    run.add_argument("--config", help="a YAML file of config keys, merged after the task and method YAML")
-    run.add_argument("--no-progress", action="store_true", help="no progress bars (logs and CI)")
-    run.add_argument("--force", action="store_true", help="start a finished (or differently configured) run over")
-    run.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. optim.lr=1e-4")
+    add_record_options(run)
     run.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> None:
-    from razorbench.cli.console import console, disable_progress_bars
+    from razorbench.cli.console import disable_progress_bars
 
     if args.no_progress:
         disable_progress_bars()  # before the libraries are imported (below)
-    from razorbench.runner.record_schema import prior_seconds_line, summary_table
     from razorbench.runner.run import launcher_rank_zero, train_and_evaluate
 
-    flags = {
-        "seed": args.seed,
-        "model": args.model,
-        "output_dir": args.output_dir,
-        "run_id": args.run_id,
-        "task.data_dir": args.data_dir,
-    }
-    overrides = [f"{k}={v}" for k, v in flags.items() if v is not None] + list(args.overrides)
+    overrides = config_overrides(args, seed=args.seed, model=args.model)
     if "," in args.task:
         return _sequence(args, overrides)
     record, path = train_and_evaluate(
@@ -55,12 +42,7 @@ def main(args: argparse.Namespace) -> None:
         force=args.force,
     )
     if launcher_rank_zero():  # the other ranks of a DDP run compute, rank 0 reports
-        console.print(summary_table(record))
-        timings = ", ".join(f"{k} {v:.1f}s" for k, v in record["provenance"]["timings"].items())
-        console.print(f"wall {record['provenance']['wall_seconds']:.1f}s ({timings})")
-        if line := prior_seconds_line(record):
-            console.print(line)
-        console.print(f"record: {path}")
+        print_record(record, path)
 
 
 def _sequence(args: argparse.Namespace, overrides: list[str]) -> None:
