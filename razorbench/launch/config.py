@@ -22,9 +22,8 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from razorbench.launch.launcher import LAUNCHERS
 from razorbench.util.errors import ConfigError
-
-LAUNCHERS = ("local", "slurm", "ray")
 
 
 @dataclass

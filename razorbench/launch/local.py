@@ -18,13 +18,12 @@ import os
 import queue
 import signal
 import socket
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from razorbench.launch.config import LauncherConfig
-from razorbench.launch.state import LAUNCH_DIR, write_launch_entry
+from razorbench.launch.state import LAUNCH_DIR, write_ended, write_launch_entry, write_submitted
 from razorbench.launch.worker import RunSpec, evaluate_base, serve
 
 WORKER_STACK = ["razorbench.launch.worker", "razorbench.runner.run"]
@@ -124,16 +123,7 @@ def launch_local(
     todo: queue.SimpleQueue[RunSpec] = queue.SimpleQueue()
     for spec in specs:
         todo.put(spec)
-        write_launch_entry(
-            sweep_dir_of(spec),
-            spec.run_id,
-            launcher="local",
-            job=None,
-            pid=None,
-            submitted=time.time(),
-            ended=None,
-            reason=None,
-        )
+        write_submitted(sweep_dir_of(spec), spec.run_id, "local", None)
 
     def serve_queue() -> None:
         worker: _Worker | None = None
@@ -156,7 +146,7 @@ def launch_local(
                     worker="forked, stack preloaded" if worker.preloaded else "spawned, imports the stack",
                 )
                 reason = worker.run(spec, log)
-                write_launch_entry(sweep_dir, spec.run_id, ended=time.time(), reason=reason)
+                write_ended(sweep_dir, spec.run_id, reason)
                 on_end(spec, reason)
         finally:
             if worker is not None:

@@ -8,12 +8,11 @@ The driver (this sweep command) stays until every task has ended.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from razorbench.launch.config import LauncherConfig
-from razorbench.launch.state import write_launch_entry
+from razorbench.launch.state import write_ended, write_submitted
 from razorbench.launch.worker import RunSpec, evaluate_base, run_point
 from razorbench.util.errors import RunFailure
 
@@ -51,16 +50,7 @@ def launch_ray(
     for spec in specs:
         ref = remote_run.remote(spec, threads)
         pending[ref] = spec
-        write_launch_entry(
-            sweep_dir_of(spec),
-            spec.run_id,
-            launcher="ray",
-            job=ref.task_id().hex(),
-            submitted=time.time(),
-            ended=None,
-            reason=None,
-            pid=None,
-        )
+        write_submitted(sweep_dir_of(spec), spec.run_id, "ray", ref.task_id().hex())
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)
         for ref in done:
@@ -70,5 +60,5 @@ def launch_ray(
                 reason = None if spec.record.exists() else "the Ray task returned without a record"
             except ray.exceptions.RayError as e:
                 reason = f"Ray task failed: {_one_line(e)}"
-            write_launch_entry(sweep_dir_of(spec), spec.run_id, ended=time.time(), reason=reason)
+            write_ended(sweep_dir_of(spec), spec.run_id, reason)
             on_end(spec, reason)

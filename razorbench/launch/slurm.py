@@ -22,7 +22,7 @@ from typing import Any
 
 from razorbench.launch.config import LauncherConfig
 from razorbench.launch.squeue import slurm_queue
-from razorbench.launch.state import write_launch_entry
+from razorbench.launch.state import write_ended, write_submitted
 from razorbench.launch.worker import RunSpec, evaluate_base, run_point
 from razorbench.util.errors import ConfigError, RunFailure, UsageError
 
@@ -113,27 +113,23 @@ def launch_slurm(
     cfg: LauncherConfig,
     sweep_dir_of: Callable[[RunSpec], Path],
     on_end: Callable[[RunSpec, str | None], None],
-    folder: Path,
 ) -> None:
-    """Submit the base evaluations, then `specs` as one array after them; wait for the array when `cfg.wait`."""
+    """Submit the base evaluations, then `specs` as one array after them; wait for the array when `cfg.wait`. The
+    first run's config must ask for as many processes as a job starts; submitit's files go to the first run's sweep
+    folder (`.launch/slurm`)."""
+    from razorbench.runner.run import resolve
+
+    first = specs[0]
+    _, _, run_cfg = resolve(first.method, first.task, first.track, first.config_file, list(first.overrides))
+    check_slurm_run_config(run_cfg, cfg.slurm.nodes, cfg.slurm.tasks_per_node)
     threads = cfg.slurm.cpus_per_task
-    executor = _executor(cfg, folder, "razorbench")
+    executor = _executor(cfg, sweep_dir_of(first) / ".launch" / "slurm", "razorbench")
     base_jobs = [executor.submit(slurm_base, spec, threads) for spec in base]
     if base_jobs:
         executor.update_parameters(dependency="afterok:" + ":".join(j.job_id for j in base_jobs))
     jobs = executor.map_array(slurm_run, specs, [threads] * len(specs))
     for spec, job in zip(specs, jobs, strict=True):
-        write_launch_entry(
-            sweep_dir_of(spec),
-            spec.run_id,
-            launcher="slurm",
-            job=job.job_id,
-            submitted=time.time(),
-            log=str(job.paths.stderr),
-            ended=None,
-            reason=None,
-            pid=None,
-        )
+        write_submitted(sweep_dir_of(spec), spec.run_id, "slurm", job.job_id, log=str(job.paths.stderr))
     if not cfg.wait:
         return
     waiting_base = list(base_jobs)
@@ -152,5 +148,5 @@ def launch_slurm(
         for job_id in [j for j in pending if j not in queue]:
             spec, job = pending.pop(job_id)
             reason = None if spec.record.exists() else _ended_reason(job)
-            write_launch_entry(sweep_dir_of(spec), spec.run_id, ended=time.time(), reason=reason)
+            write_ended(sweep_dir_of(spec), spec.run_id, reason)
             on_end(spec, reason)

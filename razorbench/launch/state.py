@@ -56,6 +56,17 @@ def write_launch_entry(sweep_dir: Path, run_id: str, **fields: Any) -> None:
     write_json_atomic(launch_entry_path(sweep_dir, run_id), entry)
 
 
+def write_submitted(sweep_dir: Path, run_id: str, launcher: str, job: str | None, **fields: Any) -> None:
+    """The launch entry of a point `launcher` has just submitted (`job`: its id there, if any): not ended yet."""
+    entry = {"launcher": launcher, "job": job, "submitted": time.time(), "ended": None, "reason": None, "pid": None}
+    write_launch_entry(sweep_dir, run_id, **entry, **fields)
+
+
+def write_ended(sweep_dir: Path, run_id: str, reason: str | None) -> None:
+    """The launch entry of a point that has ended: now, and why it wrote no record (None: it wrote one)."""
+    write_launch_entry(sweep_dir, run_id, ended=time.time(), reason=reason)
+
+
 def lock_held(run_dir: Path) -> bool:
     """Whether a process holds the run's lock (probed without waiting; a missing lock file is not held)."""
     lock_file = run_dir / "run.lock"

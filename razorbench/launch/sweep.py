@@ -244,20 +244,7 @@ def _dispatch(todo, base, launcher: LauncherConfig, sweep_dir_of, on_end, progre
             progress.update(progress.task_ids[0], description=f"sweep: {spec.run_id}")
             run_point(spec)  # a failed run stops the sweep here, with its own one-line error
             on_end(spec, None)
-    elif launcher.name == "local":
-        from razorbench.launch.local import launch_local
-
-        launch_local(todo, base, launcher, sweep_dir_of, on_end)
-    elif launcher.name == "slurm":
-        from razorbench.launch.slurm import check_slurm_run_config, launch_slurm
-        from razorbench.runner.run import resolve
-
-        first = todo[0]
-        _, _, cfg = resolve(first.method, first.task, first.track, first.config_file, list(first.overrides))
-        check_slurm_run_config(cfg, launcher.slurm.nodes, launcher.slurm.tasks_per_node)
-        folder = sweep_dir_of(first) / ".launch" / "slurm"
-        launch_slurm(todo, base, launcher, sweep_dir_of, on_end, folder)
     else:
-        from razorbench.launch.ray_tasks import launch_ray
+        from razorbench.launch.launcher import get_launcher
 
-        launch_ray(todo, base, launcher, sweep_dir_of, on_end)
+        get_launcher(launcher.name)(todo, base, launcher, sweep_dir_of, on_end)
