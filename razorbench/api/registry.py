@@ -13,7 +13,9 @@ or method registers itself by decorator in its own file under `tasks/<track>/` o
 folders, mapped under the razorbench namespace by pyproject.toml) and the task modules each track names,
 every module of `razorbench.methods`, and every entry point in the groups `razorbench.tracks`,
 `razorbench.tasks` and `razorbench.methods`, so a third-party package can add any of them without touching
-this repo. `discover_tracks()` imports the track declarations only (no task, no method, no torch): what
+this repo. A track that runs tasks of another track as they are names them in its `reuse` YAML
+(`razorbench.api.track.Track.reuse`): they are registered on it too, with no code of its own.
+`discover_tracks()` imports the track declarations only (no task, no method, no torch): what
 `razorbench list tracks` and the CLI's help need. A name collision raises; an unknown name raises
 `UnknownNameError` with the valid names and the closest match.
 """
@@ -26,8 +28,10 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from razorbench.api.task import yaml_beside
 from razorbench.api.track import Track
 
 T = TypeVar("T")
@@ -150,6 +154,32 @@ def get_task(name: str, track: str) -> Any:
     raise UnknownNameError(f"unknown task {name!r} on track {track!r}; valid: {', '.join(valid)}.{hint}")
 
 
+def task_yaml(name: str, track: str) -> Path | None:
+    """The YAML of the task's defaults on `track`: for a task `track` reuses from another track, the `defaults` its
+    `reuse` YAML names (if any); else the YAML beside the task's file."""
+    cls = get_task(name, track)
+    defaults = TASKS._entries[f"{track}/{name}"].info.get("defaults")
+    return Path(defaults) if defaults is not None else yaml_beside(cls)
+
+
+def register_reused(track: Track) -> None:
+    """Register on `track` the tasks of other tracks that its `reuse` YAML names, under their own names (the same
+    classes), each with the `defaults` YAML the file gives (see `razorbench.api.track.Track.reuse`)."""
+    import yaml
+
+    if track.reuse is None:
+        return
+    path = Path(track.reuse)
+    for group in yaml.safe_load(path.read_text()) or []:
+        source = group["track"]
+        defaults = str(path.parent / group["defaults"]) if group.get("defaults") else None
+        for name in group["tasks"]:
+            register = TASKS.register(
+                f"{track.name}/{name}", track=track.name, task_name=name, reused_from=source, defaults=defaults
+            )
+            register(get_task(name, source))
+
+
 def register_method(name: str, *, on_policy: bool, uses_negatives: bool, **info: Any) -> Callable[[T], T]:
     """Class decorator: register a `razorbench.api.method.RazorModule` subclass under `name`.
 
@@ -184,8 +214,8 @@ _methods_discovered = False
 
 
 def discover_tasks() -> None:
-    """Import every track and the task modules each names, then the `razorbench.tasks` entry points, once. Task
-    modules import no torch, so this is cheap."""
+    """Import every track and the task modules each names, then the `razorbench.tasks` entry points, once, then
+    register the tasks each track reuses. Task modules import no torch, so this is cheap."""
     global _tasks_discovered
     if _tasks_discovered:
         return
@@ -196,6 +226,8 @@ def discover_tasks() -> None:
             importlib.import_module(module_name)  # its @register_task decorators run
     for ep in entry_points(group="razorbench.tasks"):
         ep.load()
+    for entry in list(TRACKS._entries.values()):
+        register_reused(entry.obj)  # after every track's own tasks: a track may reuse any of them
 
 
 def discover_methods() -> None:

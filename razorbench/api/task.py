@@ -92,11 +92,12 @@ class Task:
         return self.registry_name
 
     @classmethod
-    def default_priors(cls) -> list[str]:
-        """The prior suite the task's YAML declares (`task.priors`)."""
+    def default_priors(cls, path: Path | None = None) -> list[str]:
+        """The prior suite a YAML of the task's defaults declares (`task.priors`): `path`, else the YAML beside the
+        task's file (a track that reuses the task may give it another: `razorbench.api.registry.task_yaml`)."""
         import yaml
 
-        path = yaml_beside(cls)
+        path = path or yaml_beside(cls)
         loaded = yaml.safe_load(path.read_text()) if path else None
         return list(((loaded or {}).get("task") or {}).get("priors") or [])
 

@@ -66,6 +66,11 @@ class Track:
     method_defaults: str | None = None
     """A folder of `<method>.yaml` files (budgets, rates) that replace the method's own YAML (which holds the tiny
     track's defaults) on this track; a method without a file there keeps its own."""
+    reuse: str | None = None
+    """A YAML naming tasks of other tracks that this track runs as they are: a list of `{track: OTHER, tasks: [NAME,
+    ...], defaults: FILE}`. Each is registered on this track too, under its own name (the same class: data, splits,
+    checks and scoring unchanged); `defaults`, a YAML beside this one, takes the place of the task's own YAML on this
+    track (`razorbench.api.registry.task_yaml`); without it the task keeps its own."""
 
     @property
     def recorded_sha256(self) -> str | None:

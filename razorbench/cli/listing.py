@@ -33,15 +33,15 @@ def main(args: argparse.Namespace) -> None:
             )
         console.print(table)
     if what in (None, "tasks"):
-        from razorbench.api.registry import TASKS
+        from razorbench.api.registry import TASKS, task_yaml
 
         table = Table(title="tasks")
         for column in ("track", "task", "kind", "version", "priors"):
             table.add_column(column)
         for e in TASKS.entries():
-            cls = e.obj
-            priors = ", ".join(cls.default_priors())
-            table.add_row(e.info["track"], e.info["task_name"], cls.kind, str(cls.version), priors)
+            cls, track, name = e.obj, e.info["track"], e.info["task_name"]
+            priors = ", ".join(cls.default_priors(task_yaml(name, track)))
+            table.add_row(track, name, cls.kind, str(cls.version), priors)
         console.print(table)
     if what in (None, "methods"):
         from razorbench.api.method_index import method_infos

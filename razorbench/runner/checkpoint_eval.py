@@ -25,8 +25,7 @@ from omegaconf import DictConfig
 from razorbench.api.gguf_models import resolve_model
 from razorbench.api.method import MethodConfig
 from razorbench.api.policy import Policy
-from razorbench.api.registry import get_task, get_track
-from razorbench.api.task import yaml_beside
+from razorbench.api.registry import get_task, get_track, task_yaml
 from razorbench.api.track import Track
 from razorbench.metrics.intervals import record_intervals
 from razorbench.runner.checkpoint_folders import ADAPTER, Checkpoint, inspect_checkpoint, load_checkpoint
@@ -92,7 +91,7 @@ def resolve_eval(
     cfg = compose(
         MethodConfig,
         task_cls.Config,
-        yaml_beside(task_cls),
+        task_yaml(task, track_obj.name),
         None,
         config_file,
         [f"track={track_obj.name}", *extra, *overrides],

