@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 RECORD = Path(__file__).parent / "viability" / "records" / "resized" / "sciq.json"
-METRICS_RECORD = Path(__file__).parent / "priors" / "records" / "sciq-acc-vs-acc_norm.json"
+METRICS_RECORD = Path(__file__).parent / "sciq_gain" / "records" / "acc-vs-acc_norm.json"
 
 
 def shortest_is_correct(doc: dict[str, str]) -> bool:
