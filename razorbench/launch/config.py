@@ -22,8 +22,14 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from razorbench.launch.launcher import LAUNCHERS
 from razorbench.util.errors import ConfigError
+
+LAUNCHERS = {
+    "local": "razorbench.launch.local:launch_local",
+    "slurm": "razorbench.launch.slurm:launch_slurm",
+    "ray": "razorbench.launch.ray_tasks:launch_ray",
+}
+"""`launcher.name` -> "module:function" of its `razorbench.launch.launcher.Launcher`, imported when a sweep uses it."""
 
 
 @dataclass

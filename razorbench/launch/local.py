@@ -18,11 +18,11 @@ import os
 import queue
 import signal
 import socket
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from razorbench.launch.config import LauncherConfig
+from razorbench.launch.launcher import OnEnd, Runs, SweepDirOf
 from razorbench.launch.state import LAUNCH_DIR, write_ended, write_launch_entry, write_submitted
 from razorbench.launch.worker import RunSpec, evaluate_base, serve
 
@@ -74,7 +74,7 @@ class _Worker:
 
     def __init__(self, threads: int) -> None:
         self.connection, child = multiprocessing.Pipe()
-        # Not a daemon: a run's verifier pool and sandboxes are child processes of the worker.
+        # Not a daemon: a run's checker pool and sandboxes are child processes of the worker.
         self.process = _context().Process(target=serve, args=(child, threads, dict(os.environ)))
         self.process.start()  # waits, the first time, until the template has imported the stack
         child.close()  # the worker's end lives in the worker only: its death reads as EOF here
@@ -100,13 +100,7 @@ class _Worker:
         self.process.join()
 
 
-def launch_local(
-    specs: list[RunSpec],
-    base: list[RunSpec],
-    cfg: LauncherConfig,
-    sweep_dir_of: Callable[[RunSpec], Path],
-    on_end: Callable[[RunSpec, str | None], None],
-) -> None:
+def launch_local(specs: Runs, base: Runs, cfg: LauncherConfig, sweep_dir_of: SweepDirOf, on_end: OnEnd) -> None:
     """The base evaluations here (every core), then `specs` `cfg.parallel` at a time; `on_end(spec, reason)` after
     each (reason None: its record was written)."""
     import torch

@@ -8,12 +8,10 @@ The driver (this sweep command) stays until every task has ended.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 from razorbench.launch.config import LauncherConfig
+from razorbench.launch.launcher import OnEnd, Runs, SweepDirOf
 from razorbench.launch.state import write_ended, write_submitted
-from razorbench.launch.worker import RunSpec, evaluate_base, run_point
+from razorbench.launch.worker import evaluate_base, run_point
 from razorbench.util.errors import RunFailure
 
 
@@ -22,13 +20,7 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {lines[-1] if lines else ''}"
 
 
-def launch_ray(
-    specs: list[RunSpec],
-    base: list[RunSpec],
-    cfg: LauncherConfig,
-    sweep_dir_of: Callable[[RunSpec], Path],
-    on_end: Callable[[RunSpec, str | None], None],
-) -> None:
+def launch_ray(specs: Runs, base: Runs, cfg: LauncherConfig, sweep_dir_of: SweepDirOf, on_end: OnEnd) -> None:
     import ray
 
     if not ray.is_initialized():

@@ -16,11 +16,11 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from razorbench.launch.config import LauncherConfig
+from razorbench.launch.launcher import OnEnd, Runs, SweepDirOf
 from razorbench.launch.squeue import slurm_queue
 from razorbench.launch.state import write_ended, write_submitted
 from razorbench.launch.worker import RunSpec, evaluate_base, run_point
@@ -107,13 +107,7 @@ def _ended_reason(job: Any) -> str | None:
     return f"slurm job {job.job_id} ended without a result (killed, cancelled or out of time): {last} (log: {log})"
 
 
-def launch_slurm(
-    specs: list[RunSpec],
-    base: list[RunSpec],
-    cfg: LauncherConfig,
-    sweep_dir_of: Callable[[RunSpec], Path],
-    on_end: Callable[[RunSpec, str | None], None],
-) -> None:
+def launch_slurm(specs: Runs, base: Runs, cfg: LauncherConfig, sweep_dir_of: SweepDirOf, on_end: OnEnd) -> None:
     """Submit the base evaluations, then `specs` as one array after them; wait for the array when `cfg.wait`. The
     first run's config must ask for as many processes as a job starts; submitit's files go to the first run's sweep
     folder (`.launch/slurm`)."""
