@@ -35,8 +35,8 @@ def run_razorbench(setup: Setup, total_steps: int, examples: list[Example], seed
         def examples(self, split: str) -> list[Example]:
             return list(examples)
 
-        def verify(self, response: str, example: Example) -> bool:
-            return self.task.verify(response, example)
+        def check(self, response: str, example: Example) -> bool:
+            return self.task.check(response, example)
 
     times = StepTimes([], [], [])
     generation = [0.0]

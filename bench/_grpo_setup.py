@@ -26,7 +26,7 @@ class Setup:
     prompts: int  # P
     group: int  # G
     tokens: int  # L
-    task: str = "science"  # the prompts and the verifier's reward
+    task: str = "science"  # the prompts and the checker's reward
     track: str = "tiny"
 
 
@@ -67,7 +67,7 @@ def make_large_model(folder: Path) -> str:
 
 
 def bench_task(setup: Setup) -> Task:
-    """The configuration's task: its train prompts and its verifier (the reward)."""
+    """The configuration's task: its train prompts and its checker (the reward)."""
     if setup.track == "smol":
         from razorbench.tasks.paper.config import PaperTaskConfig
 

@@ -10,7 +10,7 @@ the same training prompts (the `science` task's train split), P prompts x G comp
 completion exactly L tokens long (min_new_tokens = max_new_tokens = L: the EOS logit is masked until L, so all
 do the same work; the bench checks every length), temperature 1, beta = 0 (no reference model), Dr. GRPO loss,
 one AdamW step per batch (lr 3e-4, no decay), gradient-norm clipping at 1, float32, the same torch thread count
-(`--threads`, default 1; a real run uses torch's default), the task's verifier as the reward.
+(`--threads`, default 1; a real run uses torch's default), the task's checker as the reward.
 
 - razorbench: `GRPO` + `HFSampler` driven by a Lightning `Trainer` built as `razorbench run` builds it
   (CSVLogger, log every step, FiniteGuard, RNGState, no progress bar as with `--no-progress`; the checkpoint

@@ -63,10 +63,10 @@ def main() -> None:
 
         by_prompt = {e.prompt: e for e in train}
 
-        def reward(prompts, completions, **kwargs):  # the task's own verifier: 1 for a correct answer
+        def reward(prompts, completions, **kwargs):  # the task's own checker: 1 for a correct answer
             asked = [p[-1]["content"] for p in prompts]
             texts = [c[-1]["content"] for c in completions]
-            return [float(v) for v in task.verify_all(texts, [by_prompt[p] for p in asked])]
+            return [float(v) for v in task.check_all(texts, [by_prompt[p] for p in asked])]
 
         rows = [{"prompt": [{"role": "user", "content": e.prompt}]} for e in train]
         config = GRPOConfig(learning_rate=1e-4, per_device_train_batch_size=8, num_generations=4,

@@ -9,7 +9,7 @@ solved in closed form, leaving a classification loss on the implicit reward β l
 
 Departures and choices:
 1. Pairs (`razorbench.api.offline`, the same draw as `simpo`): y_w = the task's reference answer, y_l = a
-   verified-incorrect response sampled from π0 before training (the paper uses human preferences); prompts
+   checked-incorrect response sampled from π0 before training (the paper uses human preferences); prompts
    where π0 made no mistake in k samples give no pair and are counted in `method_stats`.
 2. π0's log-probabilities are recomputed at each step (one extra forward) rather than precomputed.
 """

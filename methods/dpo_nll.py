@@ -10,7 +10,7 @@ still pushes π0's mistakes down: the offline method *with negatives* that learn
 step 6).
 
 Departures and choices:
-1. Pairs as `dpo` (`razorbench.api.offline`): y_w = the task's reference answer, y_l = a verified-incorrect
+1. Pairs as `dpo` (`razorbench.api.offline`): y_w = the task's reference answer, y_l = a checked-incorrect
    response of π0 (the paper: π's own correct and incorrect chain-of-thought samples, re-drawn each iteration).
 2. L_NLL is normalised by the chosen response's tokens (the paper divides by the length of prompt and response;
    the prompt's tokens carry no loss here, so its length would only rescale α per prompt).

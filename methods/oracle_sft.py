@@ -3,7 +3,7 @@ solves the task (RL's Razor, arXiv 2509.04259: it forgets even less than RL; com
 their toy task).
 
 π* is π0 conditioned on being correct, so rejection sampling draws from it exactly: sample k responses
-from π0 per training prompt, keep the verified-correct ones. Then SFT on them:
+from π0 per training prompt, keep the checked-correct ones. Then SFT on them:
 
     L(θ) = − E_x E_{y~π*(·|x)} Σ_t log π_θ(y_t | x, y_<t) / Σ_t 1,   token mean over the batch
 
@@ -55,7 +55,7 @@ def oracle_loss(logp: Tensor, mask: Tensor, weights: Tensor) -> Tensor:
 
 @register_method("oracle-sft", on_policy=False, uses_negatives=False, data="rejection samples of π0")
 class OracleSFT(OfflineModule):
-    """SFT on rejection samples of π0 (the verified-correct ones)."""
+    """SFT on rejection samples of π0 (the checked-correct ones)."""
 
     Config = OracleSFTConfig
     config: OracleSFTConfig
@@ -65,7 +65,7 @@ class OracleSFT(OfflineModule):
         closed_form = getattr(self.policy, "oracle_responses", None)
         if callable(closed_form):
             examples = self.task.examples("train")
-            exact = closed_form(examples, self.task.verify)
+            exact = closed_form(examples, self.task.check)
             self.accepted = [Accepted(e, ids, w) for e, (ids, w) in zip(examples, exact, strict=True)]
             self.stats = {"exact": True, "prompts": len(examples), "prompts_skipped": 0}
             return

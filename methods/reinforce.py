@@ -1,8 +1,8 @@
-"""1-0 REINFORCE: on-policy policy gradient with a binary verifier reward and no baseline (Williams, 1992,
+"""1-0 REINFORCE: on-policy policy gradient with a binary checker reward and no baseline (Williams, 1992,
 "Simple statistical gradient-following algorithms for connectionist reinforcement learning"), the
 positives-only control of RL's Razor (arXiv 2509.04259): on-policy data without negative examples.
 
-For each prompt x, sample n responses y_1..y_n ~ π_θ(·|x), score them with the task's verifier
+For each prompt x, sample n responses y_1..y_n ~ π_θ(·|x), score them with the task's checker
 r_i ∈ {0, 1}, and maximise the expected reward J(θ) = E_x E_{y~π_θ}[r(x, y)] with the estimator
 
     (1)  ∇J ≈ 1/(B·n·L) Σ_i r_i Σ_t ∇ log π_θ(y_i,t | x, y_i,<t)
@@ -39,7 +39,7 @@ def reinforce_loss(logp: Tensor, rewards: Tensor, mask: Tensor, *, max_tokens: i
 
     Args:
         logp: (N, T) log π_θ of the sampled tokens, N = B·n responses.
-        rewards: (N,) verifier rewards in {0, 1}.
+        rewards: (N,) checker rewards in {0, 1}.
         mask: (N, T) 1 on response tokens.
         max_tokens: L, the constant per-response token budget (max_new_tokens).
     """
@@ -48,7 +48,7 @@ def reinforce_loss(logp: Tensor, rewards: Tensor, mask: Tensor, *, max_tokens: i
 
 @register_method("reinforce", on_policy=True, uses_negatives=False, data="on-policy samples, positives only")
 class Reinforce(RazorModule):
-    """1-0 REINFORCE with verifier rewards."""
+    """1-0 REINFORCE with checker rewards."""
 
     Config = ReinforceConfig
     config: ReinforceConfig

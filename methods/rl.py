@@ -2,7 +2,7 @@
 Dr. GRPO normalisation (Liu et al., arXiv 2503.20783) that RL's Razor used.
 
 For each prompt x, sample a group of G responses y_1..y_G ~ π_old(·|x), score them with the task's
-verifier r_i ∈ {0, 1}, and maximise
+checker r_i ∈ {0, 1}, and maximise
 
     J(θ) = 1/(G·L) Σ_i Σ_t min(ρ_i,t A_i, clip(ρ_i,t, 1−ε, 1+ε) A_i) − β KL(π_θ ‖ π_0)
     ρ_i,t = π_θ(y_i,t | x, y_i,<t) / π_old(y_i,t | x, y_i,<t),   A_i = r_i − mean_j r_j
@@ -88,7 +88,7 @@ def grpo_loss(
 
 @register_method("rl", on_policy=True, uses_negatives=True, data="on-policy samples")
 class GRPO(RazorModule):
-    """GRPO with verifier rewards (the paper's RL)."""
+    """GRPO with checker rewards (the paper's RL)."""
 
     Config = GRPOConfig
     config: GRPOConfig

@@ -10,7 +10,7 @@ target margin γ:
 (equation numbers as in the paper). RL's Razor used SimPO as the offline method *with* negatives.
 
 Departures and choices:
-1. Pairs (`razorbench.api.offline`): y_w = the task's reference answer, y_l = a verified-incorrect response
+1. Pairs (`razorbench.api.offline`): y_w = the task's reference answer, y_l = a checked-incorrect response
    sampled from the base policy π0 before training (the paper ranks two sampled responses with a reward
    model); prompts where π0 made no mistake in k samples give no pair and are counted in `method_stats`.
 2. |y| counts response tokens including the EOS that ends a response.

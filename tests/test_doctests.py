@@ -1,4 +1,4 @@
-"""Run the doctests of every razorbench, task, method and experiment module (verifiers show their cases as
+"""Run the doctests of every razorbench, task, method and experiment module (checkers show their cases as
 doctests)."""
 
 import doctest

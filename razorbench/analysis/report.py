@@ -124,7 +124,7 @@ def data_notes(records: list[dict[str, Any]]) -> list[str]:
             notes.append("- `oracle-sft` trained on the exact π*(y|x) ∝ π0(y|x)·1[y correct] (closed form).")
         elif method == "oracle-sft":
             notes.append(
-                "- `oracle-sft` trained on rejection samples of π0 (k per prompt, the verified-correct kept):"
+                "- `oracle-sft` trained on rejection samples of π0 (k per prompt, the checked-correct kept):"
                 f" acceptance rate {stats['acceptance_rate']:.3f}, {stats['prompts_skipped']} of {stats['prompts']}"
                 " training prompts skipped (no correct sample); π* is approximated, not exact."
             )

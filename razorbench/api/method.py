@@ -1,7 +1,7 @@
 """The base LightningModule every method subclasses.
 
 It owns what all methods share: the policy (trained), the frozen reference π0 (only when a method
-asks for it), the task (prompts and verifier), the sampler, the train dataloader over the task's
+asks for it), the task (prompts and checker), the sampler, the train dataloader over the task's
 training prompts, and AdamW with linear warm-up to a constant learning rate (the paper's schedule).
 A method adds its `Config` dataclass of hyperparameters (the one place they are declared and defaulted),
 a pure loss function and `training_step`, which reads them from `self.config`.
@@ -57,7 +57,7 @@ class RazorModule(L.LightningModule):
 
     Args:
         policy: the policy π being trained.
-        task: the new task: training prompts, reference answers and the verifier.
+        task: the new task: training prompts, reference answers and the checker.
         sampler: draws responses from π (on-policy methods) or π0 (data built before training).
         reference: the frozen base policy π0, or None when the method does not need it.
         config: the method's hyperparameters, an instance of its `Config` (None: that Config's defaults).

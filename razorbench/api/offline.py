@@ -1,11 +1,11 @@
 """Offline training data built once from the base policy π0: preference pairs and rejection samples.
 
 Every offline method that needs π0's own responses starts from the same thing: k responses of π0 per
-training prompt, each verified by the task. From them,
+training prompt, each checked by the task. From them,
 
 - `preference_pairs` (DPO, SimPO): chosen = the task's reference answer, rejected = the first
-  verified-incorrect response of π0; a prompt whose k responses are all correct gives no pair (skipped);
-- `accepted_responses` (oracle SFT): the verified-correct responses, i.e. rejection samples of
+  checked-incorrect response of π0; a prompt whose k responses are all correct gives no pair (skipped);
+- `accepted_responses` (oracle SFT): the checked-correct responses, i.e. rejection samples of
   π*(y|x) ∝ π0(y|x)·1[y correct]; a prompt with none accepted is skipped.
 
 The samples are drawn before the first optimizer step (the policy is still π0) and cached on disk under
@@ -52,7 +52,7 @@ class OfflineDataConfig(MethodConfig):
 
 @dataclass(frozen=True)
 class PromptSamples:
-    """π0's k responses to one training prompt, with the verifier's verdict on each."""
+    """π0's k responses to one training prompt, with the checker's verdict on each."""
 
     example: Example
     response_ids: list[list[int]]  # as sampled, up to and including EOS when the response ended
@@ -69,7 +69,7 @@ class Pair:
 
 @dataclass(frozen=True)
 class Accepted:
-    """The accepted (verified-correct) responses of π0 to one prompt: samples of π*(·|x), or, with `weights`,
+    """The accepted (checked-correct) responses of π0 to one prompt: samples of π*(·|x), or, with `weights`,
     every correct response and its exact probability under π*(·|x) (where the policy gives π* in closed form)."""
 
     example: Example
@@ -85,7 +85,7 @@ def cache_key(model_sha256: str, task: Task, settings: dict[str, Any]) -> str:
 def draw(
     sampler: Sampler, task: Task, *, n: int, max_new_tokens: int, temperature: float, seed: int
 ) -> list[PromptSamples]:
-    """Sample `n` responses per training prompt from the sampler's (base) policy and verify each."""
+    """Sample `n` responses per training prompt from the sampler's (base) policy and check each."""
     examples = task.examples("train")
     out = []
     for start in range(0, len(examples), PROMPTS_PER_CALL):
@@ -93,7 +93,7 @@ def draw(
         samples = sampler.generate(
             [e.prompt for e in batch], n=n, max_new_tokens=max_new_tokens, temperature=temperature, seed=seed + start
         )
-        correct = task.verify_all(samples.texts, [batch[samples.prompt_index(i)] for i in range(len(samples.texts))])
+        correct = task.check_all(samples.texts, [batch[samples.prompt_index(i)] for i in range(len(samples.texts))])
         for j, example in enumerate(batch):
             group = range(j * n, (j + 1) * n)
             out.append(PromptSamples(example, [samples.response_ids[i] for i in group], [correct[i] for i in group]))
@@ -164,7 +164,7 @@ class OfflineModule(RazorModule):
     config: OfflineDataConfig
 
     def base_samples(self) -> list[PromptSamples]:
-        """π0's verified samples of every training prompt. Call before the first optimizer step."""
+        """π0's checked samples of every training prompt. Call before the first optimizer step."""
         return load_or_draw(
             self.sampler,
             self.task,

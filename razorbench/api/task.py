@@ -1,12 +1,16 @@
-"""What a task is: examples with prompts and reference answers, and a verifier.
+"""What a task is: examples with prompts and reference answers, and a check of a response's answer.
 
 A *new* task is what a method trains on: its `train` split gives prompts (and reference answers for
-offline methods), its `eval` split is held out, and `verify` is both the evaluation metric and the RL
+offline methods), its `eval` split is held out, and `check` is both the evaluation metric and the RL
 reward, so the two can never disagree (nanochat's `reward()` reuses `evaluate()` the same way).
 
 A *prior* task is a capability the base model already has; razorbench scores it before and after
-training. On the tiny track a prior is scored by greedy generation checked with `verify`; tracks
+training. On the tiny track a prior is scored by greedy generation checked with `check`; tracks
 with other scorers (lm-eval on the paper track) override `score`.
+
+`check` was called `verify` (and `check_timeout`, `prepare_checker` were `verify_timeout`, `prepare_verifier`):
+a task that still defines an old name works as before, with a DeprecationWarning. "Verify" now means one thing
+only, the leaderboard's re-execution of a submission (`razorbench leaderboard verify`).
 
 Every task lives in one file under its track's folder `tasks/<track>/` (plus YAML) and registers itself with
 `@register_task(name, track=...)`.
@@ -15,21 +19,26 @@ Every task lives in one file under its track's folder `tasks/<track>/` (plus YAM
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    from razorbench.api.checker import BoundedChecker
     from razorbench.api.policy import Policy
     from razorbench.api.sampler import Sampler
-    from razorbench.api.verifier import BoundedVerifier
 
 
 def yaml_beside(cls: type) -> Path | None:
     """The YAML file beside the file that defines `cls` (a task's or method's defaults), if there is one."""
     path = Path(inspect.getfile(cls)).with_suffix(".yaml")
     return path if path.is_file() else None
+
+
+RENAMED = {"verify": "check", "verify_timeout": "check_timeout", "prepare_verifier": "prepare_checker"}
+"""Old name -> new name of what a task defines: a subclass that defines an old name gets it under the new one too."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,7 @@ class PriorScore:
 
 
 class Task:
-    """Base class of all tasks. Subclasses set `kind` and `SPLITS` and implement `_examples` and `verify`."""
+    """Base class of all tasks. Subclasses set `kind` and `SPLITS` and implement `_examples` and `check`."""
 
     kind: ClassVar[str] = "new"  # "new" (trained on) or "prior" (retention is measured)
     chance: ClassVar[float | None] = (
@@ -79,10 +88,21 @@ class Task:
     SPLITS: ClassVar[tuple[str, ...]] = ()
     """The task's split names ("train" and "eval" for a new task, "eval" for a prior; tiny and toy tasks add
     "pretrain"): declared, not loaded, so a wrong name is refused before any data is read."""
-    verify_timeout: ClassVar[float] = 1.0
-    """Seconds the verifier may spend on one response when a run scores it (`rewards`, `verify_all`): past it the
-    response is wrong, and counted in the record (`method_stats.verifier`). A bound, not a budget: checks that
+    check_timeout: ClassVar[float] = 1.0
+    """Seconds the check may spend on one response when a run scores it (`rewards`, `check_all`): past it the
+    response is wrong, and counted in the record (`method_stats.checker`). A bound, not a budget: checks that
     finish in microseconds stay so."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for old, new in RENAMED.items():
+            if old in vars(cls) and new not in vars(cls):  # a task written before the rename: it works as it did
+                warnings.warn(
+                    f"task class {cls.__qualname__} defines {old!r}, the old name of {new!r}: rename it to {new!r}",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+                setattr(cls, new, vars(cls)[old])
 
     def __init__(self, config: Any = None) -> None:
         self.config = config if config is not None else self.Config()
@@ -113,60 +133,65 @@ class Task:
         once caches them here."""
         raise NotImplementedError
 
-    def verify(self, response: str, example: Example) -> bool:
+    def check(self, response: str, example: Example) -> bool:
         """True iff `response` is a correct answer to `example`."""
         raise NotImplementedError
 
+    def verify(self, response: str, example: Example) -> bool:
+        """Deprecated: the old name of `check`."""
+        warnings.warn("Task.verify is deprecated: call Task.check", DeprecationWarning, stacklevel=2)
+        return self.check(response, example)
+
     def reward(self, response: str, example: Example) -> float:
-        """The RL reward: 1 for a verified-correct response, else 0."""
-        return float(self.verify(response, example))
+        """The RL reward: 1 for a response `check` accepts, else 0."""
+        return float(self.check(response, example))
 
     # -- scoring many responses, each in bounded time ------------------------------------------------
     def rewards(self, responses: Sequence[str], examples: Sequence[Example]) -> list[float]:
-        """`reward(response, example)` of each pair, computed in worker processes with at most `verify_timeout`
-        seconds per response (over it, or if the verifier fails: 0, counted); a slow response does not hold the
-        others (`razorbench.api.verifier`)."""
-        return self.bounded_verifier("reward", responses, examples, 0.0)
+        """`reward(response, example)` of each pair, computed in worker processes with at most `check_timeout`
+        seconds per response (over it, or if the check fails: 0, counted); a slow response does not hold the
+        others (`razorbench.api.checker`)."""
+        return self.bounded_checker("reward", responses, examples, 0.0)
 
-    def verify_all(self, responses: Sequence[str], examples: Sequence[Example]) -> list[bool]:
-        """`verify(response, example)` of each pair, bounded as `rewards` is (over the bound: False, counted)."""
-        return [bool(v) for v in self.bounded_verifier("verify", responses, examples, False)]
+    def check_all(self, responses: Sequence[str], examples: Sequence[Example]) -> list[bool]:
+        """`check(response, example)` of each pair, bounded as `rewards` is (over the bound: False, counted)."""
+        return [bool(v) for v in self.bounded_checker("check", responses, examples, False)]
 
     @property
-    def bounded_verifier(self) -> BoundedVerifier:
-        """This task's `BoundedVerifier` (its worker processes and counts), made on first use."""
-        if self.__dict__.get("_bounded_verifier") is None:
-            from razorbench.api.verifier import BoundedVerifier
+    def bounded_checker(self) -> BoundedChecker:
+        """This task's `BoundedChecker` (its worker processes and counts), made on first use."""
+        if self.__dict__.get("_bounded_checker") is None:
+            from razorbench.api.checker import BoundedChecker
 
-            self._bounded_verifier = BoundedVerifier(self)
-        return self._bounded_verifier
+            self._bounded_checker = BoundedChecker(self)
+        return self._bounded_checker
 
-    def verifier_stats(self, *, reset: bool = False) -> dict[str, Any] | None:
-        """Counts of the responses scored through `rewards` / `verify_all` (None if none were); `reset` starts
+    def checker_stats(self, *, reset: bool = False) -> dict[str, Any] | None:
+        """Counts of the responses scored through `rewards` / `check_all` (None if none were); `reset` starts
         the counts over after reading them."""
-        verifier = self.__dict__.get("_bounded_verifier")
-        stats = verifier.stats() if verifier is not None and verifier.responses else None
-        if verifier is not None and reset:
-            verifier.reset()
+        checker = self.__dict__.get("_bounded_checker")
+        stats = checker.stats() if checker is not None and checker.responses else None
+        if checker is not None and reset:
+            checker.reset()
         return stats
 
-    def prepare_verifier(self) -> None:
-        """Set-up `verify` needs, done once in the run's process before its verifier workers start (they inherit
+    def prepare_checker(self) -> None:
+        """Set-up `check` needs, done once in the run's process before its checker workers start (they inherit
         it): e.g. importing a heavy library, so that no response's time bound pays for it."""
 
-    def close_verifier(self) -> None:
-        """Stop this task's verifier workers (the counts stay)."""
-        verifier = self.__dict__.get("_bounded_verifier")
-        if verifier is not None:
-            verifier.close()
+    def close_checker(self) -> None:
+        """Stop this task's checker workers (the counts stay)."""
+        checker = self.__dict__.get("_bounded_checker")
+        if checker is not None:
+            checker.close()
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state.pop("_bounded_verifier", None)  # worker processes do not travel
+        state.pop("_bounded_checker", None)  # worker processes do not travel
         return state
 
     def score(self, policy: Policy, sampler: Sampler, *, limit: int | None, batch_size: int) -> PriorScore:
-        """Prior-task score: the fraction of `eval` examples whose greedy response verifies.
+        """Prior-task score: the fraction of `eval` examples whose greedy response passes `check`.
 
         `policy` is the model being scored and `sampler` samples from it; a scorer that needs the model
         itself (lm-eval's log-likelihoods on the paper track) uses `policy`.
@@ -179,5 +204,5 @@ class Task:
             batch = examples[start : start + batch_size]
             out = sampler.generate([e.prompt for e in batch], n=1, max_new_tokens=max_new_tokens, greedy=True)
             responses.extend(out.texts)
-        per_example = {e.id: float(v) for e, v in zip(examples, self.verify_all(responses, examples), strict=True)}
+        per_example = {e.id: float(v) for e, v in zip(examples, self.check_all(responses, examples), strict=True)}
         return PriorScore(sum(per_example.values()) / max(len(per_example), 1), per_example)

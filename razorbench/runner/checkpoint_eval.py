@@ -33,7 +33,7 @@ from razorbench.runner.checkpoint_origin import mismatch
 from razorbench.runner.config import cache_root, compose
 from razorbench.runner.evaluate import EvalSettings, base_evaluation
 from razorbench.runner.measure import measure_against_base
-from razorbench.runner.record_builder import build_record, verifier_stats
+from razorbench.runner.record_builder import build_record, checker_stats
 from razorbench.runner.record_schema import provenance, validate_record
 from razorbench.runner.run import check_model, new_tasks
 from razorbench.runner.run_directory import RunDirectory
@@ -142,7 +142,7 @@ def evaluate_checkpoints(
     sampler.close()
     timings["base_eval_cached" if cache_hit else "base_eval"] = time.time() - t
 
-    verifier_stats([task_obj, *priors], reset=True)  # each checkpoint's record counts its own checks
+    checker_stats([task_obj, *priors], reset=True)  # each checkpoint's record counts its own checks
     base_name = track_obj.model_name if cfg.model is None and track_obj.model_name else base_policy.name
     warnings = {c: mismatch(c.path, c.origin, base_name, base_policy.name, base_policy.sha256) for c in checkpoints}
     for warning in filter(None, warnings.values()):
@@ -179,7 +179,7 @@ def evaluate_checkpoints(
             run.release()
         results.append((record, path))
     for scored in (task_obj, *priors):
-        scored.close_verifier()
+        scored.close_checker()
     if len(results) == 1:
         return results, None
     trajectory = root / "trajectory.json"
@@ -213,7 +213,7 @@ def _evaluate_one(
     )
     record = build_record(cfg, METHOD, task, track, base_policy, base, measured)
     record["model"] = checkpoint.to_dict()
-    record["method_stats"] = verifier_stats([task_obj, *priors], reset=True)
+    record["method_stats"] = checker_stats([task_obj, *priors], reset=True)
     record["uncertainty"] = record_intervals(record, chance={p.name: p.chance for p in priors if p.chance})
     device = str(next(tuned.model.parameters()).device)
     record["provenance"] = provenance(device, 1, start, time.time(), timings)

@@ -155,7 +155,7 @@ class LearningCurve(Callback):
             sequence += entropy["sequence"].sum().item()
             token_sum += entropy["token_sum"].sum().item()
             tokens += entropy["tokens"].sum().item()
-            correct = self.task.verify_all(out.texts, [batch[out.prompt_index(i)] for i in range(len(out.texts))])
+            correct = self.task.check_all(out.texts, [batch[out.prompt_index(i)] for i in range(len(out.texts))])
             for j in range(len(batch)):
                 group = range(j * out.n, (j + 1) * out.n)
                 distinct.append(len({out.texts[i] for i in group}))

@@ -1,7 +1,7 @@
 """Evaluation, independent of training: it takes policies, not trainers, so a checkpoint trained anywhere
 (TRL, verl, a razorbench method) is scored the same way.
 
-- new-task accuracy: responses sampled at the run's temperature on held-out prompts, verified;
+- new-task accuracy: responses sampled at the run's temperature on held-out prompts, checked;
 - prior scores: each prior task's own scorer, before (base) and after (final);
 - forgetting: mean over priors of (base - final);
 - forward KL: on responses sampled once from the base policy π0 (see `razorbench.metrics.kl`).
@@ -98,7 +98,7 @@ def sampled_batches(
 
 
 def new_task_accuracy(sampler: Sampler, task: Task, s: EvalSettings) -> dict[str, Any]:
-    """Fraction of sampled responses on held-out prompts that verify, with the per-prompt means."""
+    """Fraction of sampled responses on held-out prompts that pass the task's check, with the per-prompt means."""
     examples = task.examples("eval")[: s.new_task_prompts]
     accuracy = MeanMetric()
     per_prompt: dict[str, float] = {}

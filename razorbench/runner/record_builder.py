@@ -29,11 +29,11 @@ def left_out(base: dict[str, Any], final: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def verifier_stats(tasks: list, *, reset: bool = False) -> dict[str, Any]:
-    """`{"verifier": {task: counts}}` for the tasks whose verifier scored responses in this run (the record's
+def checker_stats(tasks: list, *, reset: bool = False) -> dict[str, Any]:
+    """`{"checker": {task: counts}}` for the tasks whose checker scored responses in this run (the record's
     `method_stats`): how many, how many ran past the task's time bound or failed (each counted wrong)."""
-    stats = {t.name: s for t in tasks if (s := t.verifier_stats(reset=reset))}
-    return {"verifier": stats} if stats else {}
+    stats = {t.name: s for t in tasks if (s := t.checker_stats(reset=reset))}
+    return {"checker": stats} if stats else {}
 
 
 def build_record(

@@ -165,3 +165,11 @@ def prior_seconds_line(record: dict[str, Any]) -> str:
     record without them."""
     timed = record.get("prior_seconds") or {}
     return ("priors " + ", ".join(f"{name} {s:.1f}s" for name, s in timed.items())) if timed else ""
+
+
+def checker_counts(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per task, the counts of the answer checks a run made (`method_stats.checker`: responses, timeouts, failures,
+    the bound, seconds); a record written before the rename of answer checking keeps them as
+    `method_stats.verifier`, read the same."""
+    stats = record.get("method_stats") or {}
+    return stats.get("checker", stats.get("verifier", {}))

@@ -34,7 +34,7 @@ from razorbench.runner.lora import apply_lora, check_lora, lora_summary, merge_l
 from razorbench.runner.measure import measure_against_base
 from razorbench.runner.monitor_hook import build_monitor, check_monitor_config
 from razorbench.runner.progress import StepProgressBar
-from razorbench.runner.record_builder import build_record, verifier_stats
+from razorbench.runner.record_builder import build_record, checker_stats
 from razorbench.runner.record_schema import provenance, validate_record
 from razorbench.runner.run_directory import RunDirectory
 from razorbench.sampling import build_sampler
@@ -201,7 +201,7 @@ def evaluate_base_model(
     finally:
         sampler.close()
         for scored in (task_obj, *priors):
-            scored.close_verifier()
+            scored.close_checker()
     return hit
 
 
@@ -279,7 +279,7 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     base, cache_hit = base_evaluation(policy, sampler, policy.sha256, task_obj, priors, settings, cache_dir)
     # The record counts the checks of this run's training and evaluation only: the base's are made once and
     # cached (by whichever run or sweep got there first), so counting them would make two runs of one point differ.
-    verifier_stats([task_obj, *priors], reset=True)
+    checker_stats([task_obj, *priors], reset=True)
     timings["base_eval_cached" if cache_hit else "base_eval"] = time.time() - t
 
     method_config = OmegaConf.to_object(cfg.method)  # an instance of method_cls.Config
@@ -367,9 +367,9 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
     )
 
     record = build_record(cfg, method, task, track_obj, policy, base, measured)
-    record["method_stats"] = {**module.method_stats(), **verifier_stats([task_obj, *priors])}
+    record["method_stats"] = {**module.method_stats(), **checker_stats([task_obj, *priors])}
     for scored in (task_obj, *priors):
-        scored.close_verifier()
+        scored.close_checker()
     if adapter is not None:
         record["peft"] = peft_summary
     if saved is not None:

@@ -2,7 +2,7 @@
 
 A stage's own run (`razorbench.runner.run`) trains from the previous stage's policy, so its record measures against
 that policy. What a sequence needs besides, for the policy πk after stage k, on every new task j ≤ k seen so far:
-- accuracy on task j (sampled and verified as a run does, with task j's own evaluation settings);
+- accuracy on task j (sampled and checked as a run does, with task j's own evaluation settings);
 - forgetting of task j: its accuracy right after its own stage minus now (None for the current task);
 - the forward KL E_x KL(π0 ‖ πk) on task j's held-out prompts, at responses sampled from π0 (the base samples a run
   on task j from π0 uses: read from the same cache);
@@ -115,7 +115,7 @@ def _score_task(
         to_previous = divergences(previous, policy, previous_samples, settings)
     finally:
         for scored in (task, *priors):
-            scored.close_verifier()
+            scored.close_checker()
     scores = {
         "accuracy": measured.new_task["accuracy"],
         "base_accuracy": base_result["new_task"]["accuracy"],

@@ -1,8 +1,8 @@
 """Calls with a deadline: one function over many items in worker processes, each call given at most `timeout`
 seconds, so that no item can stall the caller and a slow item does not hold the others.
 
-A verifier is code run on what a policy wrote, and a policy under RL is optimised to write whatever the verifier
-accepts; some inputs make a verifier slow (math-verify on `\\boxed{9^{9^{9^{9}}}}` compares for seconds), and
+A checker is code run on what a policy wrote, and a policy under RL is optimised to write whatever the checker
+accepts; some inputs make a checker slow (math-verify on `\\boxed{9^{9^{9^{9}}}}` compares for seconds), and
 Python cannot interrupt a thread, nor a signal handler C code that does not return. A process can always be
 killed. So `BoundedPool.map` hands the items to worker processes and kills a worker whose call has run past
 `timeout` (its item is `TIMED_OUT`; the items it had not begun go to another worker). A call that raises, or

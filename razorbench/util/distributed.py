@@ -102,7 +102,7 @@ def weights_version(module: nn.Module) -> tuple:
     parameters unsharded: new tensors per all-gather, whose identity and version would say "changed" when nothing
     was. Resharding first (not a collective; the next forward gathers again) makes the key read the sharded ones.
     FSDP1 keeps its original parameter objects (`use_orig_params=True`, Lightning's default) and its optimizer
-    updates them in place, so their versions should track steps as plain parameters do (unverified: FSDP1 needs an
+    updates them in place, so their versions should track steps as plain parameters do (untested: FSDP1 needs an
     accelerator).
     """
     from torch.distributed.fsdp import FSDPModule

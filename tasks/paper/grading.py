@@ -1,4 +1,4 @@
-"""What the paper track's verifiers refuse before they read an answer.
+"""What the paper track's checkers refuse before they read an answer.
 
 A response with hidden characters (control and format characters: a backspace, a terminal escape, a
 right-to-left override, a zero-width space; unassigned code points) can show one answer and say another, so

@@ -149,8 +149,8 @@ class LMEvalTask(Task):
             examples.append(Example(key, context[0] if isinstance(context, list) else context, answer))
         return examples
 
-    def verify(self, response: str, example: Example) -> bool:
-        raise NotImplementedError(f"{self.name!r} is scored by lm-eval, not by a verifier")
+    def check(self, response: str, example: Example) -> bool:
+        raise NotImplementedError(f"{self.name!r} is scored by lm-eval, not by a checker")
 
     # -- what lm-eval is asked to run --------------------------------------------------------------
     def task_yamls(self, data_dir: Path | None) -> tuple[str, dict[str, dict[str, Any] | str]]:

@@ -14,7 +14,7 @@ says: no boxed answer (math-verify would otherwise read the last number of the t
 passed for 4), boxes with different answers, a box that offers alternatives (`3 \\lor 4`, `\\pm 4`, "3 or 4",
 unless the reference itself does), a box much longer than any way of writing the reference
 (`answer_length_limit`), and hidden characters (`grading.py`). A check is bounded: it gives up by itself after
-1 s of CPU time (`cpu_limit`), and a run kills it after `verify_timeout` (3 s of CPU).
+1 s of CPU time (`cpu_limit`), and a run kills it after `check_timeout` (3 s of CPU).
 
 Data: with `task.data_dir`, `data_dir/orz_math/orz_math_57k_collected.json` if present, else its head
 `orz_math_57k_collected.head.json` (the first 1,785 problems); without, the hub dataset repository
@@ -54,7 +54,7 @@ MATH500_LOCAL, MATH500_HUB = "orz_math/math500.json", "HuggingFaceH4/MATH-500"
 PROMPT = "{problem}\n\nPlease reason step by step, and put your final answer within \\boxed{{}}."
 
 
-INNER_TIMEOUT = 1.0  # CPU seconds one check may take before it gives up by itself (`verify_timeout` then kills)
+INNER_TIMEOUT = 1.0  # CPU seconds one check may take before it gives up by itself (`check_timeout` then kills)
 _HEDGE = re.compile(r"\\lor(?![a-zA-Z])|\\vee(?![a-zA-Z])|\\pm(?![a-zA-Z])|\\mp(?![a-zA-Z])|[∨±∓]|\bor\b")
 
 
@@ -78,7 +78,7 @@ class CheckTimeout(BaseException):
 @contextlib.contextmanager
 def cpu_limit(seconds: float) -> Iterator[None]:
     """Raise `CheckTimeout` in this block once the process has used `seconds` more CPU time, and again every
-    0.1 s of CPU after that (a SIGPROF timer, so only in the main thread: a run's verifier workers call `verify`
+    0.1 s of CPU after that (a SIGPROF timer, so only in the main thread: a run's checker workers call `check`
     in theirs). CPU, not wall time as math-verify's own SIGALRM timeouts are: a loaded machine trips those on
     honest answers (seen: 2.3 s of wall time for 0.03 s of CPU). It interrupts interpreted code only; a long
     call in C runs on until the run's bound kills its worker."""
@@ -139,16 +139,16 @@ def final_answer(response: str, answer: str) -> str | None:
     return final
 
 
-def verify(response: str, answer: str) -> bool:
+def check(response: str, answer: str) -> bool:
     """True iff the final answer of `response` equals `answer`, by math-verify.
 
     (Skipped by the doctest run, which must pass without optional packages; tests/paper runs these cases.)
 
-    >>> verify("Digit sums give 17 first at $m = \\\\boxed{476}$.", "476")  # doctest: +SKIP
+    >>> check("Digit sums give 17 first at $m = \\\\boxed{476}$.", "476")  # doctest: +SKIP
     True
-    >>> verify("So $\\\\boxed{0.5}$.", "\\\\frac{1}{2}")  # doctest: +SKIP
+    >>> check("So $\\\\boxed{0.5}$.", "\\\\frac{1}{2}")  # doctest: +SKIP
     True
-    >>> verify("Hence n is \\\\boxed{5}.", "n = 4"), verify("It is 3 or 4.", "4")  # doctest: +SKIP
+    >>> check("Hence n is \\\\boxed{5}.", "n = 4"), check("It is 3 or 4.", "4")  # doctest: +SKIP
     (False, False)
     """
     final = final_answer(response, answer)
@@ -222,13 +222,13 @@ class Math(Task):
     version = 2
     Config = PaperTaskConfig
     SPLITS = ("train", "eval", "math500")
-    verify_timeout = 3.0  # its own 1 s (`cpu_limit`), and room; an honest check took at most 0.4 s of CPU (sympy)
+    check_timeout = 3.0  # its own 1 s (`cpu_limit`), and room; an honest check took at most 0.4 s of CPU (sympy)
 
     def _examples(self, split: str) -> tuple[Example, ...]:
         return _splits(data_dir_of(self.config), split)
 
-    def verify(self, response: str, example: Example) -> bool:
-        return verify(response, example.meta["final_answer"])
+    def check(self, response: str, example: Example) -> bool:
+        return check(response, example.meta["final_answer"])
 
-    def prepare_verifier(self) -> None:
-        verify("$\\boxed{\\frac{1}{2}}$", "0.5")  # imports math-verify and sympy's parsers (~2 s the first time)
+    def prepare_checker(self) -> None:
+        check("$\\boxed{\\frac{1}{2}}$", "0.5")  # imports math-verify and sympy's parsers (~2 s the first time)

@@ -87,12 +87,12 @@ def extract_choice(response: str) -> str | None:
     return letters.pop()
 
 
-def verify(response: str, answer_key: str) -> bool:
+def check(response: str, answer_key: str) -> bool:
     """True iff the response's final choice is the key.
 
-    >>> verify("Counting heavy atoms: 7. Answer: A", "A")
+    >>> check("Counting heavy atoms: 7. Answer: A", "A")
     True
-    >>> verify("Answer: B", "A"), verify("Answer: A, B, C or D", "A")
+    >>> check("Answer: B", "A"), check("Answer: A, B, C or D", "A")
     (False, False)
     """
     return extract_choice(response) == answer_key
@@ -153,5 +153,5 @@ class Science(Task):
     def _examples(self, split: str) -> tuple[Example, ...]:
         return _splits(data_dir_of(self.config))[split]
 
-    def verify(self, response: str, example: Example) -> bool:
-        return verify(response, example.meta["answer_key"])
+    def check(self, response: str, example: Example) -> bool:
+        return check(response, example.meta["answer_key"])

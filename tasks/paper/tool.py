@@ -152,15 +152,15 @@ def parse_calls(response: str) -> list[tuple[str, Any]] | None:
     return calls
 
 
-def verify(response: str, reference: list[tuple[str, Any]]) -> bool:
+def check(response: str, reference: list[tuple[str, Any]]) -> bool:
     """True iff the response's calls are the reference calls, as a multiset (order-insensitive).
 
     >>> reference = parse_calls('Action: hols\\nAction Input: {"year": 2023, "country": "CA"}')
-    >>> verify('Sure!\\nAction: hols\\nAction Input: {"country":"CA",\\n  "year": "2023"}', reference)
+    >>> check('Sure!\\nAction: hols\\nAction Input: {"country":"CA",\\n  "year": "2023"}', reference)
     True
-    >>> verify('Action: hols\\nAction Input: {"country": "MX", "year": 2023}', reference)
+    >>> check('Action: hols\\nAction Input: {"country": "MX", "year": 2023}', reference)
     False
-    >>> verify('Action: hols\\nAction Input: {"country": "CA", "year": 2023}\\nAction: x\\nAction Input: {}', reference)
+    >>> check('Action: hols\\nAction Input: {"country": "CA", "year": 2023}\\nAction: x\\nAction Input: {}', reference)
     False
     """
     if hidden_characters(response):
@@ -257,5 +257,5 @@ class Tool(Task):
     def _examples(self, split: str) -> tuple[Example, ...]:
         return _splits(data_dir_of(self.config))[split]
 
-    def verify(self, response: str, example: Example) -> bool:
-        return verify(response, example.meta["calls"])
+    def check(self, response: str, example: Example) -> bool:
+        return check(response, example.meta["calls"])

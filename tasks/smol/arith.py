@@ -1,7 +1,7 @@
-"""New tasks `arith2` and `arith3` (smol track): integer addition and subtraction, a short verifiable answer.
+"""New tasks `arith2` and `arith3` (smol track): integer addition and subtraction, a short checkable answer.
 
 "What is 47 + 38?" or "What is 83 - 29?", with two-digit (`arith2`) or three-digit (`arith3`) operands, the
-subtraction's result never negative. Like the paper's math task, it is verifiable and admits many correct responses:
+subtraction's result never negative. Like the paper's math task, it is checkable and admits many correct responses:
 any wording whose last integer is the result ("47 + 38 = 85.", "The answer is 85", "85") is correct, so a method can
 solve it near to or far from the base policy's own phrasing. The reference answer (the SFT target) is "47 + 38 = 85.".
 
@@ -100,7 +100,7 @@ class Arithmetic(Task):
             self._items = {"eval": items[: self.held_out], "train": items[self.held_out :]}
         return self._items[split]
 
-    def verify(self, response: str, example: Example) -> bool:
+    def check(self, response: str, example: Example) -> bool:
         return last_integer(response) == example.meta["result"]
 
 
@@ -124,7 +124,7 @@ class Arithmetic2Number(Arithmetic):
 
     Added after `arith2`'s base was measured (docs/SMOL-VIABILITY.md): at temperature 1 and 32 new tokens the base
     model explains before it answers ("To compute 25 + 50, follow these steps: ..."), and the reply is cut before the
-    result; its base accuracy was 0.018. Asking for the number alone keeps the task and its verifier (any reply whose
+    result; its base accuracy was 0.018. Asking for the number alone keeps the task and its checker (any reply whose
     last integer is the result is correct) and the same items, and lets a reply end within the cap.
     """
 

@@ -44,6 +44,6 @@ class Capitals(ShortAnswerPrior):
             ]
         return self._items
 
-    def verify(self, response: str, example: Example) -> bool:
+    def check(self, response: str, example: Example) -> bool:
         reply = plain(response)
         return any(re.search(rf"(?<!\w){re.escape(plain(name))}(?!\w)", reply) for name in example.meta["accepted"])

@@ -41,5 +41,5 @@ class Elements(ShortAnswerPrior):
             ]
         return self._items
 
-    def verify(self, response: str, example: Example) -> bool:
+    def check(self, response: str, example: Example) -> bool:
         return last_symbol(response) == example.answer

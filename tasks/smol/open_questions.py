@@ -86,7 +86,7 @@ class OpenQuestionPrior(ShortAnswerPrior):
             self._items = items
         return self._items
 
-    def verify(self, response: str, example: Example) -> bool:
+    def check(self, response: str, example: Example) -> bool:
         reply = normalise(response)
         return any(contains(reply, a) for a in example.meta["accepted"])
 

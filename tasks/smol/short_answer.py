@@ -48,6 +48,6 @@ class ShortAnswerPrior(Task):
             batch = examples[start : start + batch_size]
             out = sampler.generate([e.prompt for e in batch], n=1, max_new_tokens=self.max_new_tokens, greedy=True)
             responses.extend(out.texts)
-        verdicts = self.verify_all(responses, examples)
+        verdicts = self.check_all(responses, examples)
         per_example = {e.id: float(v) for e, v in zip(examples, verdicts, strict=True)}
         return PriorScore(sum(per_example.values()) / max(len(per_example), 1), per_example)

@@ -1,4 +1,4 @@
-"""What a tiny-track verifier strips around an answer: ASCII blanks (space, tab, newline, carriage return) only.
+"""What a tiny-track checker strips around an answer: ASCII blanks (space, tab, newline, carriage return) only.
 
 `str.strip()` without an argument also strips the ASCII information separators (\\x1c-\\x1f), NEL (\\x85) and the
 Unicode line and paragraph separators, so an answer with one of these invisible characters beside it would pass.

@@ -17,12 +17,12 @@ from .blanks import strip_blanks
 EVAL_SIZE = 200
 
 
-def verify(response: str, answer: str) -> bool:
+def check(response: str, answer: str) -> bool:
     """True iff `response`, stripped of surrounding blanks, is exactly `answer` (case-sensitive).
 
-    >>> verify(" Paris\\n", "Paris"), verify(" 68\\n", "68")
+    >>> check(" Paris\\n", "Paris"), check(" 68\\n", "68")
     (True, True)
-    >>> verify("paris", "Paris"), verify("NE", "Ne"), verify("68.", "68"), verify("e l p p a", "elppa")
+    >>> check("paris", "Paris"), check("NE", "Ne"), check("68.", "68"), check("e l p p a", "elppa")
     (False, False, False, False)
     """
     return strip_blanks(response) == answer
@@ -56,8 +56,8 @@ class ExactMatchPrior(Task):
     def _examples(self, split: str) -> tuple[Example, ...]:
         return _splits(type(self))[split]
 
-    def verify(self, response: str, example: Example) -> bool:
-        return verify(response, example.answer)
+    def check(self, response: str, example: Example) -> bool:
+        return check(response, example.answer)
 
 
 @functools.cache

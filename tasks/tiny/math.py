@@ -7,7 +7,7 @@ from 1 to 20, so every correct answer is a line of the addition table the base m
 
 Many responses are correct: every ordered pair in range (``8+15``, ``9+14``, ..., ``15+8``), from 2 to 20 per
 prompt, so a method can reach a correct answer near the base model's preferred split or far from it. The
-verifier accepts the terms in any order and whitespace around ``+`` and around the whole response; it rejects
+checker accepts the terms in any order and whitespace around ``+`` and around the whole response; it rejects
 anything else (``a + b = N``, leading zeros, a term out of range, a wrong number of terms).
 
 Splits: the prompts (every N and range with at least two correct answers) are listed in a fixed order,
@@ -46,14 +46,14 @@ def _problem(prompt: str) -> tuple[int, int, int]:
     raise ValueError(f"not a math prompt: {prompt!r}")
 
 
-def verify(response: str, prompt: str) -> bool:
+def check(response: str, prompt: str) -> bool:
     """True iff `response` is ``a+b`` with a + b = N and both terms in the range `prompt` gives.
 
-    >>> verify(" 8 + 15\\n", "split 23 into 2 terms from 5 to 15")
+    >>> check(" 8 + 15\\n", "split 23 into 2 terms from 5 to 15")
     True
-    >>> verify("8+15=23", "split 23 into 2 terms from 5 to 15")  # wrongly formatted
+    >>> check("8+15=23", "split 23 into 2 terms from 5 to 15")  # wrongly formatted
     False
-    >>> verify("3+20", "split 23 into 2 terms from 5 to 15")  # right sum, terms out of range
+    >>> check("3+20", "split 23 into 2 terms from 5 to 15")  # right sum, terms out of range
     False
     """
     n, low, high = _problem(prompt)
@@ -108,4 +108,4 @@ class Math(ManyAnswerTask):
     prompts = staticmethod(_prompts)
     answers = staticmethod(correct_answers)
     wrong_answer = staticmethod(_wrong_answer)
-    verify_prompt = staticmethod(verify)
+    check_prompt = staticmethod(check)

@@ -15,7 +15,7 @@ Every form is bounded inside periods 1-5, so the set of correct elements is exac
 elements give (an open question such as ``element in group 1`` would also be answered by caesium, which
 this track does not know). Many responses are correct: every fitting element's symbol, at least 2 and up to
 53 per prompt, so a method can solve the task with a symbol the base model already favours or with another.
-The verifier accepts the symbol only, exactly (``Cl``, not ``CL`` or ``Chlorine``), after stripping
+The checker accepts the symbol only, exactly (``Cl``, not ``CL`` or ``Chlorine``), after stripping
 surrounding whitespace: a name would double the answer formats without adding any knowledge to the test.
 
 Splits: the 1,216 prompts are listed in a fixed order, shuffled with a fixed seed, and cut into disjoint
@@ -74,14 +74,14 @@ def correct_answers(prompt: str) -> tuple[str, ...]:
     raise ValueError(f"not a science prompt: {prompt!r}")
 
 
-def verify(response: str, prompt: str) -> bool:
+def check(response: str, prompt: str) -> bool:
     """True iff `response`, stripped of surrounding whitespace, is the symbol of an element that fits `prompt`.
 
-    >>> verify(" Cl\\n", "element numbered 12 to 18")
+    >>> check(" Cl\\n", "element numbered 12 to 18")
     True
-    >>> verify("Chlorine", "element numbered 12 to 18")  # wrongly formatted: the symbol is asked for
+    >>> check("Chlorine", "element numbered 12 to 18")  # wrongly formatted: the symbol is asked for
     False
-    >>> verify("Ne", "element numbered 12 to 18")
+    >>> check("Ne", "element numbered 12 to 18")
     False
     """
     return strip_blanks(response) in correct_answers(prompt)
@@ -118,4 +118,4 @@ class Science(ManyAnswerTask):
     prompts = staticmethod(_prompts)
     answers = staticmethod(correct_answers)
     wrong_answer = staticmethod(_wrong_answer)
-    verify_prompt = staticmethod(verify)
+    check_prompt = staticmethod(check)

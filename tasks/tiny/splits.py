@@ -71,7 +71,7 @@ class ManyAnswerTask(Task):
     """A tiny new task: prompts that admit many correct responses, split by `new_task_splits` with the task's `SEED`
     and `NOISE_SEED`. A subclass gives the task's own functions of a prompt as static methods: `prompts()`,
     `answers(prompt)` (every correct response), `reference(prompt)` (the SFT label; default: the first answer),
-    `wrong_answer(prompt, rng)` and `verify_prompt(response, prompt)`."""
+    `wrong_answer(prompt, rng)` and `check_prompt(response, prompt)`."""
 
     kind = "new"
     SPLITS = ("train", "eval", "pretrain")
@@ -80,7 +80,7 @@ class ManyAnswerTask(Task):
     prompts: ClassVar[Callable[[], list[str]]]
     answers: ClassVar[Callable[[str], Sequence[str]]]
     wrong_answer: ClassVar[Callable[[str, random.Random], str]]
-    verify_prompt: ClassVar[Callable[[str, str], bool]]
+    check_prompt: ClassVar[Callable[[str, str], bool]]
 
     @classmethod
     def reference(cls, prompt: str) -> str:
@@ -101,8 +101,8 @@ class ManyAnswerTask(Task):
     def _examples(self, split: str) -> tuple[Example, ...]:
         return _splits(type(self))[split]
 
-    def verify(self, response: str, example: Example) -> bool:
-        return self.verify_prompt(response, example.prompt)
+    def check(self, response: str, example: Example) -> bool:
+        return self.check_prompt(response, example.prompt)
 
     def correct_answers(self, example: Example) -> list[str]:
         """Every correct response to `example` (`answers` of its prompt)."""

@@ -14,10 +14,10 @@ facts are the real ones in `facts`):
 Many responses are correct, because a call is judged by what it means, not how it is spelled: keyword
 arguments in any order, strings in single or double quotes, any whitespace between the parts of the call.
 `parse_call` reads ``name(key=value, ...)`` with values that are double- or single-quoted strings (no
-escapes) or decimal integers (Python's literal syntax: ``-3``, not ``03``); `verify` compares the name and
+escapes) or decimal integers (Python's literal syntax: ``-3``, not ``03``); `check` compares the name and
 the keyword-argument dict with those of the call the prompt asks for (`reference_call`). Anything
 unparsable is wrong, as is a quoted number (``a="3"``) or a positional argument. `correct_answers` lists
-the canonical spellings (every order, quote style and ``, ``/``,`` separator); the verifier also accepts
+the canonical spellings (every order, quote style and ``, ``/``,`` separator); the checker also accepts
 further spacing.
 
 Splits: the 1,020 prompts (400 additions and 300 subtractions of operands 0-99 drawn with a fixed seed,
@@ -111,16 +111,16 @@ def reference_call(prompt: str) -> str:
     raise ValueError(f"not a tool prompt: {prompt!r}")
 
 
-def verify(response: str, prompt: str) -> bool:
+def check(response: str, prompt: str) -> bool:
     """True iff `response` parses to the same function and keyword arguments as the call `prompt` asks for.
 
-    >>> verify("add(b=4, a=3)", "tool: add 3 and 4")
+    >>> check("add(b=4, a=3)", "tool: add 3 and 4")
     True
-    >>> verify("add(a=3 b=4)", "tool: add 3 and 4")  # wrongly formatted: no comma
+    >>> check("add(a=3 b=4)", "tool: add 3 and 4")  # wrongly formatted: no comma
     False
-    >>> verify('add(a=3, b="4")', "tool: add 3 and 4")  # a string is not an int
+    >>> check('add(a=3, b="4")', "tool: add 3 and 4")  # a string is not an int
     False
-    >>> verify("capital(of='Chile')", "tool: capital of Peru")
+    >>> check("capital(of='Chile')", "tool: capital of Peru")
     False
     """
     return parse_call(response) == parse_call(reference_call(prompt))
@@ -217,5 +217,5 @@ class Tool(ManyAnswerTask):
     prompts = staticmethod(_prompts)
     answers = staticmethod(correct_answers)
     wrong_answer = staticmethod(_wrong_answer)
-    verify_prompt = staticmethod(verify)
+    check_prompt = staticmethod(check)
     reference = staticmethod(reference_call)

@@ -19,10 +19,10 @@ from razorbench.api.registry import register_task
 from razorbench.api.task import Example, Task
 
 
-def verify(response: str, answer: str) -> bool:
+def check(response: str, answer: str) -> bool:
     """True iff `response`, stripped of surrounding whitespace, is the class label `answer`.
 
-    >>> verify(" 9\\n", "9"), verify("Ankle boot", "9"), verify("8", "9")
+    >>> check(" 9\\n", "9"), check("Ankle boot", "9"), check("8", "9")
     (True, False, False)
     """
     return response.strip() == answer
@@ -50,5 +50,5 @@ class FashionMNIST(Task):
             for r in data.rows("fashion", split)
         ]
 
-    def verify(self, response: str, example: Example) -> bool:
-        return verify(response, example.answer)
+    def check(self, response: str, example: Example) -> bool:
+        return check(response, example.answer)

@@ -23,12 +23,12 @@ from razorbench.api.task import Example, Task
 SFT_LABELS = {0: "0", 1: "1"}  # digit parity -> the one reference label
 
 
-def verify(response: str, digit: int) -> bool:
+def check(response: str, digit: int) -> bool:
     """True iff `response`, stripped of surrounding whitespace, is one label 0-9 of the digit's parity.
 
-    >>> verify(" 3\\n", 7), verify("8", 7), verify("0", 4)
+    >>> check(" 3\\n", 7), check("8", 7), check("0", 4)
     (True, False, True)
-    >>> verify("7 or 9", 7)  # one label, nothing else
+    >>> check("7 or 9", 7)  # one label, nothing else
     False
     """
     text = response.strip()
@@ -56,5 +56,5 @@ class ParityMNIST(Task):
             for r in data.rows("mnist", split)
         ]
 
-    def verify(self, response: str, example: Example) -> bool:
-        return verify(response, example.meta["digit"])
+    def check(self, response: str, example: Example) -> bool:
+        return check(response, example.meta["digit"])

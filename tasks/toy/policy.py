@@ -168,8 +168,8 @@ class ToyPolicy(Policy):
         return ToySampler(self)
 
     @torch.no_grad()
-    def oracle_distribution(self, examples: Sequence[Example], verify: Callable[[str, Example], bool]) -> Tensor:
-        """π*(y|x) ∝ π(y|x)·1[verify(y, x)] over the 10 labels, exactly, in float64: (B, 10).
+    def oracle_distribution(self, examples: Sequence[Example], check: Callable[[str, Example], bool]) -> Tensor:
+        """π*(y|x) ∝ π(y|x)·1[check(y, x)] over the 10 labels, exactly, in float64: (B, 10).
 
         Taken at the policy's current weights: before training that is π0, the paper's oracle. A prompt with no
         correct label raises (π* is undefined there).
@@ -178,7 +178,7 @@ class ToyPolicy(Policy):
         rows = torch.tensor([self.data.row(e.prompt) for e in examples], device=device)
         probs = torch.softmax(self.model.classify(rows).double(), dim=-1)
         correct = torch.tensor(
-            [[verify(str(y), e) for y in range(LABELS)] for e in examples], dtype=torch.float64, device=device
+            [[check(str(y), e) for y in range(LABELS)] for e in examples], dtype=torch.float64, device=device
         )
         mass = (probs * correct).sum(-1, keepdim=True)
         if (mass == 0).any():
@@ -186,14 +186,14 @@ class ToyPolicy(Policy):
         return probs * correct / mass
 
     def oracle_responses(
-        self, examples: Sequence[Example], verify: Callable[[str, Example], bool]
+        self, examples: Sequence[Example], check: Callable[[str, Example], bool]
     ) -> list[tuple[list[list[int]], list[float]]]:
         """π* of each example as (correct responses' token ids, their probabilities): the model-agnostic form a
         method can train on (see `oracle_distribution`)."""
-        oracle = self.oracle_distribution(examples, verify)
+        oracle = self.oracle_distribution(examples, check)
         out = []
         for i, example in enumerate(examples):
-            labels = [y for y in range(LABELS) if verify(str(y), example)]
+            labels = [y for y in range(LABELS) if check(str(y), example)]
             out.append(([[y] for y in labels], [float(oracle[i, y]) for y in labels]))
         return out
 

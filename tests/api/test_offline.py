@@ -18,7 +18,7 @@ class ToyTask(Task):
     def _examples(self, split):
         return [Example(f"t{i}", f"prompt {i}", "a") for i in range(3)]
 
-    def verify(self, response, example):
+    def check(self, response, example):
         return response.strip() == "a"
 
 

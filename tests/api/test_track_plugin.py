@@ -28,7 +28,7 @@ class Echo(Task):
     def examples(self, split):
         return [Example(f"{split}-{i}", f"echo {w}", w) for i, w in enumerate(WORDS)]
 
-    def verify(self, response, example):
+    def check(self, response, example):
         return response.strip() == example.answer
 
 
@@ -41,7 +41,7 @@ class Shout(Task):
     def examples(self, split):
         return [Example(f"{split}-{i}", f"shout {w}", w.upper()) for i, w in enumerate(WORDS)]
 
-    def verify(self, response, example):
+    def check(self, response, example):
         return response.strip() == example.answer
 '''
 

@@ -23,10 +23,10 @@ def _records(paths):
 
 
 def _without_wall_times(stats: dict) -> dict:
-    """`method_stats` less the verifiers' wall seconds: how long checking took, which two runs of one point differ
+    """`method_stats` less the checkers' wall seconds: how long checking took, which two runs of one point differ
     in, not what was measured (the counts stay)."""
-    verifier = {name: {k: v for k, v in s.items() if k != "seconds"} for name, s in stats.get("verifier", {}).items()}
-    return {**stats, "verifier": verifier}
+    checker = {name: {k: v for k, v in s.items() if k != "seconds"} for name, s in stats.get("checker", {}).items()}
+    return {**stats, "checker": checker}
 
 
 def _same_run(a: dict, b: dict) -> None:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from razorbench.cli import main
-from razorbench.runner.record_schema import validate_record
+from razorbench.runner.record_schema import checker_counts, validate_record
 from razorbench.runner.run import train_and_evaluate
 
 SMALL = [
@@ -47,10 +47,10 @@ def test_method_runs_on_science_and_writes_a_full_record(method, cache_dir, tmp_
         assert stats["pairs"] > 0 and stats["pairs"] + stats["prompts_skipped"] == 716
     if method == "oracle-sft":
         assert 0 < stats["acceptance_rate"] < 1 and stats["prompts"] == 716
-    # Every response this run verified (its rewards, its evaluations, the tiny priors), each within a time bound.
-    verifier = stats["verifier"]["science"]
-    assert verifier["responses"] > 0 and verifier["timeouts"] == verifier["failures"] == 0
-    assert verifier["timeout_seconds"] == 1.0 and set(stats["verifier"]) >= {"science", "arithmetic"}
+    # Every response this run checked (its rewards, its evaluations, the tiny priors), each within a time bound.
+    checker = checker_counts(record)["science"]
+    assert checker["responses"] > 0 and checker["timeouts"] == checker["failures"] == 0
+    assert checker["timeout_seconds"] == 1.0 and set(stats["checker"]) >= {"science", "arithmetic"}
     logged = (path.parent / "logs" / "attempt-0" / "metrics.csv").read_text().splitlines()[0]
     assert ("train/kl" in logged) == (method in ("sft", "rl"))
 

@@ -17,7 +17,7 @@ class ToyTask(Task):
     def _examples(self, split):
         return [Example(f"t{i}", f"prompt {i}", "a") for i in range(3)]
 
-    def verify(self, response, example):
+    def check(self, response, example):
         return response.strip() in ("a", "ab")
 
 
@@ -83,7 +83,7 @@ def test_closed_form_oracle_is_used_exactly_when_the_policy_gives_it(module):
     policy = module.policy
     a, ab = policy.response_ids("a"), policy.response_ids("ab")
     # π*(·|x) over the two correct responses, as a policy with a closed form (the toy MLP) returns it.
-    policy.oracle_responses = lambda examples, verify: [([a, ab], [0.25, 0.75]) for _ in examples]
+    policy.oracle_responses = lambda examples, check: [([a, ab], [0.25, 0.75]) for _ in examples]
     module.on_fit_start()
     assert module.method_stats() == {"exact": True, "prompts": 3, "prompts_skipped": 0}
     assert [(x.response_ids, x.weights) for x in module.accepted] == [([a, ab], [0.25, 0.75])] * 3

@@ -1,8 +1,8 @@
 """A GRPO step on the tiny track whose sampler emits pathological math answers finishes within the stated bound.
 
-The bound (docs/guides/troubleshooting.md, "A response that stalls its verifier"): a response's check gets at most
-`Task.verify_timeout` seconds of CPU (and WALL_FACTOR times that of wall time), on up to one worker process per CPU,
-so the rewards of a step with S such responses take at most about ceil(S / workers) * WALL_FACTOR * verify_timeout
+The bound (docs/guides/troubleshooting.md, "A response that stalls its checker"): a response's check gets at most
+`Task.check_timeout` seconds of CPU (and WALL_FACTOR times that of wall time), on up to one worker process per CPU,
+so the rewards of a step with S such responses take at most about ceil(S / workers) * WALL_FACTOR * check_timeout
 on top of a normal step, and the others are not held; a response over its bound is wrong, and counted.
 """
 
@@ -33,7 +33,7 @@ PATHOLOGICAL = [
 
 
 class PathologicalSampler(HFSampler):
-    """The policy's own samples (so the loss is computed on real tokens), with the texts the verifier sees
+    """The policy's own samples (so the loss is computed on real tokens), with the texts the checker sees
     replaced by pathological answers."""
 
     def generate(self, prompts, **kwargs):
@@ -59,7 +59,7 @@ def grpo(policy_pair):
     module = GRPO(policy, task, PathologicalSampler(policy), config=GRPOConfig(group_size=8),
                   settings=TrainSettings(batch_size=4, max_new_tokens=8))  # fmt: skip
     yield module
-    task.close_verifier()
+    task.close_checker()
 
 
 @pytest.fixture(autouse=True)
@@ -74,16 +74,16 @@ def test_pathological_math_answers_are_wrong_and_the_step_is_not_slowed(grpo):
     began = time.monotonic()
     rewards = grpo.task.rewards(PATHOLOGICAL, [grpo.task.examples("train")[0]] * len(PATHOLOGICAL))
     assert rewards == [0.0] * len(PATHOLOGICAL)
-    assert time.monotonic() - began < grpo.task.verify_timeout
-    stats = grpo.task.verifier_stats()
+    assert time.monotonic() - began < grpo.task.check_timeout
+    stats = grpo.task.checker_stats()
     assert stats["timeouts"] == stats["failures"] == 0
     assert plain < 60  # a tiny-model step; the point is that it finished, and what follows
 
 
-def test_a_verifier_that_hangs_on_some_answers_costs_the_step_its_bound_and_no_more(grpo, monkeypatch):
+def test_a_checker_that_hangs_on_some_answers_costs_the_step_its_bound_and_no_more(grpo, monkeypatch):
     task = grpo.task
-    task.verify_timeout = 0.5  # this task object's bound: kept short so the test is quick
-    real = type(task).verify
+    task.check_timeout = 0.5  # this task object's bound: kept short so the test is quick
+    real = type(task).check
 
     def hangs_on_towers(self, response, example):
         if response.startswith("9^"):
@@ -91,11 +91,11 @@ def test_a_verifier_that_hangs_on_some_answers_costs_the_step_its_bound_and_no_m
                 pass
         return real(self, response, example)
 
-    monkeypatch.setattr(type(task), "verify", hangs_on_towers)  # before the workers fork: they inherit it
+    monkeypatch.setattr(type(task), "check", hangs_on_towers)  # before the workers fork: they inherit it
     seconds = one_step(grpo)
-    stats = task.verifier_stats()
+    stats = task.checker_stats()
     hung = 4 * 8 // len(PATHOLOGICAL)  # responses of the step that were towers
     assert stats["timeouts"] == hung and stats["failures"] == 0
-    workers = task.bounded_verifier.pool.max_workers
-    bound = -(-hung // workers) * WALL_FACTOR * task.verify_timeout
+    workers = task.bounded_checker.pool.max_workers
+    bound = -(-hung // workers) * WALL_FACTOR * task.check_timeout
     assert seconds < bound + 30, (seconds, bound)  # the stated bound, plus a tiny step on a loaded machine

@@ -51,3 +51,19 @@ def test_validate_record_accepts_a_full_record_and_names_what_is_wrong():
     del bad["metrics"]["forward_kl"]
     with pytest.raises(ValueError, match="forward_kl"):
         validate_record(bad)
+
+
+def test_checker_counts_read_new_records_and_those_written_before_the_rename():
+    """`method_stats.checker` (was `method_stats.verifier`): a leaderboard submission of the old name still reads."""
+    from pathlib import Path
+
+    from razorbench.runner.record_schema import checker_counts
+
+    counts = {"science": {"responses": 3, "timeouts": 0, "failures": 0, "timeout_seconds": 1.0, "seconds": 0.1}}
+    assert checker_counts({"method_stats": {"checker": counts}}) == counts
+    assert checker_counts({"method_stats": {"verifier": counts}}) == counts
+    assert checker_counts({"method_stats": {}}) == {} == checker_counts({})
+    submission = Path(__file__).parents[2] / "leaderboard" / "submissions" / "tiny" / "tool" / "rl.json"
+    if submission.is_file():
+        record = json.loads(submission.read_text())["records"][0]
+        assert "verifier" in record["method_stats"] and checker_counts(record)["tool"]["responses"] > 0

@@ -125,7 +125,7 @@ def test_cheap_calls_cost_little(pool):
     began = time.perf_counter()
     assert pool.map(items) == ["X"] * 2000
     per_item = (time.perf_counter() - began) / len(items)
-    assert per_item < 500e-6, per_item  # tens of microseconds measured (bench/verify.py); generous on a loaded CI
+    assert per_item < 500e-6, per_item  # tens of microseconds measured (bench/checkers.py); generous on a loaded CI
 
 
 def test_refuses_a_non_positive_bound():

@@ -1,4 +1,4 @@
-"""The paper track's new tasks on the real data copies: counts, fields, splits, and their verifiers."""
+"""The paper track's new tasks on the real data copies: counts, fields, splits, and their checkers."""
 
 from __future__ import annotations
 
@@ -47,12 +47,12 @@ def test_splits_sizes_fields_and_determinism(name, shared_data):
 
 
 @pytest.mark.parametrize("name", SIZES)
-def test_reference_answers_verify(name, shared_data):
+def test_reference_answers_pass_the_check(name, shared_data):
     if name == "math":
         pytest.importorskip("math_verify")
     t = task(name, shared_data)
     for e in t.examples("train")[:150] + t.examples("eval")[:150]:  # (math-verify: ~4 ms an answer)
-        assert t.verify(e.answer, e), e  # the reference answer (the SFT target) is correct
+        assert t.check(e.answer, e), e  # the reference answer (the SFT target) is correct
 
 
 def test_science_fields_and_the_filling_file_left_out(shared_data):
@@ -83,11 +83,11 @@ def test_science_fields_and_the_filling_file_left_out(shared_data):
         ("", False),
     ],
 )
-def test_science_verifier(response, right, shared_data):
+def test_science_checker(response, right, shared_data):
     e = task("science", shared_data).examples("eval")[0]
     key = e.meta["answer_key"]
     wrong = next(letter for letter in "ABCD" if letter != key)
-    assert task("science", shared_data).verify(response.format(key=key, wrong=wrong), e) is right
+    assert task("science", shared_data).check(response.format(key=key, wrong=wrong), e) is right
 
 
 def test_math_fields_and_math500(shared_data):
@@ -113,18 +113,18 @@ def test_math_fields_and_math500(shared_data):
 )
 def test_math_verifier_uses_math_verify(response, answer, right):
     pytest.importorskip("math_verify")
-    assert paper_math.verify(response, answer) is right
+    assert paper_math.check(response, answer) is right
 
 
-def test_math_verifier_on_real_references(shared_data):
+def test_math_checker_on_real_references(shared_data):
     pytest.importorskip("math_verify")
     t = task("math", shared_data)
     for e in t.examples("eval")[:20]:
-        assert t.verify(f"Working it out carefully, the result is $\\boxed{{{e.meta['final_answer']}}}$", e)
-        assert not t.verify("The result is $\\boxed{123456789}$", e)
+        assert t.check(f"Working it out carefully, the result is $\\boxed{{{e.meta['final_answer']}}}$", e)
+        assert not t.check("The result is $\\boxed{123456789}$", e)
 
 
-def test_tool_fields_and_verifier(shared_data):
+def test_tool_fields_and_checker(shared_data):
     t = task("tool", shared_data)
     examples = t.examples("train") + t.examples("eval")
     assert {e.meta["api"] for e in examples} >= {"Nager.Date", "Axolotl"}
@@ -134,9 +134,9 @@ def test_tool_fields_and_verifier(shared_data):
     swapped = "Thought: in another order.\nAction: " + "\nAction: ".join(
         reversed([c.removeprefix("Action: ") for c in calls])
     )
-    assert t.verify(swapped, multi)  # call order does not matter
-    assert not t.verify(calls[0], multi)  # one call short
-    assert not t.verify(multi.answer + "\n" + calls[0], multi)  # one call too many
+    assert t.check(swapped, multi)  # call order does not matter
+    assert not t.check(calls[0], multi)  # one call short
+    assert not t.check(multi.answer + "\n" + calls[0], multi)  # one call too many
 
 
 @pytest.mark.parametrize(
@@ -152,11 +152,11 @@ def test_tool_fields_and_verifier(shared_data):
         ("The holidays of Canada in 2023 are ...", False),
     ],
 )
-def test_tool_verifier_known_answers(response, right):
+def test_tool_checker_known_answers(response, right):
     reference = paper_tool.parse_calls(
         'Action: PublicHolidayPublicHolidaysV3\nAction Input: {"year": 2023, "countryCode": "CA"}'
     )
-    assert paper_tool.verify(response, reference) is right
+    assert paper_tool.check(response, reference) is right
 
 
 def test_tool_reads_toolalpaca_training_format():
@@ -173,7 +173,7 @@ def test_tool_reads_toolalpaca_training_format():
     }
     (example,) = paper_tool.examples_of(api)
     assert "Request: Tell me a joke." in example.prompt and "Hint" not in example.prompt
-    assert paper_tool.verify("Action: getJoke\nAction Input: {}", example.meta["calls"])
+    assert paper_tool.check("Action: getJoke\nAction Input: {}", example.meta["calls"])
 
 
 def test_hub_route_needs_no_data_dir_but_is_not_run_offline():

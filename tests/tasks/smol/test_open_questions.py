@@ -40,10 +40,10 @@ def test_nq_open_items_verbose_reply_and_echo_rule(tmp_path):
     items = task.examples("eval")
     assert [e.id for e in items] == ["nq_open-0", "nq_open-2"]
     assert items[0].prompt == "Who wrote the song yesterday?"
-    assert task.verify("The song 'Yesterday' was written by Paul McCartney.", items[0])
-    assert not task.verify("It was written by John Lennon.", items[0])
-    assert task.verify("A spider has 8 legs.", items[1]) and task.verify("Eight.", items[1])
-    assert not task.verify("A spider has 18 legs.", items[1])
+    assert task.check("The song 'Yesterday' was written by Paul McCartney.", items[0])
+    assert not task.check("It was written by John Lennon.", items[0])
+    assert task.check("A spider has 8 legs.", items[1]) and task.check("Eight.", items[1])
+    assert not task.check("A spider has 18 legs.", items[1])
 
 
 def test_trivia_qa_accepts_every_alias(tmp_path):
@@ -54,6 +54,6 @@ def test_trivia_qa_accepts_every_alias(tmp_path):
     task = TriviaQA(PaperTaskConfig(data_dir=str(_write(tmp_path, "trivia_qa", [row]))))
     (item,) = task.examples("eval")
     assert item.meta["accepted"] == ["sunset blvd", "sunset boulevard"]
-    assert task.verify("That was Sunset Blvd.", item)
-    assert not task.verify("Cats.", item)
-    assert not task.verify("Sunset.", Example("x", "q", "sunset boulevard", {"accepted": ["sunset boulevard"]}))
+    assert task.check("That was Sunset Blvd.", item)
+    assert not task.check("Cats.", item)
+    assert not task.check("Sunset.", Example("x", "q", "sunset boulevard", {"accepted": ["sunset boulevard"]}))

@@ -1,4 +1,4 @@
-"""The smol track's own tasks: item sets, verifiers, and the track's config layers."""
+"""The smol track's own tasks: item sets, checkers, and the track's config layers."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_arithmetic_items_are_distinct_seeded_and_correct():
     for e in held_out[:50]:
         a, op, b = e.prompt.removeprefix("What is ").removesuffix("?").split()
         assert e.meta["result"] == (int(a) + int(b) if op == "+" else int(a) - int(b))
-        assert task.verify(e.answer, e)  # the SFT target verifies
+        assert task.check(e.answer, e)  # the SFT target passes the check
 
 
 @pytest.mark.parametrize(
@@ -33,13 +33,13 @@ def test_last_integer(response, expected):
     assert last_integer(response) == expected
 
 
-def test_arithmetic_verifier_reads_the_last_integer_only():
+def test_arithmetic_checker_reads_the_last_integer_only():
     task = get_task("arith2", "smol")()
     example = task.examples("eval")[0]
     result = example.meta["result"]
-    assert task.verify(f"The sum is {result}.", example)
-    assert not task.verify(f"{result} or maybe {result + 1}", example)
-    assert not task.verify("I don't know.", example)
+    assert task.check(f"The sum is {result}.", example)
+    assert not task.check(f"{result} or maybe {result + 1}", example)
+    assert not task.check("I don't know.", example)
 
 
 def test_capitals_leave_out_the_states_whose_capital_echoes_their_name():
@@ -52,16 +52,16 @@ def test_capitals_leave_out_the_states_whose_capital_echoes_their_name():
     assert len(items) == 180  # 193 UN member states less the 13 whose capital echoes the country
 
 
-def test_capitals_verifier_matches_whole_names_accents_aside():
+def test_capitals_checker_matches_whole_names_accents_aside():
     task = get_task("capitals", "smol")()
     by_country = {e.prompt: e for e in task.examples("eval")}
     kenya = by_country["What is the capital of Kenya?"]
-    assert task.verify("The capital of Kenya is Nairobi.", kenya)
-    assert not task.verify("The capital of Kenya is Mombasa.", kenya)
+    assert task.check("The capital of Kenya is Nairobi.", kenya)
+    assert not task.check("The capital of Kenya is Mombasa.", kenya)
     colombia = by_country["What is the capital of Colombia?"]
-    assert task.verify("Bogota", colombia) and task.verify("BOGOTÁ!", colombia)
+    assert task.check("Bogota", colombia) and task.check("BOGOTÁ!", colombia)
     jamaica = by_country["What is the capital of Jamaica?"]
-    assert not task.verify("Kingstown", jamaica)  # Saint Vincent's capital, not Jamaica's Kingston
+    assert not task.check("Kingstown", jamaica)  # Saint Vincent's capital, not Jamaica's Kingston
 
 
 def test_elements_cover_the_periodic_table_and_read_the_last_symbol():
@@ -69,8 +69,8 @@ def test_elements_cover_the_periodic_table_and_read_the_last_symbol():
     items = task.examples("eval")
     assert len(items) == 118 and len({e.answer for e in items}) == 118
     sodium = next(e for e in items if e.answer == "Na")
-    assert task.verify("The chemical symbol of sodium is Na.", sodium)
-    assert not task.verify("The chemical symbol of sodium is N.", sodium)
+    assert task.check("The chemical symbol of sodium is Na.", sodium)
+    assert not task.check("The chemical symbol of sodium is N.", sodium)
     assert last_symbol("Gold is Au, from the Latin aurum.") == "Au"
     assert last_symbol("no symbol here") is None
 

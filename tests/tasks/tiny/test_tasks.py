@@ -1,4 +1,4 @@
-"""The tiny-track tasks: splits, reference answers, noisy pretraining data, verifiers, limits, YAML."""
+"""The tiny-track tasks: splits, reference answers, noisy pretraining data, checkers, limits, YAML."""
 
 from __future__ import annotations
 
@@ -112,13 +112,13 @@ def test_fact_priors_evaluate_the_pretrained_facts():
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_reference_answers_verify(name):
+def test_reference_answers_pass_the_check(name):
     task = task_class(ALL[name])()
     splits = ["train", "eval"] if name in NEW else ["pretrain", "eval"]
     for split in splits:
         for example in task.examples(split):
-            assert task.verify(example.answer, example), (split, example)
-            assert task.verify(f" {example.answer}\n", example)
+            assert task.check(example.answer, example), (split, example)
+            assert task.check(f" {example.answer}\n", example)
             assert task.reward(example.answer, example) == 1.0
 
 
@@ -126,7 +126,7 @@ def test_reference_answers_verify(name):
 def test_pretrain_answers_are_a_mix(name):
     task = task_class(NEW[name])()
     examples = task.examples("pretrain")
-    verdicts = [task.verify(e.answer, e) for e in examples]
+    verdicts = [task.check(e.answer, e) for e in examples]
     assert abs(sum(verdicts) / len(verdicts) - splits.PRETRAIN_CORRECT) <= 0.05
     assert verdicts == [e.meta["correct"] for e in examples]
     # Correct pretraining answers are diverse, not just the SFT reference.
@@ -144,7 +144,7 @@ def test_many_correct_answers_per_prompt(name):
         answers = task.correct_answers(example)
         counts.append(len(set(answers)))
         for answer in rng.sample(answers, min(len(answers), 10)):
-            assert task.verify(answer, example), (example.prompt, answer)
+            assert task.check(answer, example), (example.prompt, answer)
         if example.id.startswith(("train", "eval")):
             assert example.answer == answers[0]
     assert sum(c > 1 for c in counts) >= 0.9 * len(counts)
@@ -183,20 +183,20 @@ def test_wrong_and_malformed_answers_fail(name):
     for prompt, answer, wrongs in WRONG[name]:
         example = Example("x", prompt, answer)
         for response in wrongs:
-            assert not task.verify(response, example), (prompt, response)
+            assert not task.check(response, example), (prompt, response)
             assert task.reward(response, example) == 0.0
 
 
-def test_verifiers_accept_the_many_spellings():
-    assert science.verify("Ar", "element numbered 12 to 18") and science.verify("Mg", "element numbered 12 to 18")
+def test_checkers_accept_the_many_spellings():
+    assert science.check("Ar", "element numbered 12 to 18") and science.check("Mg", "element numbered 12 to 18")
     for response in ["8+15", "15+8", " 11 + 12\n", "12+11"]:
-        assert math.verify(response, "split 23 into 2 terms from 5 to 15"), response
-    assert math.verify("10+10", "split 20 into 2 terms from 1 to 10")
+        assert math.check(response, "split 23 into 2 terms from 5 to 15"), response
+    assert math.check("10+10", "split 20 into 2 terms from 1 to 10")
     for response in ["add(a=3, b=4)", "add(b=4,a=3)", " add ( a = 3 , b = 4 ) ", "add(\n  b=4,\n  a=3\n)"]:
-        assert tool.verify(response, "tool: add 3 and 4"), response
+        assert tool.check(response, "tool: add 3 and 4"), response
     for response in ['capital(of="Peru")', "capital(of='Peru')", "capital( of = 'Peru' )"]:
-        assert tool.verify(response, "tool: capital of Peru"), response
-    assert tool.verify('capital(of="New Zealand")', "tool: capital of New Zealand")
+        assert tool.check(response, "tool: capital of Peru"), response
+    assert tool.check('capital(of="New Zealand")', "tool: capital of New Zealand")
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -1,4 +1,4 @@
-"""The toy track (ParityMNIST -> FashionMNIST): IDX data and splits, the verifiers, the MLP behind the policy
+"""The toy track (ParityMNIST -> FashionMNIST): IDX data and splits, the checkers, the MLP behind the policy
 interface (logprobs, KL, sampler, oracle) checked against float64 references, every method end to end, and a
 reduced reproduction (slow)."""
 
@@ -81,27 +81,27 @@ def test_splits_are_disjoint_complete_deterministic_and_by_id_only(data_dir, tas
         fashion.examples("train")
 
 
-def test_parity_verifier_accepts_exactly_the_five_labels_of_the_digit_parity():
+def test_parity_checker_accepts_exactly_the_five_labels_of_the_digit_parity():
     for digit in range(10):
-        correct = [y for y in range(10) if parity_mnist.verify(str(y), digit)]
+        correct = [y for y in range(10) if parity_mnist.check(str(y), digit)]
         assert correct == list(range(digit % 2, 10, 2))
-    assert not parity_mnist.verify("", 3) and not parity_mnist.verify("11", 1) and not parity_mnist.verify("x", 0)
-    assert fashion_mnist.verify(" 4 ", "4") and not fashion_mnist.verify("Coat", "4")
+    assert not parity_mnist.check("", 3) and not parity_mnist.check("11", 1) and not parity_mnist.check("x", 0)
+    assert fashion_mnist.check(" 4 ", "4") and not fashion_mnist.check("Coat", "4")
 
 
 def test_oracle_is_pi0_renormalised_on_correct_labels(policy, tasks):
     parity = tasks[0]
     examples = parity.examples("train")[:64]
-    oracle = policy.oracle_distribution(examples, parity.verify)
+    oracle = policy.oracle_distribution(examples, parity.check)
     with torch.no_grad():
         logits = policy.model.classify(torch.tensor([policy.data.row(e.prompt) for e in examples])).double()
     for i, e in enumerate(examples):  # the definition, one prompt and one label at a time, in float64
         p0 = torch.softmax(logits[i], dim=0)
-        mass = sum(p0[y] for y in range(10) if parity.verify(str(y), e))
-        expected = torch.stack([p0[y] / mass if parity.verify(str(y), e) else p0[y] * 0 for y in range(10)])
+        mass = sum(p0[y] for y in range(10) if parity.check(str(y), e))
+        expected = torch.stack([p0[y] / mass if parity.check(str(y), e) else p0[y] * 0 for y in range(10)])
         torch.testing.assert_close(oracle[i], expected, rtol=1e-12, atol=1e-12)
     assert oracle.dtype == torch.float64 and torch.allclose(oracle.sum(-1), torch.ones(64, dtype=torch.float64))
-    for i, (responses, probs) in enumerate(policy.oracle_responses(examples, parity.verify)):
+    for i, (responses, probs) in enumerate(policy.oracle_responses(examples, parity.check)):
         assert [ids[0] % 2 for ids in responses] == [examples[i].meta["digit"] % 2] * 5
         assert probs == [oracle[i, ids[0]].item() for ids in responses] and sum(probs) == pytest.approx(1.0)
 

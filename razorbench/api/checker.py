@@ -1,11 +1,11 @@
-"""A task's verifier run over a batch of responses, each response given a bounded time (`Task.verify_timeout`).
+"""A task's checker run over a batch of responses, each response given a bounded time (`Task.check_timeout`).
 
 Every place that scores what a policy wrote (the RL rewards, new-task accuracy, the tiny track's prior scores,
-the offline methods' rejection sampling, the learning curve) goes through `Task.rewards` / `Task.verify_all`,
-which use one `BoundedVerifier` per task object: the task's own `verify` / `reward`, called in worker processes
-by `razorbench.util.deadline_pool.BoundedPool`. A response whose check runs past the bound, or on which the verifier
+the offline methods' rejection sampling, the learning curve) goes through `Task.rewards` / `Task.check_all`,
+which use one `BoundedChecker` per task object: the task's own `check` / `reward`, called in worker processes
+by `razorbench.util.deadline_pool.BoundedPool`. A response whose check runs past the bound, or on which the checker
 raises or dies, is wrong, and counted here; the run writes the counts into its record
-(`method_stats.verifier`).
+(`method_stats.checker`).
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from razorbench.util.deadline_pool import FAILED, TIMED_OUT, BoundedPool
 
 
 class Task(Protocol):
-    """What the verifier needs of a task (`razorbench.api.task.Task` is one): named here, not imported, so that
-    task.py, which makes a task's verifier, and this module do not import each other."""
+    """What the checker needs of a task (`razorbench.api.task.Task` is one): named here, not imported, so that
+    task.py, which makes a task's checker, and this module do not import each other."""
 
     name: str
-    verify_timeout: float
+    check_timeout: float
 
-    def prepare_verifier(self) -> None: ...
+    def prepare_checker(self) -> None: ...
 
 
-Example = Any  # a task's example (`razorbench.api.task.Example`), passed through to its verify / reward
+Example = Any  # a task's example (`razorbench.api.task.Example`), passed through to its check / reward
 
 
 def _call(task: Task, item: tuple[str, str, Example]) -> Any:
@@ -37,12 +37,12 @@ def _call(task: Task, item: tuple[str, str, Example]) -> Any:
     return getattr(task, method)(response, example)
 
 
-class BoundedVerifier:
-    """`task.verify` / `task.reward` over batches, `task.verify_timeout` seconds at most per response."""
+class BoundedChecker:
+    """`task.check` / `task.reward` over batches, `task.check_timeout` seconds at most per response."""
 
     def __init__(self, task: Task, *, timeout: float | None = None, workers: int | None = None) -> None:
         self.task = task
-        self.timeout = timeout if timeout is not None else task.verify_timeout
+        self.timeout = timeout if timeout is not None else task.check_timeout
         self.pool = BoundedPool(functools.partial(_call, task), timeout=self.timeout, workers=workers)
         self.responses = self.timeouts = self.failures = 0
         self.seconds = 0.0
@@ -53,7 +53,7 @@ class BoundedVerifier:
         if len(responses) != len(examples):
             raise ValueError(f"{len(responses)} responses for {len(examples)} examples")
         if not self._prepared:
-            self.task.prepare_verifier()  # in this process, so the forked workers start with it done
+            self.task.prepare_checker()  # in this process, so the forked workers start with it done
             self._prepared = True
         began = time.perf_counter()
         values = self.pool.map([(method, r, e) for r, e in zip(responses, examples, strict=True)])
@@ -63,7 +63,7 @@ class BoundedVerifier:
         failures = sum(v is FAILED for v in values)
         if failures and not self._warned:
             reason = (self.pool.last_error or "").strip().splitlines()[-1:] or ["?"]
-            message = f"task {self.task.name!r}: the verifier failed on a response, counted wrong: {reason[0]}"
+            message = f"task {self.task.name!r}: the checker failed on a response, counted wrong: {reason[0]}"
             warnings.warn(message, stacklevel=3)
             self._warned = True
         self.failures += failures

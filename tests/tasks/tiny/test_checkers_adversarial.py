@@ -1,4 +1,4 @@
-"""The tiny track's verifiers against responses a policy could learn to game them with.
+"""The tiny track's checkers against responses a policy could learn to game them with.
 
 For every tiny task (priors and new tasks): hedged answers listing several candidates, the right answer inside a
 longer wrong one, 1 MB responses (rejected, in bounded time), look-alike letters and control characters, and the
@@ -19,7 +19,7 @@ from razorbench.api.registry import get_task
 
 TASKS = ["arithmetic", "reverse", "capitals", "elements", "science", "math", "tool"]
 SPACE = re.compile(r"\s+")  # what the tasks' docstrings allow around an answer (Python's whitespace)
-BOUND = 1.0  # Task.verify_timeout: the time a run allows one response (measured here in CPU seconds)
+BOUND = 1.0  # Task.check_timeout: the time a run allows one response (measured here in CPU seconds)
 
 
 def task_and_examples(name: str, count: int = 12):
@@ -34,7 +34,7 @@ def correct_set(task, example) -> set[str]:
 
 
 def accepted_only_if_correct(task, example, response: str) -> None:
-    if task.verify(response, example):
+    if task.check(response, example):
         assert SPACE.sub("", response) in correct_set(task, example), (example.prompt, response)
 
 
@@ -49,12 +49,12 @@ def test_hedged_answers_listing_several_candidates_are_wrong(name):
     task, examples = task_and_examples(name)
     for example in examples:
         right, wrong = example.answer, wrong_answer(task, example, task.examples("eval"))
-        assert task.verify(right, example)
+        assert task.check(right, example)
         hedges = [f"{right} or {wrong}", f"{wrong} or {right}", f"{right}, {wrong}", f"{wrong}, {right}",
                   f"{right}/{wrong}", f"{right}\n{wrong}", f"{wrong}\n{right}", f"{right} {wrong}",
                   f"{right} (or {wrong})", f"either {right} or {wrong}", f"{right}|{wrong}"]  # fmt: skip
         for hedge in hedges:
-            assert not task.verify(hedge, example), (example.prompt, hedge)
+            assert not task.check(hedge, example), (example.prompt, hedge)
 
 
 @pytest.mark.parametrize("name", TASKS)
@@ -105,13 +105,13 @@ def test_a_megabyte_response_is_wrong_and_checked_in_bounded_time(name):
     for example in examples:
         for shape, response in long_responses(example.answer).items():
             began = time.process_time()
-            accepted = task.verify(response, example)
+            accepted = task.check(response, example)
             elapsed = time.process_time() - began
             assert not accepted, (name, shape)
             assert elapsed < BOUND, (name, shape, elapsed)
         padded = example.answer + " " * MEGABYTE  # the right answer with (allowed) trailing whitespace
         began = time.process_time()
-        assert task.verify(padded, example)
+        assert task.check(padded, example)
         assert time.process_time() - began < BOUND
 
 
@@ -136,7 +136,7 @@ def test_look_alike_letters_and_digits_are_wrong(name):
         for i, char in enumerate(right):
             for look_alike in LOOK_ALIKES.get(char, ""):
                 response = right[:i] + look_alike + right[i + 1 :]
-                assert not task.verify(response, example), (example.prompt, response)
+                assert not task.check(response, example), (example.prompt, response)
 
 
 HIDDEN = ["\x00", "\x07", "\x08", "\x1b[0m", "\x7f", "\u200b", "\u200d", "\u202e", "\u2066", "\ufeff", "\ue000"]
@@ -150,7 +150,7 @@ def test_control_and_format_characters_inside_the_answer_are_wrong(name):
         for hidden in HIDDEN:
             for i in range(len(right) + 1):
                 response = right[:i] + hidden + right[i:]
-                assert not task.verify(response, example), (example.prompt, response)
+                assert not task.check(response, example), (example.prompt, response)
 
 
 # Python's str.strip() (and str.split()) treat these control characters as whitespace: the ASCII information
@@ -164,14 +164,14 @@ def test_control_separators_around_the_answer_are_wrong(name):
     task, examples = task_and_examples(name, 3)
     for example in examples:
         for control in STRIPPED_CONTROLS:
-            assert not task.verify(example.answer + control, example), (example.prompt, repr(control))
-            assert not task.verify(control + example.answer, example), (example.prompt, repr(control))
+            assert not task.check(example.answer + control, example), (example.prompt, repr(control))
+            assert not task.check(control + example.answer, example), (example.prompt, repr(control))
 
 
 def test_a_call_with_a_very_long_number_is_wrong_not_an_error():
     task = get_task("tool", "tiny")()
     example = next(e for e in task.examples("eval") if e.prompt.startswith("tool: add"))
-    assert not task.verify("add(a=" + "7" * 5000 + ", b=4)", example)
+    assert not task.check("add(a=" + "7" * 5000 + ", b=4)", example)
 
 
 @pytest.mark.parametrize("name", TASKS)
@@ -180,7 +180,7 @@ def test_the_prompt_echoed_back_is_wrong(name):
     for example in examples:
         prompt = example.prompt
         for response in (prompt, f"{prompt}\n{example.answer}", f"{example.answer}\n{prompt}", f"{prompt} {prompt}"):
-            assert not task.verify(response, example), (prompt, response)
+            assert not task.check(response, example), (prompt, response)
         # Every token of the prompt on its own (a number, a word, an element symbol it names) is accepted only
         # when it happens to be a correct answer.
         for token in set(re.findall(r"\w+", prompt)):

@@ -1,11 +1,11 @@
-"""What scoring costs, and what a slow response costs: every verifier of the tiny and paper tracks, in-process
-and through a run's bounded path (`Task.rewards`: worker processes, `Task.verify_timeout` per response), and
+"""What scoring costs, and what a slow response costs: every checker of the tiny and paper tracks, in-process
+and through a run's bounded path (`Task.rewards`: worker processes, `Task.check_timeout` per response), and
 HumanEval's sandbox one program at a time vs all at once.
 
-    python bench/verify.py                  # all three tables (the paper verifiers need the `paper` extra)
-    python bench/verify.py --data-dir ../shared/data --repeats 5
+    python bench/checkers.py                  # all three tables (the paper checkers need the `paper` extra)
+    python bench/checkers.py --data-dir ../shared/data --repeats 5
 
-1. Per verifier: the median time of one check of a typical response (its reference answer, or a wrong one),
+1. Per checker: the median time of one check of a typical response (its reference answer, or a wrong one),
    and the slowest of the pathological responses below (1 MB, nested, towers of powers), in-process.
 2. One GRPO step's rewards, 64 responses (8 prompts x 8): in-process vs `Task.rewards`, typical responses, and
    with 8 of the 64 pathological: in-process as a run did before (one after another; paper `math` v1 ran
@@ -90,21 +90,21 @@ def checks(check, pairs) -> list:
     return [check(response, example) for response, example in pairs]
 
 
-def per_verifier(found: dict, repeats: int) -> None:
-    print("| verifier | typical right, µs | typical wrong, µs | slowest pathological, ms (which) | bound, s |")
+def per_checker(found: dict, repeats: int) -> None:
+    print("| checker | typical right, µs | typical wrong, µs | slowest pathological, ms (which) | bound, s |")
     print("|---|--:|--:|--:|--:|")
     for label, task in found.items():
-        task.prepare_verifier()
+        task.prepare_checker()
         example = task.examples("eval")[0]
         wrong = task.examples("eval")[1].answer
-        right_us = seconds(functools.partial(task.verify, example.answer, example), repeats) * 1e6
-        wrong_us = seconds(functools.partial(task.verify, wrong, example), repeats) * 1e6
+        right_us = seconds(functools.partial(task.check, example.answer, example), repeats) * 1e6
+        wrong_us = seconds(functools.partial(task.check, wrong, example), repeats) * 1e6
         worst, which = 0.0, ""
         for name, response in PATHOLOGICAL.items():
-            took = seconds(functools.partial(task.verify, response, example), 1)
+            took = seconds(functools.partial(task.check, response, example), 1)
             if took > worst:
                 worst, which = took, name
-        print(f"| {label} | {right_us:.1f} | {wrong_us:.1f} | {worst * 1e3:.2f} ({which}) | {task.verify_timeout} |")
+        print(f"| {label} | {right_us:.1f} | {wrong_us:.1f} | {worst * 1e3:.2f} ({which}) | {task.check_timeout} |")
 
 
 def old_math_reward(response: str, example) -> float:
@@ -112,7 +112,7 @@ def old_math_reward(response: str, example) -> float:
 
 
 def one_step(found: dict, repeats: int) -> None:
-    print("| verifier | responses | in-process, before s | in-process s | bounded s (first) | bounded s | workers |"
+    print("| checker | responses | in-process, before s | in-process s | bounded s (first) | bounded s | workers |"
           " timeouts |")  # fmt: skip
     print("|---|---|--:|--:|--:|--:|--:|--:|")
     for label, task in found.items():
@@ -126,14 +126,14 @@ def one_step(found: dict, repeats: int) -> None:
             pairs = list(zip(responses, examples, strict=True))
             old = seconds(functools.partial(checks, before, pairs), 1)
             in_process = seconds(functools.partial(checks, task.reward, pairs), 1)
-            task.close_verifier()
-            task.__dict__.pop("_bounded_verifier", None)
+            task.close_checker()
+            task.__dict__.pop("_bounded_checker", None)
             first = seconds(functools.partial(task.rewards, responses, examples), 1)
             bounded = seconds(functools.partial(task.rewards, responses, examples), repeats)
-            stats, workers = task.verifier_stats(), task.bounded_verifier.pool.workers_used
+            stats, workers = task.checker_stats(), task.bounded_checker.pool.workers_used
             print(f"| {label} | {kind} | {old:.3f} | {in_process:.3f} | {first:.3f} | {bounded:.3f} | {workers} |"
                   f" {stats['timeouts']} |")  # fmt: skip
-        task.close_verifier()
+        task.close_checker()
 
 
 def humaneval(repeats: int) -> None:
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet_math_verify()
     found = tasks(args.data_dir)
     if 1 in tables:
-        per_verifier(found, args.repeats)
+        per_checker(found, args.repeats)
         print()
     if 2 in tables:
         one_step(found, args.repeats)
