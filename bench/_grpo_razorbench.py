@@ -21,7 +21,7 @@ def run_razorbench(setup: Setup, total_steps: int, examples: list[Example], seed
     from razorbench.api.task import Task
     from razorbench.methods.rl import GRPO, GRPOConfig
     from razorbench.runner.callbacks import FiniteGuard, RNGState
-    from razorbench.runner.run import _quiet_lightning
+    from razorbench.runner.run import quiet_lightning
     from razorbench.sampling.hf import HFSampler
 
     class Prompts(Task):
@@ -54,7 +54,7 @@ def run_razorbench(setup: Setup, total_steps: int, examples: list[Example], seed
             times.generation.append(generation[0])
             self.last, self.last_cpu = now, cpu
 
-    _quiet_lightning()
+    quiet_lightning()
     L.seed_everything(seed, verbose=False)
     policy = load_policy(setup)
     sampler = HFSampler(policy)

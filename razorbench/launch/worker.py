@@ -77,7 +77,7 @@ def run_point(spec: RunSpec, threads: int = 0) -> str:
 
 def evaluate_base(spec: RunSpec, threads: int = 0) -> bool:
     """The base evaluation of `spec`'s config into the shared cache; whether it was cached already."""
-    from razorbench.runner.run import evaluate_base_model
+    from razorbench.runner.base_only import evaluate_base_model
 
     _enter(spec, threads)
     return evaluate_base_model(

@@ -8,6 +8,7 @@ import os
 import secrets
 import time
 import warnings
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from razorbench.api.gguf_models import resolve_model
 from razorbench.api.method import TrainSettings
-from razorbench.api.policy import model_sha256
+from razorbench.api.policy import Policy, model_sha256
 from razorbench.api.registry import METHODS, TASKS, get_task, get_track, task_yaml
-from razorbench.api.task import yaml_beside
+from razorbench.api.sampler import Sampler
+from razorbench.api.task import Task, yaml_beside
 from razorbench.api.track import Track
 from razorbench.metrics.intervals import record_intervals
 from razorbench.runner.callbacks import AtomicCheckpoint, FiniteGuard, RNGState
@@ -31,7 +33,7 @@ from razorbench.runner.evaluate import EvalSettings, base_evaluation
 from razorbench.runner.export import save_policy
 from razorbench.runner.loggers import build_loggers
 from razorbench.runner.lora import apply_lora, check_lora, lora_summary, merge_lora
-from razorbench.runner.measure import measure_against_base
+from razorbench.runner.measure import Measurement, measure_against_base
 from razorbench.runner.monitor_hook import build_monitor, check_monitor_config
 from razorbench.runner.progress import StepProgressBar
 from razorbench.runner.record_builder import build_record, checker_stats
@@ -95,7 +97,7 @@ def check_model(track: Track, model_path: str) -> None:
             )
 
 
-def _quiet_lightning() -> None:
+def quiet_lightning() -> None:
     logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
     logging.getLogger("lightning.fabric").setLevel(logging.WARNING)
     # Prompts are Python lists built in-process: worker processes would only add start-up time.
@@ -172,39 +174,6 @@ def train_and_evaluate(
         run.release()
 
 
-def evaluate_base_model(
-    method: str,
-    task: str,
-    *,
-    track: str | None = None,
-    config_file: str | None = None,
-    overrides: list[str] | None = None,
-) -> bool:
-    """The base evaluation a run of this config starts with, into the cache and nothing else: a sweep does it once
-    before its runs fan out, so that they all read it instead of waiting on each other's lock. Returns whether
-    the cache already held it."""
-    track_obj = get_track(track)
-    _, task_cls, cfg = resolve(method, task, track_obj.name, config_file, list(overrides or []))
-    if cfg.model:  # as `run` does: a named GGUF model or a .gguf file is its converted folder in the cache
-        cfg.model = resolve_model(cfg.model, cache_root(cfg))
-    check_model(track_obj, cfg.model or track_obj.model)
-    task_obj = task_cls(cfg.task)
-    priors = [get_task(name, track_obj.name)(cfg.task) for name in cfg.task.priors]
-    _quiet_lightning()
-    L.seed_everything(cfg.seed, workers=True, verbose=False)  # as a run does before its base evaluation
-    policy = track_obj.load_policy(cfg.model or track_obj.model, data_dir=cfg.task.data_dir)
-    sampler = build_sampler(cfg.sampling.backend, policy)
-    try:
-        _, hit = base_evaluation(
-            policy, sampler, policy.sha256, task_obj, priors, EvalSettings.from_config(cfg), cache_root(cfg)
-        )
-    finally:
-        sampler.close()
-        for scored in (task_obj, *priors):
-            scored.close_checker()
-    return hit
-
-
 def _strategy(trainer_cfg: DictConfig) -> Any:
     """The Lightning strategy `trainer.strategy` names. "fsdp2" (no Lightning name of its own) is Lightning's
     ModelParallelStrategy as pure data parallelism: FSDP2 (`fully_shard`, applied in `RazorModule.configure_model`),
@@ -250,38 +219,95 @@ def _train_settings(cfg: DictConfig, cache_dir: Path) -> TrainSettings:
 
 
 def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirectory, start: float, progress: bool):
-    run_dir = run.path
-    track, method, task = cfg.track, method_cls.registry_name, task_cls.registry_name
-    timings: dict[str, float] = {}
-    task_obj = task_cls(cfg.task)
-    # Priors get the new task's config too: it carries data_dir and the track's prior settings.
-    priors = [get_task(name, track)(cfg.task) for name in cfg.task.priors]
-    _quiet_lightning()
+    """One run's phases, in order, once its config is resolved and its folder held: (record, record path)."""
+    timings: dict[str, float] = {}  # seconds of each phase, in the record's provenance
+    task_obj, priors = _tasks(cfg, task_cls)
+    quiet_lightning()
     L.seed_everything(cfg.seed, workers=True, verbose=False)
+    track_obj, policy = _load_policy(cfg, timings)
+    settings = EvalSettings.from_config(cfg)
+    sampler = _start_sampler(cfg, policy, timings)
+    r = _Run(cfg, track_obj, task_obj, priors, policy, sampler, settings, timings)
+    base = _evaluate_base(r)
+    parts = _training_parts(r, method_cls, base)
+    trainer = _trainer(r, run, parts, progress)
+    _fit(r, trainer, parts.module, run)
+    saved = _save_model(r, trainer, parts.adapter, run.path)
+    peft = _merge_adapter(policy, parts.adapter)
+    measured = _measure(r, parts.reference, base)
+    record = _record(r, base, measured, parts, saved, peft)
+    return _write(record, trainer, run, start, timings)
+
+
+@dataclass
+class _Run:
+    """What the phases after loading share: the config, the track, the new task and its priors, the policy being
+    trained and its sampler, the evaluation settings, and the seconds of each phase so far."""
+
+    cfg: DictConfig
+    track: Track
+    task: Task
+    priors: list[Task]
+    policy: Policy
+    sampler: Sampler
+    settings: EvalSettings
+    timings: dict[str, float]
+
+
+@dataclass
+class _TrainingParts:
+    """What the fit runs: the method's module, its reference π0 (None when it needs none), the learning curve and
+    the forward-KL monitor (None when off), the LoRA adapter (None without LoRA)."""
+
+    module: Any
+    reference: Policy | None
+    curve: LearningCurve | None
+    monitor: Any
+    adapter: Any
+
+
+def _tasks(cfg: DictConfig, task_cls: type) -> tuple[Task, list[Task]]:
+    """The new task and its priors. The priors get the new task's config too: it carries data_dir and the track's
+    prior settings."""
+    return task_cls(cfg.task), [get_task(name, cfg.track)(cfg.task) for name in cfg.task.priors]
+
+
+def _load_policy(cfg: DictConfig, timings: dict[str, float]) -> tuple[Track, Policy]:
+    """The track and the policy to train: the run's model, else the track's."""
     t = time.time()
-    track_obj = get_track(track)
-    model_path = cfg.model or track_obj.model
-    policy = track_obj.load_policy(model_path, data_dir=cfg.task.data_dir)
+    track_obj = get_track(cfg.track)
+    policy = track_obj.load_policy(cfg.model or track_obj.model, data_dir=cfg.task.data_dir)
     policy.head_on_targets_only = cfg.trainer.head_on_targets_only  # before its frozen copies (π0) are made
     timings["model_load"] = time.time() - t
     if cfg.save_model and not callable(getattr(policy.model, "save_pretrained", None)):
         raise ConfigError(
-            f"save_model=true needs a transformers model; track {track!r}'s {type(policy.model).__name__} cannot be "
-            "saved as HF files"
+            f"save_model=true needs a transformers model; track {cfg.track!r}'s {type(policy.model).__name__} cannot "
+            "be saved as HF files"
         )
+    return track_obj, policy
 
-    settings = EvalSettings.from_config(cfg)
+
+def _start_sampler(cfg: DictConfig, policy: Policy, timings: dict[str, float]) -> Sampler:
     t = time.time()
     sampler = build_sampler(cfg.sampling.backend, policy)
     timings["sampler_start"] = time.time() - t  # a vLLM engine's start-up; ~0 for hf
-    cache_dir = cache_root(cfg)
+    return sampler
+
+
+def _evaluate_base(r: _Run) -> dict[str, Any]:
+    """π0's scores: read from the cache, or measured into it."""
     t = time.time()
-    base, cache_hit = base_evaluation(policy, sampler, policy.sha256, task_obj, priors, settings, cache_dir)
+    base, hit = base_evaluation(r.policy, r.sampler, r.policy.sha256, r.task, r.priors, r.settings, cache_root(r.cfg))
     # The record counts the checks of this run's training and evaluation only: the base's are made once and
     # cached (by whichever run or sweep got there first), so counting them would make two runs of one point differ.
-    checker_stats([task_obj, *priors], reset=True)
-    timings["base_eval_cached" if cache_hit else "base_eval"] = time.time() - t
+    checker_stats([r.task, *r.priors], reset=True)
+    r.timings["base_eval_cached" if hit else "base_eval"] = time.time() - t
+    return base
 
+
+def _training_parts(r: _Run, method_cls: type, base: dict[str, Any]) -> _TrainingParts:
+    """The method's module and what watches it train, each copy of π0 made before any update or adapter."""
+    cfg, policy = r.cfg, r.policy
     method_config = OmegaConf.to_object(cfg.method)  # an instance of method_cls.Config
     reference = policy.frozen_copy() if method_cls.needs_reference(method_config) else None
     curve = None
@@ -291,21 +317,26 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
             cfg.curve.every,
             policy=policy,
             reference=reference or policy.frozen_copy(),
-            sampler=sampler,
-            task=task_obj,
-            priors=priors,
-            settings=settings,
+            sampler=r.sampler,
+            task=r.task,
+            priors=r.priors,
+            settings=r.settings,
             base=base,
         )
-    monitor = build_monitor(cfg, task, policy, reference, base, settings)  # π0's side, before any update
+    monitor = build_monitor(cfg, r.task.name, policy, reference, base, r.settings)  # π0's side, before any update
     # After the copies of π0 above: LoRA goes into the policy's own model, in place.
     adapter = apply_lora(policy, cfg.peft.lora) if cfg.peft.lora.r else None
     if curve is not None and adapter is not None:
         curve.with_drift = False
-    module = method_cls(
-        policy, task_obj, sampler, reference, config=method_config, settings=_train_settings(cfg, cache_dir)
-    )
-    trainer = L.Trainer(
+    settings = _train_settings(cfg, cache_root(cfg))
+    module = method_cls(policy, r.task, r.sampler, reference, config=method_config, settings=settings)
+    return _TrainingParts(module, reference, curve, monitor, adapter)
+
+
+def _trainer(r: _Run, run: RunDirectory, parts: _TrainingParts, progress: bool) -> L.Trainer:
+    """The Lightning Trainer of the run's `trainer:` settings, its callbacks in the order they must run."""
+    cfg = r.cfg
+    return L.Trainer(
         max_steps=cfg.trainer.max_steps,
         max_epochs=-1,
         accelerator=cfg.trainer.accelerator,
@@ -316,76 +347,111 @@ def _execute(cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirector
         gradient_clip_val=cfg.trainer.gradient_clip_val,
         log_every_n_steps=cfg.trainer.log_every_n_steps,
         # One log folder per attempt: a resumed run keeps the logs of the attempt that was killed.
-        logger=build_loggers(cfg.logger, run_dir, cfg.run_id),
+        logger=build_loggers(cfg.logger, run.path, cfg.run_id),
         use_distributed_sampler=False,  # PromptOrder shards each global batch itself, in a fixed order
         enable_checkpointing=False,  # AtomicCheckpoint below writes the one checkpoint a resume needs
         enable_progress_bar=progress,
         callbacks=[
             FiniteGuard(),  # before the checkpoint: a non-finite step is never saved
-            *([curve] if curve else []),  # before the checkpoint too: a resumed run keeps the points it had
-            *([monitor] if monitor else []),  # before the checkpoint: its budget stop is saved, with its checks
+            *([parts.curve] if parts.curve else []),  # before the checkpoint too: a resumed run keeps its points
+            *([parts.monitor] if parts.monitor else []),  # before the checkpoint: its budget stop is saved, checks too
             RNGState(),
             AtomicCheckpoint(run.checkpoint, cfg.trainer.checkpoint_every),
-            *sampler.callbacks(),  # e.g. vLLM: push the weights after every optimizer step
+            *r.sampler.callbacks(),  # e.g. vLLM: push the weights after every optimizer step
             *([StepProgressBar()] if progress else []),
         ],
         enable_model_summary=False,
-        default_root_dir=run_dir,
+        default_root_dir=run.path,
     )
+
+
+def _fit(r: _Run, trainer: L.Trainer, module: Any, run: RunDirectory) -> None:
+    """Train, from the run's checkpoint where an earlier attempt left one."""
     t = time.time()
+    sampler = r.sampler
     sampler.seconds = sampler.sync_seconds = 0.0  # from here on: on-policy sampling during training only
-    policy.model.train()  # from_pretrained returns eval mode; Lightning expects a module in training mode
+    r.policy.model.train()  # from_pretrained returns eval mode; Lightning expects a module in training mode
     resume = run.checkpoint if run.checkpoint.exists() else None
     if resume:
-        timings["resumed_from_checkpoint"] = 1.0
+        r.timings["resumed_from_checkpoint"] = 1.0
     run.checkpoint.parent.mkdir(parents=True, exist_ok=True)
     # The checkpoint is this run's own (it holds RNG states, which weights-only loading refuses).
     trainer.fit(module, ckpt_path=resume, weights_only=False)
-    timings["sampling"] = sampler.seconds
-    timings["weight_sync"] = sampler.sync_seconds
-    timings["training"] = time.time() - t - sampler.seconds - sampler.sync_seconds
-    saved = None
-    if cfg.save_model:
-        t = time.time()
-        saved = save_policy(policy, run_dir / "model", write=trainer.is_global_zero, adapter=adapter)
-        if trainer.is_global_zero:  # the base it was fine-tuned from, for `razorbench eval` to check
-            base_name = track_obj.model_name if cfg.model is None and track_obj.model_name else policy.name
-            write_origin(saved, base_name, policy.sha256)
-        timings["save_model"] = time.time() - t
-    if adapter is not None:
-        peft_summary = lora_summary(adapter)
-        merge_lora(policy, adapter)  # everything below measures the merged weights
+    r.timings["sampling"] = sampler.seconds
+    r.timings["weight_sync"] = sampler.sync_seconds
+    r.timings["training"] = time.time() - t - sampler.seconds - sampler.sync_seconds
 
+
+def _save_model(r: _Run, trainer: L.Trainer, adapter: Any, run_dir: Path) -> Path | None:
+    """With `save_model`: the fine-tuned policy as HF files (a LoRA run: its adapter), and the base it came from."""
+    if not r.cfg.save_model:
+        return None
+    t = time.time()
+    saved = save_policy(r.policy, run_dir / "model", write=trainer.is_global_zero, adapter=adapter)
+    if trainer.is_global_zero:  # the base it was fine-tuned from, for `razorbench eval` to check
+        base_name = r.track.model_name if r.cfg.model is None and r.track.model_name else r.policy.name
+        write_origin(saved, base_name, r.policy.sha256)
+    r.timings["save_model"] = time.time() - t
+    return saved
+
+
+def _merge_adapter(policy: Policy, adapter: Any) -> dict[str, Any] | None:
+    """A LoRA run's adapter summary, its update merged into the weights: everything after measures those."""
+    if adapter is None:
+        return None
+    summary = lora_summary(adapter)
+    merge_lora(policy, adapter)
+    return summary
+
+
+def _measure(r: _Run, reference: Policy | None, base: dict[str, Any]) -> Measurement:
+    """The trained policy against π0, through the one evaluation path (`measure_against_base`)."""
     fault_point("final_eval")
     if reference is None:  # π0 again, for the KL and the drift: loaded only now, so training never held it
         t = time.time()
-        reference = track_obj.load_policy(model_path, data_dir=cfg.task.data_dir)
-        timings["reference_load"] = time.time() - t
+        reference = r.track.load_policy(r.cfg.model or r.track.model, data_dir=r.cfg.task.data_dir)
+        r.timings["reference_load"] = time.time() - t
     # The sampler closes before the KL: it frees an inference engine, and in-process sweeps would pile engines up.
-    measured = measure_against_base(
-        policy, reference, sampler, task_obj, priors, base, settings, close_sampler=True, timings=timings
+    return measure_against_base(
+        r.policy, reference, r.sampler, r.task, r.priors, base, r.settings, close_sampler=True, timings=r.timings
     )
 
-    record = build_record(cfg, method, task, track_obj, policy, base, measured)
-    record["method_stats"] = {**module.method_stats(), **checker_stats([task_obj, *priors])}
-    for scored in (task_obj, *priors):
+
+def _record(
+    r: _Run,
+    base: dict[str, Any],
+    measured: Measurement,
+    parts: _TrainingParts,
+    saved: Path | None,
+    peft: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The record (less its provenance): the measurement, the method's and the checks' counts, and what the run
+    kept beside it (adapter, saved model, curve, monitor), with the intervals of its metrics."""
+    method, task = type(parts.module).registry_name, r.task.name
+    record = build_record(r.cfg, method, task, r.track, r.policy, base, measured)
+    record["method_stats"] = {**parts.module.method_stats(), **checker_stats([r.task, *r.priors])}
+    for scored in (r.task, *r.priors):
         scored.close_checker()
-    if adapter is not None:
-        record["peft"] = peft_summary
+    if peft is not None:
+        record["peft"] = peft
     if saved is not None:
         # What `razorbench eval --model <run>/model` records as its checkpoint's sha256.
         record["saved_model"] = {"path": str(saved), "sha256": model_sha256(saved)}
-    if curve:
-        record["curve"] = curve.points
-    if monitor:
-        record["monitor"] = monitor.monitor.record()
-        timings["monitor"] = monitor.monitor.seconds  # inside `training`
-    record["uncertainty"] = record_intervals(record, chance={p.name: p.chance for p in priors if p.chance})
-    record["provenance"] = provenance(
-        str(trainer.strategy.root_device), trainer.world_size, start, time.time(), timings
-    )
+    if parts.curve:
+        record["curve"] = parts.curve.points
+    if parts.monitor:
+        record["monitor"] = parts.monitor.monitor.record()
+        r.timings["monitor"] = parts.monitor.monitor.seconds  # inside `training`
+    record["uncertainty"] = record_intervals(record, chance={p.name: p.chance for p in r.priors if p.chance})
+    return record
+
+
+def _write(record: dict[str, Any], trainer: L.Trainer, run: RunDirectory, start: float, timings: dict[str, float]):
+    """The record's provenance (device, processes, wall and phase times), the record checked and written by rank 0."""
+    device, world_size = str(trainer.strategy.root_device), trainer.world_size
+    record["provenance"] = provenance(device, world_size, start, time.time(), timings)
     validate_record(record)
-    path = run_dir / "record.json"
+    path = run.path / "record.json"
     if trainer.is_global_zero:
         write_json_atomic(path, record)
     return record, path
