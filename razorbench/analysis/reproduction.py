@@ -115,8 +115,12 @@ def compare_pair(
     if high - low < min_overlap:
         note = f"the frontiers share only accuracies {low:.3f}–{high:.3f}, narrower than {min_overlap}"
         return {"claim": claim, "verdict": "not testable", "note": note}
-    by_id = {r["run_id"]: r for r in records}
-    sides = [Frontier(frontiers[m]["frontier"], by_id) for m in (better, worse)]
+    # Each side reads its own method's runs: a sweep names a run by its grid point and seed only, so two methods'
+    # runs of the same point share a run id.
+    sides = [
+        Frontier(frontiers[m]["frontier"], {r["run_id"]: r for r in records if r["method"] == m})
+        for m in (better, worse)
+    ]
     gaps = [retention_difference(*sides, level) for level in matched["levels"]]  # > 0: `better` forgets less
     signs = [level_sign(g.ci_low, g.ci_high) if g is not None else 0 for g in gaps]
     scores = records[0]["metrics"]["prior_scores"]

@@ -108,6 +108,7 @@ def test_on_policy_is_judged_against_the_offline_methods_a_plan_names():
             runs = [
                 {
                     "run_id": f"{method}-{i}-{s}",
+                    "method": method,
                     "config": {"seed": s},
                     "metrics": {"prior_scores": {"x": {"base": 1.0, "final": prior + 0.001 * s}}},
                 }
@@ -154,3 +155,31 @@ def test_a_plan_restricted_to_some_methods_keeps_their_settings_and_its_offline_
     assert plan.only(None) is plan
     with pytest.raises(ConfigError, match="--methods: grpo not in this plan; valid: sft, rl, dpo"):
         plan.only(["grpo"])
+
+
+def test_each_side_of_a_pair_reads_its_own_method_s_runs_when_run_ids_repeat_across_methods():
+    """A sweep names a run by its grid point and seed, so rl's and dpo's runs of one point share a run id; the gap
+    is still rl's retention minus dpo's: 0.09 at accuracy 0.2 rising linearly to 0.15 at 0.6 (worked by hand from
+    the two frontiers; every seed adds the same 0.001·seed to both, so the interval has no width)."""
+    from razorbench.analysis.reproduction import compare_pair
+
+    records, frontiers = [], {}
+    for method, priors in (("rl", (0.99, 0.95)), ("dpo", (0.90, 0.80))):
+        points = []
+        for i, (accuracy, prior) in enumerate(zip((0.2, 0.6), priors, strict=True)):
+            runs = [
+                {
+                    "run_id": f"point-{i}_seed-{s}",  # the same ids for both methods
+                    "method": method,
+                    "config": {"seed": s},
+                    "metrics": {"prior_scores": {"x": {"base": 1.0, "final": prior + 0.001 * s}}},
+                }
+                for s in range(3)
+            ]
+            records += runs
+            band = {"prior_low": prior, "prior_high": prior + 0.002, "seeds": 3}
+            points.append({"accuracy": accuracy, "prior": prior + 0.001, "run_ids": [r["run_id"] for r in runs], **band})
+        frontiers[method] = {"frontier": points, "points": points}
+    pair = compare_pair(frontiers, "rl", "dpo", records, 5)
+    assert pair["gap"] == pytest.approx([0.09, 0.105, 0.12, 0.135, 0.15])
+    assert pair["signs"] == [1] * 5 and pair["verdict"] == "reproduced"
