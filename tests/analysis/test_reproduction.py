@@ -178,7 +178,8 @@ def test_each_side_of_a_pair_reads_its_own_method_s_runs_when_run_ids_repeat_acr
             ]
             records += runs
             band = {"prior_low": prior, "prior_high": prior + 0.002, "seeds": 3}
-            points.append({"accuracy": accuracy, "prior": prior + 0.001, "run_ids": [r["run_id"] for r in runs], **band})
+            ids = [r["run_id"] for r in runs]
+            points.append({"accuracy": accuracy, "prior": prior + 0.001, "run_ids": ids, **band})
         frontiers[method] = {"frontier": points, "points": points}
     pair = compare_pair(frontiers, "rl", "dpo", records, 5)
     assert pair["gap"] == pytest.approx([0.09, 0.105, 0.12, 0.135, 0.15])
