@@ -21,6 +21,7 @@ from razorbench.analysis.analyze import analyze, predictor_fits
 from razorbench.analysis.difference import item_bootstrap_variance, paired_seed_difference
 from razorbench.analysis.reproduction import best_predictor, compare_pair, law_verdict
 
+from .claims_diagnosis import diagnosis
 from .claims_plan import LRS, METHODS, ORDER, RECORDS, load_records, run_name
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "REPRODUCTION-smol.md"
@@ -302,6 +303,9 @@ def render(only: set[str] | None = None) -> str:
         section, judged[name] = claims_section(name, [restricted(r, READINGS[name]) for r in records])
         lines += section
     lines += ["## Side by side", "", *side_by_side(judged), ""]
+    if any(pair["verdict"] == "not testable" for pair in judged["all"]["pairs"]):
+        lines += ["## Diagnosis: why a claim at matched accuracy is not testable", ""]
+        lines += [*diagnosis(records, METHODS, MIN_OVERLAP), ""]
     lines += [
         "## Forgetting law: R² (quadratic through 0) [95% interval], all priors",
         "",
