@@ -8,6 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+# The compact format every experiment keeps its records in (re-exported: the sweep and its tests use it from here).
+from razorbench.util.compact_record import compact as compact
+
 RECORDS = Path(__file__).parent / "claims" / "records"
 TASK = "arith1-number"
 TRACK = "smol"
@@ -35,23 +38,6 @@ ORDER = tuple((method, LRS[method][rank], seed) for seed in SEEDS for rank in ra
 
 def record_path(method: str, lr: float, seed: int, records: Path = RECORDS) -> Path:
     return records / method / f"{run_name(method, lr, seed)}.json.gz"
-
-
-def compact(record: dict[str, Any]) -> bytes:
-    """A record as committed: the whole record (per-item results included, what paired intervals need), floats to
-    6 significant digits, gzipped without a timestamp (the same record gives the same bytes)."""
-
-    def rounded(x: Any) -> Any:
-        if isinstance(x, float):
-            return float(f"{x:.6g}")
-        if isinstance(x, dict):
-            return {k: rounded(v) for k, v in x.items()}
-        if isinstance(x, list):
-            return [rounded(v) for v in x]
-        return x
-
-    text = json.dumps(rounded(record), separators=(",", ":"), sort_keys=True)
-    return gzip.compress(text.encode(), mtime=0)
 
 
 def load_records() -> list[dict[str, Any]]:
