@@ -83,32 +83,35 @@ def run_sweeps(
     jobs: int = 1,
     threads: int = 1,
     launcher: LauncherConfig | None = None,
+    keep: Path | None = None,
 ) -> dict[str, float]:
     """Every (task, method) sweep of `plan`, `jobs` at a time, each run with `threads` torch threads; returns the
-    wall seconds each took here (~0 when already on disk), by method (one-task plans) or task/method. With a
-    `launcher` (default: the one `reproduce` was given, if any) every run of every sweep goes to it at once."""
+    wall seconds each took here (~0 when already done), by method (one-task plans) or task/method. With a
+    `launcher` (default: the one `reproduce` was given, if any) every run of every sweep goes to it at once. With
+    `keep`, a folder of kept records (`razorbench.launch.kept`): each run's record is kept there as it ends, and a
+    run kept there is not run again."""
     launcher = launcher or LAUNCHER.get()
     if launcher is not None:
         from razorbench.util.errors import ConfigError
 
         if jobs > 1:
             raise ConfigError(f"--jobs {jobs} with --launcher {launcher.name}: the launcher runs the sweeps; use one")
-        return _launch_sweeps(plan, data_dir, out_dir, log, launcher, threads)
+        return _launch_sweeps(plan, data_dir, out_dir, log, launcher, threads, keep)
     if jobs > 1 and len(plan.tasks) > 1:
-        return _run_sweeps_in_processes(plan, data_dir, out_dir, log, jobs, threads)
+        return _run_sweeps_in_processes(plan, data_dir, out_dir, log, jobs, threads, keep)
     torch.set_num_threads(threads)
-    return _run_sweeps_here(plan, data_dir, out_dir, log)
+    return _run_sweeps_here(plan, data_dir, out_dir, log, keep)
 
 
 def _run_sweeps_in_processes(
-    plan: SweepPlan, data_dir: str | None, out_dir: Path, log, jobs: int, threads: int
+    plan: SweepPlan, data_dir: str | None, out_dir: Path, log, jobs: int, threads: int, keep: Path | None
 ) -> dict[str, float]:
     """The sweeps of `plan`, each (task, method) a job of a pool of `jobs` processes (they share only locked caches)."""
     seconds: dict[str, float] = {}
     # spawn: a forked child would inherit torch's thread pools and locks mid-state.
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [
-            pool.submit(_one_sweep, plan, task, method, data_dir, out_dir, threads)
+            pool.submit(_one_sweep, plan, task, method, data_dir, out_dir, threads, keep)
             for task in plan.tasks
             for method in plan.methods
         ]
@@ -120,11 +123,13 @@ def _run_sweeps_in_processes(
     return seconds
 
 
-def _one_sweep(plan: SweepPlan, task: str, method: str, data_dir: str | None, out_dir: Path, threads: int) -> dict:
+def _one_sweep(
+    plan: SweepPlan, task: str, method: str, data_dir: str | None, out_dir: Path, threads: int, keep: Path | None
+) -> dict:
     """One (task, method) sweep in a worker process."""
     torch.set_num_threads(threads)
     one = replace(plan, methods={method: plan.methods[method]}, tasks=(task,))
-    seconds = _run_sweeps_here(one, data_dir, out_dir / task, log=lambda _: None)
+    seconds = _run_sweeps_here(one, data_dir, out_dir / task, lambda _: None, keep)
     return {f"{task}/{method}": seconds[method]}
 
 
@@ -136,10 +141,10 @@ def _sweep_overrides(plan: SweepPlan, data_dir: str | None, out_dir: Path, metho
 
 
 def _launch_sweeps(
-    plan: SweepPlan, data_dir: str | None, out_dir: Path, log, launcher: LauncherConfig, threads: int
+    plan: SweepPlan, data_dir: str | None, out_dir: Path, log, launcher: LauncherConfig, threads: int, keep: Path | None
 ) -> dict[str, float]:
     """Every run of every (task, method) sweep of `plan` handed to `launcher` at once."""
-    from razorbench.launch.sweep import launch_sweeps, prepare_sweep
+    from razorbench.launch.sweep import launch_sweeps
 
     if launcher.threads_per_run == 0:
         launcher = replace(launcher, threads_per_run=threads)  # the reproduction's threads, as its report states
@@ -147,36 +152,49 @@ def _launch_sweeps(
     sweeps, names = [], {}
     for task in plan.tasks:
         for method in plan.methods:
-            where = sweep_dir(plan, out_dir, task, method)
-            sweep = prepare_sweep(
-                method,
-                task,
-                plan.grid_for(method, task),
-                seeds=plan.seeds,
-                sweep_dir=where,
-                track=plan.track,
-                overrides=_sweep_overrides(plan, data_dir, out_dir, method, task),
-            )
+            sweep = _prepare(plan, data_dir, out_dir, task, method, keep)
             sweeps.append(sweep)
             names[sweep.name] = method if len(plan.tasks) == 1 else f"{task}/{method}"
-    seconds = {names[name]: s for name, s in launch_sweeps(sweeps, launcher).items()}
+    seconds = {names[name]: s for name, s in launch_sweeps(sweeps, launcher, _keeper(plan, keep)).items()}
     for name, s in seconds.items():
         log(f"{name}: {s:.0f}s")
     return seconds
 
 
-def _run_sweeps_here(plan: SweepPlan, data_dir: str | None, out_dir: Path, log) -> dict[str, float]:
+def _prepare(plan: SweepPlan, data_dir: str | None, out_dir: Path, task: str, method: str, keep: Path | None):
+    """The (task, method) sweep of `plan`, its folder's manifest written; with `keep`, without the runs kept there."""
+    from razorbench.launch.kept import by_run, pending, plan_points
+    from razorbench.launch.sweep import prepare_sweep
+
+    sweep = prepare_sweep(
+        method,
+        task,
+        plan.grid_for(method, task),
+        seeds=plan.seeds,
+        sweep_dir=sweep_dir(plan, out_dir, task, method),
+        track=plan.track,
+        overrides=_sweep_overrides(plan, data_dir, out_dir, method, task),
+    )
+    return sweep if keep is None else pending(sweep, by_run(plan_points(plan)), keep)
+
+
+def _keeper(plan: SweepPlan, keep: Path | None):
+    """What keeps each run's record as it ends (None: nothing is kept)."""
+    from razorbench.launch.kept import by_run, keeper, plan_points
+
+    return None if keep is None else keeper(by_run(plan_points(plan)), keep)
+
+
+def _run_sweeps_here(plan: SweepPlan, data_dir: str | None, out_dir: Path, log, keep: Path | None) -> dict[str, float]:
     """Every (task, method) sweep of `plan`, one after another in this process."""
-    from razorbench.launch.sweep import run_sweep
+    from razorbench.launch.sweep import launch_sweeps
 
     seconds = {}
+    on_done = _keeper(plan, keep)
     for task in plan.tasks:
         for method in plan.methods:
-            overrides = _sweep_overrides(plan, data_dir, out_dir, method, task)
             began = time.time()
-            where = sweep_dir(plan, out_dir, task, method)
-            grid = plan.grid_for(method, task)
-            run_sweep(method, task, grid, seeds=plan.seeds, sweep_dir=where, track=plan.track, overrides=overrides)
+            launch_sweeps([_prepare(plan, data_dir, out_dir, task, method, keep)], on_done=on_done)
             name = method if len(plan.tasks) == 1 else f"{task}/{method}"
             seconds[name] = time.time() - began
             log(f"{name}: {seconds[name]:.0f}s")

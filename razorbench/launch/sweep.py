@@ -16,6 +16,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -178,10 +179,15 @@ def run_sweep(
     return sweep.paths
 
 
-def launch_sweeps(sweeps: list[Sweep], launcher: LauncherConfig | None = None) -> dict[str, float]:
+def launch_sweeps(
+    sweeps: list[Sweep],
+    launcher: LauncherConfig | None = None,
+    on_done: Callable[[RunSpec], None] | None = None,
+) -> dict[str, float]:
     """Collect the sweeps' folders, then launch every point that is neither done nor running nor queued, all
-    sweeps together. Returns, per sweep, the seconds until its last run here ended (0 when nothing ran).
-    Raises RunFailure naming the failed points (a rerun resubmits them)."""
+    sweeps together; `on_done(spec)` as each launched point writes its record. Returns, per sweep, the seconds
+    until its last run here ended (0 when nothing ran). Raises RunFailure naming the failed points (a rerun
+    resubmits them)."""
     launcher = launcher or LauncherConfig()
     where = {s.run_dir: sweep for sweep in sweeps for s in sweep.specs}
     todo: list[RunSpec] = []
@@ -209,6 +215,8 @@ def launch_sweeps(sweeps: list[Sweep], launcher: LauncherConfig | None = None) -
             ended[where[spec.run_dir].name] = time.time() - began
             if reason:
                 failures.append((spec, reason))
+            elif on_done is not None:
+                on_done(spec)
             progress.update(bar, description=f"sweep {label}: {spec.run_id}")
             progress.advance(bar)
 
