@@ -1,14 +1,12 @@
 """The tiny reproduction's report (`razorbench reproduce tiny`): the design check, the pre-registered conditions
 measured, the pooled and per-task forgetting-law fits, and each matched-accuracy claim per task, in Markdown.
 
-Only reads what `experiments/tiny/reproduce.py` computed (records, analysis, findings); it runs nothing.
+Only reads the plan's kept records as `razorbench.analysis.reproduction.judge_plan` judged them; it runs nothing,
+and the same records give the same report.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from experiments.tiny import sweep_design
@@ -19,41 +17,19 @@ from razorbench.analysis.report import (
     fit_table,
     fmt,
     frontier_table,
-    generated_line,
     grid_text,
     law_notes,
+    named_claims,
     outputs_line,
     pair_table,
+    rule_text,
     verdict,
 )
-from razorbench.analysis.reproduction import Plan
+from razorbench.analysis.report_provenance import generated_line, kept_line, runs_line
+from razorbench.analysis.reproduction import Judged, Plan
+from razorbench.launch.kept import plan_points
 
 PAPER_LLM_R2 = 0.71  # PAPER.md: forward KL, quadratic, across the LLM runs [paper/notes]
-
-
-def task_claims(task_findings: dict[str, Any], methods: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The matched-accuracy claims of one task, by a short name: those whose two methods are both in the plan (a
-    partial plan, `--methods`, reports only its own)."""
-    named = {
-        "GRPO < SFT": (("rl", "sft"), task_findings["rl_vs_sft"]),
-        "oracle SFT < GRPO": (("oracle-sft", "rl"), task_findings["oracle_vs_rl"]),
-    }
-    for pair in task_findings["on_policy_vs_offline"]["pairs"]:
-        a, b = pair["claim"].split(" forgets less than ")
-        if (a, b) != ("rl", "sft"):  # that one is "GRPO < SFT"
-            named[f"{a} < {b}"] = ((a, b), pair)
-    kept = set(methods)
-    return {name: pair for name, (both, pair) in named.items() if set(both) <= kept}
-
-
-def busy_minutes(records: list[dict[str, Any]]) -> float:
-    """Wall-clock minutes during which at least one run was going (the union of the runs' [start, end]): the
-    sweeps' own time, without the pauses between separate invocations."""
-    total, reach = 0.0, float("-inf")
-    for start, end in sorted((r["provenance"]["start"], r["provenance"]["end"]) for r in records):
-        total += max(0.0, end - max(start, reach))
-        reach = max(reach, end)
-    return total / 60
 
 
 # Below this base accuracy an on-policy method with k samples per prompt sees a correct answer for few prompts.
@@ -160,29 +136,21 @@ def _conditions(records: list[dict[str, Any]], result: dict[str, Any], plan: Pla
     return conditions_table(by_task)
 
 
-def render(
-    plan: Plan,
-    records: list[dict[str, Any]],
-    result: dict[str, Any],
-    findings: dict[str, Any],
-    seconds: dict[str, Any],
-    out_dir: Path,
-    plots: list[Path],
-    jobs: int,
-    threads: int,
-    command: str | None = None,
-) -> str:
-    """The report, in Markdown."""
+def render(plan: Plan, judged: Judged, command: str) -> str:
+    """The report, in Markdown, from the plan's kept records judged (`judge_plan`); `command`: the command line
+    that rewrites it."""
+    records, result, findings = judged.records, judged.analysis, judged.findings
     first = records[0]
-    command = command or "razorbench reproduce tiny" + (f" --jobs {jobs}" if jobs > 1 else "")
     runs = runs_only(records)  # the runs made; `records` also holds their curve points read as runs
-    compute = sum(r["provenance"]["wall_seconds"] for r in runs)
     pooled = findings["pooled"]
     law = pooled["forgetting_law"]
     lines = [
         "# Reproduction: RL's Razor on the tiny track (science, math, tool)",
         "",
-        generated_line(command, records, threads, __name__, processes=jobs),
+        generated_line(f"{command} --report-only", records, __name__, sweep_design.THREADS),
+        f"The runs: `{command} --jobs 2`, which runs those not kept yet and writes this file too.",
+        "",
+        kept_line(len(runs), len(plan_points(plan)), plan.records),
         "",
         "## Setup",
         "",
@@ -195,13 +163,7 @@ def render(
         + (f"; shared overrides `{' '.join(plan.common)}`" if plan.common else "")
         + ".",
         f"- Methods: {', '.join(f'`{m}`' for m in plan.methods)}; tasks: {', '.join(plan.tasks)}.",
-        f"- Runs: {len(runs)}"
-        + (f" ({len(records)} configurations with their curve points)" if len(records) > len(runs) else "")
-        + f"; {compute / 60:.1f} min summed over the runs' wall times, made in"
-        f" {busy_minutes(runs):.1f} min of wall-clock time (while at least one run was going); this invocation"
-        f" took {seconds['total'] / 60:.1f} min (runs already on disk are reused, not rerun), on {os.cpu_count()} CPU"
-        f" cores with a load average of {seconds['load']['start']:.1f} at the start and {seconds['load']['end']:.1f}"
-        " at the end.",
+        f"- {runs_line(records, plan.methods)}",
         *budget_table(plan, runs),
         "",
         "## Design check: the paper's conditions on each task",
@@ -227,8 +189,8 @@ def render(
         "| claim | " + " | ".join(findings["tasks"]) + " |",
         "|---|" + "---|" * len(findings["tasks"]),
     ]
-    per_task = {t: task_claims(f, plan.methods) for t, f in findings["tasks"].items()}
-    rows = {"forgetting law (R² ≥ 0.7)": {t: f["forgetting_law"] for t, f in findings["tasks"].items()}}
+    per_task = {t: named_claims(f, plan.methods) for t, f in findings["tasks"].items()}
+    rows = {f"forgetting law (R² ≥ {plan.r2_target})": {t: f["forgetting_law"] for t, f in findings["tasks"].items()}}
     rows["forward KL best predictor"] = {t: f["best_predictor"] for t, f in findings["tasks"].items()}
     for claim in next(iter(per_task.values()), {}):
         rows[claim] = {t: c[claim] for t, c in per_task.items()}
@@ -246,16 +208,13 @@ def render(
     lines += [
         "",
         "\"gap\": mean forgetting of the second method minus the first's at matched accuracies (positive: the claim's"
-        ' direction); "sig.": matched levels whose paired 95% interval of the gap lies above 0'
-        " (`razorbench.analysis.difference`). The one verdict rule (`razorbench.analysis.verdict`): reproduced where"
-        " that holds at at least half of the levels, reversed where the interval lies below 0 at at least half, a tie"
-        f" otherwise; not testable when the two frontiers share less than {plan.min_overlap} of accuracy range"
-        " (the pre-registered overlap).",
+        ' direction); "sig.": matched levels whose paired 95% interval of the gap lies above 0. '
+        + rule_text(plan.levels, plan.min_overlap),
     ]
     for task, f in findings["tasks"].items():
         group = result[f"{plan.track}/{task}"]
-        runs = [r for r in records if r["task"] == task]
-        m0 = runs[0]["metrics"]
+        task_runs = [r for r in records if r["task"] == task]
+        m0 = task_runs[0]["metrics"]
         base = ", ".join(f"{k} {v['base']:.3f}" for k, v in m0["prior_scores"].items())
         lines += [
             "",
@@ -268,14 +227,14 @@ def render(
             f" **{f['forgetting_law']['verdict']}**; forward KL the best predictor: {f['best_predictor']['verdict']}.",
             "",
             *fit_table(group["fits"], "paper (LLM runs, pooled)", {"forward_kl": PAPER_LLM_R2}),
-            *law_notes(group["fits"], runs),
+            *law_notes(group["fits"], task_runs),
             "",
-            *data_notes(runs),
+            *data_notes(task_runs),
             "",
             "Matched-accuracy comparisons:",
             "",
         ]
-        for name, pair in task_claims(f, plan.methods).items():
+        for name, pair in per_task[task].items():
             lines += [f"**{name}**", "", *pair_table(pair), ""]
         lines += frontier_table(group["methods"])
     lines += [
@@ -285,12 +244,12 @@ def render(
         f"- Forgetting law pooled: {law['verdict']} (R² = {fmt(law['r2'])}).",
     ]
     for task, f in findings["tasks"].items():
-        claims = task_claims(f, plan.methods)
+        claims = per_task[task]
         parts = [f"GRPO < SFT {verdict(claims['GRPO < SFT'])}"] if "GRPO < SFT" in claims else []
         if set(plan.offline) & set(plan.methods) and {"rl", "reinforce"} & set(plan.methods):
             parts.append(f"on-policy < offline {f['on_policy_vs_offline']['verdict']}")
         if "oracle SFT < GRPO" in claims:
             parts.append(f"oracle SFT < GRPO {verdict(claims['oracle SFT < GRPO'])}")
         lines.append(f"- {task}: " + "; ".join(parts) + ".")
-    lines += ["", outputs_line(out_dir, plots), ""]
+    lines += ["", outputs_line("tiny"), ""]
     return "\n".join(lines)

@@ -7,6 +7,15 @@ once per new task, plus what only several tasks allow:
   forward KL the best predictor (its R² highest; "not shown" where another predictor's interval reaches it);
 - each matched-accuracy claim judged per task, then counted over tasks.
 
+Each run's record is kept in experiments/tiny/reproduce/records/<task>/<method>/ as it ends, and a rerun runs only
+what is not kept (a job stopped midway is resumed by the same command); the report is made from the kept records
+only. Step 6's arm (dpo-nll) is a method of the same plan, its records beside the others'; its report
+(docs/REPRODUCTION-tiny-step6.md) is this plan's part `--methods rl,reinforce,dpo-nll`, from the same records.
+
+    razorbench reproduce tiny --jobs 2                  # the runs not kept yet, then docs/REPRODUCTION-tiny.md
+    razorbench reproduce tiny --report-only             # the report from the kept records alone
+    razorbench reproduce tiny --report-only --methods rl,reinforce,dpo-nll --doc docs/REPRODUCTION-tiny-step6.md
+
 Sweeps of different (task, method) pairs are independent, so `jobs` > 1 runs them in that many processes (the
 base-evaluation and offline-sample caches are shared under file locks). Every run is kept; nothing is dropped.
 """
@@ -20,19 +29,14 @@ from typing import Any
 
 from experiments.tiny import sweep_design
 from experiments.tiny.report import render
-from razorbench.analysis.analyze import predictor_fits
-from razorbench.analysis.reproduction import (
-    Plan,
-    analyze_sweeps,
-    best_predictor,
-    judge,
-    law_verdict,
-    write_findings,
-    write_report,
-)
-from razorbench.launch.plan import run_sweeps
+from razorbench.analysis.reproduction import Plan, judge_plan, report_plan
+from razorbench.launch.kept import load_kept
+from razorbench.launch.plan import Request, command_line, kept_beside, run_sweeps
 
 TRACK = "tiny"
+DOC = "docs/REPRODUCTION-tiny.md"
+RECORDS = Path(__file__).parent / "reproduce" / "records"
+COMMAND = command_line(TRACK)
 
 # Step 4 of the tiny-track issue, as fixed in docs/TINY-TRACK.md before it ran
 # (`experiments/tiny/sweep_design.py`): per task and method, one run of b steps (B cut to fit 90 min) per
@@ -57,8 +61,10 @@ TINY = Plan(
     },
     offline=("sft", "simpo", "dpo", "dpo-nll"),  # DPO, dpo-nll: steps 5 and 6 of docs/TINY-TRACK.md
     curve_budgets=True,
+    records=RECORDS,
 )
-# A quick check of the machinery (tests): GRPO against SFT on science, 2 learning rates, 1 seed, short runs.
+# A quick check of the machinery (tests): GRPO against SFT on science, 2 learning rates, 1 seed, short runs; its
+# records are kept beside its runs, not in git.
 TINY_REDUCED = Plan(
     methods={"sft": ["trainer.max_steps=10"], "rl": ["trainer.max_steps=5"]},
     grid={"optim.lr": ["1e-4", "1e-3"]},
@@ -73,64 +79,47 @@ TINY_REDUCED = Plan(
 def reproduce_tiny(
     data_dir: str | None = None,
     out_dir: str | Path = "runs/reproduce-tiny",
-    doc: str | Path | None = "docs/REPRODUCTION-tiny.md",
+    doc: str | Path | None = DOC,
     *,
     plan: Plan = TINY,
     jobs: int = 1,
-    threads: int = 1,
+    report_only: bool = False,
+    command: str = COMMAND,
     log=print,
-    command: str | None = None,
 ) -> dict[str, Any]:
-    """Sweep every task, analyze, judge and write the report. Returns {"analysis", "findings", "seconds", "doc"}.
-    `command`: the command line the report names as the one that rewrites it (default: the full reproduction's)."""
+    """The runs of `plan` not kept yet (none with `report_only`), `jobs` sweeps at once, then its report from the
+    kept records alone. `command`: the command the report names as the one that rewrites it. Returns
+    {"analysis", "findings", "records", "doc"}."""
     out_dir = Path(out_dir)
-    began, load_before = time.time(), os.getloadavg()[0]
-    seconds = run_sweeps(plan, data_dir, out_dir, log, jobs=jobs, threads=threads)
-    records, result, plots = analyze_sweeps(plan, out_dir)
-    findings: dict[str, Any] = {"tasks": {}}
-    for task in plan.tasks:
-        group = result.get(f"{plan.track}/{task}")
-        if group is None:
-            continue
-        runs = [r for r in records if r["task"] == task]
-        findings["tasks"][task] = {
-            **judge(group, runs, plan.levels, plan.r2_target, plan.offline, plan.min_overlap),
-            "best_predictor": best_predictor(group["fits"]),
-        }
-    # The paper's R² = 0.71 pools its LLM runs: so does this fit, over every run of every task.
-    pooled = predictor_fits(records)
-    findings["pooled"] = {
-        "fits": pooled,
-        "forgetting_law": law_verdict(pooled.get("forward_kl", {}).get("quadratic0", {}).get("r2"), plan.r2_target),
-        "best_predictor": best_predictor(pooled),
-    }
-    write_findings(findings, out_dir)
-    total = time.time() - began
-    # The machine's load tells a reader of the report whether its minutes were measured on a quiet machine.
-    load = {"start": load_before, "end": os.getloadavg()[0]}
-    out = {"analysis": result, "findings": findings, "seconds": {"sweeps": seconds, "total": total, "load": load}}
-    out["doc"] = write_report(
-        doc,
-        lambda: render(plan, records, result, findings, out["seconds"], out_dir, plots, jobs, threads, command),
-        log,
-    )
-    return out
+    plan = kept_beside(plan, out_dir)
+    if not report_only:
+        began, load = time.time(), os.getloadavg()[0]
+        seconds = run_sweeps(plan, data_dir, out_dir, log, jobs=jobs, threads=sweep_design.THREADS)
+        # Said here, not in the report (made from the records alone): whether these minutes had a quiet machine.
+        log(
+            f"sweeps: {(time.time() - began) / 60:.1f} min here ({sum(seconds.values()) / 60:.1f} min summed over the"
+            f" sweeps), on {os.cpu_count()} CPU cores, load average {load:.1f} at the start, {os.getloadavg()[0]:.1f}"
+            " at the end"
+        )
+    return report_plan(plan, out_dir, doc, lambda judged: render(plan, judged, command), log)
 
 
-def main(
-    *,
-    data_dir: str | None,
-    out_dir: str | Path,
-    doc: str | Path | None,
-    reduced: bool,
-    jobs: int,
-    methods: list[str] | None = None,
-    log=print,
-) -> dict[str, Any]:
+def report_text(plan: Plan = TINY, command: str = COMMAND) -> str:
+    """The report `plan`'s kept records give, written nowhere (what the doc must equal)."""
+    return render(plan, judge_plan(plan, load_kept(plan, plan.records)), command)
+
+
+def main(request: Request, log=print) -> dict[str, Any]:
     """The tiny track's `reproduce` hook (`razorbench reproduce tiny`)."""
-    plan = (TINY_REDUCED if reduced else TINY).only(methods)
-    command = "razorbench reproduce tiny" + " --reduced" * reduced + (f" --jobs {jobs}" if jobs > 1 else "")
-    command += (f" --methods {','.join(plan.methods)}" if methods else "") + (f" --doc {doc}" if doc else "")
+    plan = request.plan_of(TINY_REDUCED if request.reduced else TINY)
+    doc, command = request.doc or DOC, request.command(TRACK, plan, DOC)
     return reproduce_tiny(
-        data_dir, out_dir, doc or "docs/REPRODUCTION-tiny.md", plan=plan, jobs=jobs, log=log, command=command
+        request.data_dir,
+        request.out_dir,
+        doc,
+        plan=plan,
+        jobs=request.jobs,
+        report_only=request.report_only,
+        command=command,
+        log=log,
     )

@@ -40,6 +40,9 @@ STEP5_METHODS = ("dpo",)
 STEP6_METHODS = ("dpo-nll",)
 SWEEP_METHODS = (*METHODS, *STEP5_METHODS, *STEP6_METHODS)
 LR_FACTORS = (0.3, 1.0, 3.0)
+# One torch thread a run: the tiny model gains little from more, and `--jobs` runs share the machine's cores (the
+# run minutes the budgets were fitted to were measured so).
+THREADS = 1
 # Each method's learning rate: its YAML default (a test holds them equal); SimPO's per task, the highest of 1e-4
 # (its default), ÷3, ÷9 at which its seed-0 curve does not lose accuracy (docs/TINY-TRACK.md, step (a)).
 LEARNING_RATES: dict[str, float | dict[str, float]] = {

@@ -1,12 +1,15 @@
 """`razorbench reproduce toy`: RL's Razor's toy experiment (arXiv 2509.04259, ParityMNIST -> FashionMNIST): for each
 method the grid `TOY.grid` (learning rate × steps) × `TOY.seeds` seeds on `parity-mnist` with the `fashion-mnist`
-prior, then the analysis and the judged claims of `razorbench.analysis.reproduction`, written to
+prior, each run's record kept in experiments/toy/reproduce/records/ as it ends (a rerun resumes from them), then
+the analysis and the judged claims of `razorbench.analysis.reproduction`, from those kept records only, written to
 docs/REPRODUCTION.md. The forgetting law's target is the paper's toy R² (0.96), judged at ≥ 0.9.
+
+    razorbench reproduce toy --data-dir DIR      # the runs not kept yet, then the report
+    razorbench reproduce toy --report-only       # the report from the kept records alone
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,26 +19,28 @@ from razorbench.analysis.report import (
     fit_table,
     fmt,
     frontier_table,
-    generated_line,
     grid_text,
     law_notes,
+    named_claims,
     outputs_line,
     pair_table,
+    rule_text,
     verdict,
 )
-from razorbench.analysis.reproduction import (
-    Plan,
-    analyze_sweeps,
-    judge,
-    tied_with_forward_kl,
-    write_findings,
-    write_report,
-)
+from razorbench.analysis.report_provenance import generated_line, kept_line, runs_line
+from razorbench.analysis.reproduction import Judged, Plan, judge_plan, report_plan
 from razorbench.analysis.verdict import MIN_OVERLAP
-from razorbench.launch.plan import run_sweeps
+from razorbench.launch.kept import load_kept, plan_points
+from razorbench.launch.plan import Request, command_line, kept_beside, run_sweeps
 
 TASK = "parity-mnist"
 KEY = f"toy/{TASK}"
+DOC = "docs/REPRODUCTION.md"
+RECORDS = Path(__file__).parent / "reproduce" / "records"
+# One toy run is too small to gain from more threads, and on a shared machine two threads per process contend (the
+# tests' conftest says the same of the tiny model).
+THREADS = 1
+COMMAND = command_line("toy")
 PAPER_R2 = {"forward_kl": 0.96, "reverse_kl": 0.93, "total_variation_per_token": 0.80}  # PAPER.md, toy [notes]
 
 # The paper sweeps 15 learning rates in [3e-6, 1e-3] x 2 schedulers x {1, 2} epochs (~500 runs per method); this
@@ -61,8 +66,10 @@ TOY = Plan(
     track="toy",
     tasks=(TASK,),
     min_overlap=TOY_MIN_OVERLAP,
+    records=RECORDS,
 )
-# A quick check of the headline claim (the slow test): GRPO against SFT on a small grid.
+# A quick check of the headline claim (the slow test): GRPO against SFT on a small grid; its records are kept
+# beside its runs, not in git.
 REDUCED = Plan(
     methods={"sft": [], "rl": ["method.group_size=8"]},
     grid={"optim.lr": ["3e-5", "3e-4", "1e-3"], "trainer.max_steps": ["100"]},
@@ -77,61 +84,47 @@ REDUCED = Plan(
 def reproduce_toy(
     data_dir: str | None,
     out_dir: str | Path = "runs/reproduce-toy",
-    doc: str | Path | None = "docs/REPRODUCTION.md",
+    doc: str | Path | None = DOC,
     *,
     plan: Plan = TOY,
-    threads: int = 1,
+    report_only: bool = False,
+    command: str = COMMAND,
     log=print,
 ) -> dict[str, Any]:
-    """Sweep, analyze, judge and write the report. Returns {"analysis", "findings", "seconds", "doc"}.
-
-    `threads`: torch threads for the runs; one toy run is too small to gain from more, and on a shared machine
-    two threads per process contend (the tests' conftest says the same of the tiny model).
-    """
+    """The runs of `plan` not kept yet (none with `report_only`), then its report from the kept records alone.
+    `command`: the command the report names as the one that rewrites it. Returns {"analysis", "findings",
+    "records", "doc"}."""
     out_dir = Path(out_dir)
-    began = time.time()
-    seconds = run_sweeps(plan, data_dir, out_dir, log, threads=threads)
-    records, result, plots = analyze_sweeps(plan, out_dir)
-    group = result[KEY]
-    findings = judge(group, records, plan.levels, min_overlap=plan.min_overlap)
-    write_findings(findings, out_dir)
-    total = time.time() - began
-    out = {"analysis": result, "findings": findings, "seconds": {"methods": seconds, "total": total}}
-    out["doc"] = write_report(
-        doc, lambda: render(plan, records, group, findings, out["seconds"], data_dir, out_dir, plots, threads), log
-    )
-    return out
+    plan = kept_beside(plan, out_dir)
+    if not report_only:
+        run_sweeps(plan, data_dir, out_dir, log, threads=THREADS)
+    return report_plan(plan, out_dir, doc, lambda judged: render(plan, judged, command), log)
 
 
-def render(
-    plan: Plan,
-    records: list[dict[str, Any]],
-    group: dict[str, Any],
-    findings: dict[str, Any],
-    seconds: dict[str, Any],
-    data_dir: str | None,
-    out_dir: Path,
-    plots: list[Path],
-    threads: int,
-) -> str:
-    """The report, in Markdown."""
+def report_text(plan: Plan = TOY, command: str = COMMAND) -> str:
+    """The report `plan`'s kept records give, written nowhere (what the doc must equal)."""
+    return render(plan, judge_plan(plan, load_kept(plan, plan.records)), command)
+
+
+def render(plan: Plan, judged: Judged, command: str = COMMAND) -> str:
+    """The report, in Markdown, from the plan's kept records judged (`judge_plan`)."""
+    records, findings = judged.records, judged.findings["tasks"][TASK]
+    group = judged.analysis[KEY]
     first = records[0]
     m0 = first["metrics"]
     base_prior = {name: s["base"] for name, s in m0["prior_scores"].items()}
-    compute = sum(r["provenance"]["wall_seconds"] for r in records)
-    command = "razorbench reproduce toy" + (f" --data-dir {data_dir}" if data_dir else "")
     law = findings["forgetting_law"]
     samples = first["config"]["eval"]["samples_per_prompt"]
     priors = ", ".join(f"{p['n']} {k} images" for k, p in m0["prior_scores"].items())
     methods = "; ".join(f"`{m}`" + (f" ({' '.join(o)})" if o else "") for m, o in plan.methods.items())
-    per_method = ", ".join(
-        f"{m} {sum(r['provenance']['wall_seconds'] for r in records if r['method'] == m) / 60:.1f} min"
-        for m in plan.methods
-    )
+    claims = named_claims(findings, plan.methods)
     lines = [
         "# Reproduction: RL's Razor, toy experiment (ParityMNIST → FashionMNIST)",
         "",
-        generated_line(command, records, threads, __name__),
+        generated_line(f"{command} --report-only", records, __name__, THREADS),
+        f"The runs: `{command} --data-dir DIR`, which runs those not kept yet and writes this file too.",
+        "",
+        kept_line(len(records), len(plan_points(plan)), plan.records),
         "",
         "## Setup",
         "",
@@ -145,8 +138,7 @@ def render(
         f"- Grid: {grid_text(plan)}; {plan.seeds} seeds (0–{plan.seeds - 1});"
         f" shared overrides `{' '.join(plan.common) or '-'}`.",
         f"- Methods: {methods}.",
-        f"- Runs: {len(records)}; {compute / 60:.1f} min summed over the runs' wall times ({per_method}); this"
-        f" invocation took {seconds['total'] / 60:.1f} min (runs already on disk are reused, not rerun).",
+        f"- {runs_line(records, plan.methods)}",
         *data_notes(records),
         "",
         "## Forgetting law",
@@ -168,64 +160,34 @@ def render(
         "",
         "## Findings at matched new-task accuracy",
         "",
-        "Each pair is compared where both Pareto frontiers (configurations averaged over seeds) exist, at 5 evenly"
-        " spaced accuracies, by linear interpolation along each frontier. Forgetting = base prior score − frontier"
-        " prior score. Each level's gap has a paired 95% interval over seeds (`razorbench.analysis.difference`); the"
-        " verdict follows the one rule of `razorbench.analysis.verdict`: reproduced where the interval lies above 0 at"
-        f" at least half of the levels, reversed where below, a tie otherwise; not testable under {plan.min_overlap}"
-        " of shared accuracy range.",
-        "",
-        "### GRPO forgets less than SFT",
-        "",
-        *pair_table(findings["rl_vs_sft"]),
-        "",
-        "### On-policy (rl, reinforce) forgets less than offline (sft, simpo): "
-        f"**{findings['on_policy_vs_offline']['verdict']}**",
+        rule_text(plan.levels, plan.min_overlap),
         "",
     ]
-    for pair in findings["on_policy_vs_offline"]["pairs"]:
-        lines += [*pair_table(pair), ""]
-    lines += ["### Oracle SFT forgets less than GRPO", "", *pair_table(findings["oracle_vs_rl"]), ""]
+    for name, pair in claims.items():
+        lines += [f"### {name}", "", *pair_table(pair), ""]
     lines += ["## Pareto frontiers", "", *frontier_table(group["methods"])]
     lines += [
         "",
         "## Summary",
         "",
-        f"- Forgetting law (R² ≥ 0.9): {law['verdict']} (R² = {fmt(law['r2'])}); forward KL the best predictor:"
-        + (
-            f" not shown: the 95% intervals do not separate it from {', '.join(tied_with_forward_kl(fits))}."
-            if tied_with_forward_kl(fits)
-            else " yes, every other predictor's R² interval lies below its."
-        ),
-        f"- GRPO < SFT: {verdict(findings['rl_vs_sft'])}.",
-        f"- On-policy < offline: {findings['on_policy_vs_offline']['verdict']} ("
-        + "; ".join(
-            f"{p['claim'].split(' forgets')[0]} vs {p['claim'].split()[-1]}: {verdict(p)}"
-            for p in findings["on_policy_vs_offline"]["pairs"]
-        )
-        + ").",
-        f"- Oracle SFT < GRPO: {verdict(findings['oracle_vs_rl'])}.",
-        "",
-        outputs_line(out_dir, plots),
-        "",
+        f"- Forgetting law (R² ≥ {law['target']}): {law['verdict']} (R² = {fmt(law['r2'])}); forward KL the best"
+        f" predictor: {findings['best_predictor']['verdict']}.",
+        *(f"- {name}: {verdict(pair)}." for name, pair in claims.items()),
     ]
+    if {"rl", "reinforce"} & plan.methods.keys() and set(plan.offline) & plan.methods.keys():
+        lines.append(f"- On-policy < offline, over its pairs: {findings['on_policy_vs_offline']['verdict']}.")
+    lines += ["", outputs_line("toy"), ""]
     return "\n".join(lines)
 
 
-def main(
-    *,
-    data_dir: str | None,
-    out_dir: str | Path,
-    doc: str | Path | None,
-    reduced: bool,
-    jobs: int,
-    methods: list[str] | None = None,
-    log=print,
-) -> dict[str, Any]:
+def main(request: Request, log=print) -> dict[str, Any]:
     """The toy track's `reproduce` hook (`razorbench reproduce toy`); its runs take seconds, so one process."""
-    if jobs != 1:
+    if request.jobs != 1:
         from razorbench.util.errors import ConfigError
 
-        raise ConfigError(f"--jobs {jobs}: the toy reproduction runs in one process; valid: 1")
-    plan = (REDUCED if reduced else TOY).only(methods)
-    return reproduce_toy(data_dir, out_dir, doc or "docs/REPRODUCTION.md", plan=plan, log=log)
+        raise ConfigError(f"--jobs {request.jobs}: the toy reproduction runs in one process; valid: 1")
+    plan = request.plan_of(REDUCED if request.reduced else TOY)
+    doc, command = request.doc or DOC, request.command("toy", plan, DOC)
+    return reproduce_toy(
+        request.data_dir, request.out_dir, doc, plan=plan, report_only=request.report_only, command=command, log=log
+    )

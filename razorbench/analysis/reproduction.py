@@ -1,28 +1,35 @@
-"""What a reproduction's runs say: RL's Razor's claims judged from a plan's sweeps, the steps every track's
+"""What a reproduction's runs say: RL's Razor's claims judged from a plan's kept records, the steps every track's
 reproduction shares after its runs (`razorbench reproduce toy|tiny`).
 
-1. The sweeps ran (`razorbench.launch.plan.run_sweeps`: the plan's grid × seeds per task and method; resumable).
+1. The sweeps ran (`razorbench.launch.plan.run_sweeps`: the plan's grid × seeds per task and method; resumable),
+   each run's record kept compactly in the plan's `records` folder as it ended (`razorbench.launch.kept`). The
+   report is made from those kept records only, never from the run folders, so that it can be made again
+   without a run (`razorbench reproduce TRACK --report-only`).
 2. Analyze (`razorbench.analysis.analyze.analyze`): Pareto frontiers, forgetting fitted against every predictor
    (R²), and methods compared at matched new-task accuracy on their frontiers.
-3. Judge the paper's claims from those numbers, as they come out (no seed is picked, no run dropped):
-   - the forgetting law: R² of forgetting against the forward KL (quadratic through 0);
+3. Judge the paper's claims from those numbers, as they come out (no seed is picked, no run dropped), per task:
+   - the forgetting law: R² of forgetting against the forward KL (quadratic through 0), and whether the forward KL
+     is the best predictor (`best_predictor`); over several tasks also pooled over every run (the paper pools its
+     LLM runs);
    - GRPO (`rl`) forgets less than `sft` at matched accuracy;
    - on-policy (`rl`, `reinforce`) forgets less than offline (`sft`, `simpo`; a plan may name more): every
      on/offline pair;
    - `oracle-sft` forgets less than `rl`.
    A pair is compared on the accuracy range where both frontiers exist (`matched_accuracy`, 5 levels): at each
-   level the gap in retention with its paired 95% interval (`razorbench.analysis.difference`, the comparison the
-   leaderboard ranks by), and the verdict by the one rule of `razorbench.analysis.verdict`: "reproduced" where the
-   interval excludes 0 in the claim's favour at at least half of the levels, "reversed" the other way, "tie"
-   otherwise, "not testable" when the shared range is narrower than the plan's pre-registered `min_overlap`.
-4. Write `analysis.json`, `findings.json` and plots beside the sweeps, and the report: the repository's
+   level the gap in retention with its paired 95% interval over seeds and items (`razorbench.analysis.difference`,
+   the comparison the leaderboard ranks by), and the verdict by the one rule of `razorbench.analysis.verdict`:
+   "reproduced" where the interval excludes 0 in the claim's favour at at least half of the levels, "reversed" the
+   other way, "tie" otherwise, "not testable" when the shared range is narrower than the plan's pre-registered
+   `min_overlap` (the rule's 0.2). The smol claims report judges its claims with the same functions.
+4. Write `analysis.json`, `findings.json` and plots beside the runs, and the report: the repository's
    experiments `experiments/toy/reproduce.py` (ParityMNIST, docs/REPRODUCTION.md) and
    `experiments/tiny/reproduce.py` (the tiny LM, docs/REPRODUCTION-tiny.md).
 
-This module holds the verdicts every track's reproduction shares; `razorbench.analysis.report` the report pieces
-(provenance line, forgetting-law, frontier and pair tables, notes); `razorbench.launch.plan` runs the sweeps. A
-track's experiment keeps its plans and its own report sections.
-Every number in a report is computed from the records: rerunning the command rewrites it.
+This module holds the verdicts every track's reproduction shares (`judge_plan`: steps 2 and 3 for a whole plan);
+`razorbench.analysis.report` the report pieces (forgetting-law, frontier and pair tables, notes) and
+`razorbench.analysis.report_provenance` the lines a report states about its records; `razorbench.launch.plan`
+runs the sweeps. A track's experiment keeps its plans and its own report sections.
+Every number in a report is computed from the kept records: the same records give the same report.
 """
 
 from __future__ import annotations
@@ -35,11 +42,11 @@ from typing import Any
 
 import numpy as np
 
-from razorbench.analysis.analyze import analyze, find_records, matched_accuracy, plot, write
+from razorbench.analysis.analyze import analyze, matched_accuracy, plot, predictor_fits, write
 from razorbench.analysis.curve_points import with_curve_points
 from razorbench.analysis.difference import Frontier, retention_difference
 from razorbench.analysis.verdict import MIN_OVERLAP, describe, level_sign, verdict
-from razorbench.launch.plan import SweepPlan, sweep_dir
+from razorbench.launch.plan import SweepPlan
 
 ON_POLICY, OFFLINE = ("rl", "reinforce"), ("sft", "simpo")
 
@@ -66,16 +73,69 @@ class Plan(SweepPlan):
         return part if part is self else replace(part, offline=tuple(m for m in self.offline if m in part.methods))
 
 
-def analyze_sweeps(plan: Plan, out_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any], list[Path]]:
-    """The records of the plan's sweeps (its track and tasks only), their analysis, and the analysis written to
-    `out_dir/analysis` (`analysis.json`) with its plots: (records, analysis, plot paths)."""
-    dirs = [sweep_dir(plan, out_dir, t, m) for t in plan.tasks for m in plan.methods]
-    records = [r for r in find_records(dirs) if r["task"] in plan.tasks and r["track"] == plan.track]
+@dataclass(frozen=True)
+class Judged:
+    """A plan's kept records judged: the records analysed (with their curve points read as runs where the plan
+    says so), the analysis per (track, task), and the findings: per task and, over all tasks, pooled."""
+
+    records: list[dict[str, Any]]
+    analysis: dict[str, Any]
+    findings: dict[str, Any]
+
+
+def judge_plan(plan: Plan, kept: list[dict[str, Any]]) -> Judged:
+    """Steps 2 and 3 for every task of `plan` from its `kept` records (`razorbench.launch.kept.load_kept`):
+    findings {"tasks": {task: claims of `judge` and the best predictor}, "pooled": the law over every run}."""
+    records = [r for r in kept if r["task"] in plan.tasks and r["track"] == plan.track]
     if plan.curve_budgets:
         records = with_curve_points(records)
     result = analyze(records, levels=plan.levels)
-    write(result, out_dir / "analysis")
-    return records, result, plot(result, records, out_dir / "analysis")
+    findings: dict[str, Any] = {"tasks": {}}
+    for task in plan.tasks:
+        group = result.get(f"{plan.track}/{task}")
+        if group is None:
+            continue
+        runs = [r for r in records if r["task"] == task]
+        findings["tasks"][task] = {
+            **judge(group, runs, plan.levels, plan.r2_target, plan.offline, plan.min_overlap),
+            "best_predictor": best_predictor(group["fits"]),
+        }
+    # The paper's LLM R² pools its runs: so does this fit, over every run of every task (one task: its own fits).
+    groups = list(result.values())
+    pooled = groups[0]["fits"] if len(groups) == 1 else predictor_fits(records)
+    findings["pooled"] = {
+        "fits": pooled,
+        "forgetting_law": law_verdict(pooled.get("forward_kl", {}).get("quadratic0", {}).get("r2"), plan.r2_target),
+        "best_predictor": best_predictor(pooled),
+    }
+    return Judged(records, result, findings)
+
+
+def write_analysis(judged: Judged, out_dir: Path) -> list[Path]:
+    """`analysis.json`, `findings.json` and the plots in `out_dir/analysis` (beside the runs, not kept): the plot
+    paths."""
+    write(judged.analysis, out_dir / "analysis")
+    write_findings(judged.findings, out_dir)
+    return plot(judged.analysis, judged.records, out_dir / "analysis")
+
+
+def report_plan(
+    plan: Plan, out_dir: Path, doc: str | Path | None, render: Callable[[Judged], str], log=print
+) -> dict[str, Any]:
+    """The report of `plan` from its kept records alone (`plan.records`): judged (`judge_plan`), the analysis
+    written beside the runs (`write_analysis`), and `render(judged)` written to `doc`. Returns {"analysis",
+    "findings", "records", "doc"}. No kept record is a one-line error."""
+    from razorbench.launch.kept import load_kept
+    from razorbench.util.errors import ConfigError
+
+    kept = load_kept(plan, plan.records) if plan.records is not None else []
+    if not kept:
+        raise ConfigError(f"no run of this plan is kept in {plan.records}: run the plan first (without --report-only)")
+    judged = judge_plan(plan, kept)
+    plots = write_analysis(judged, out_dir)
+    log(f"analysis and {len(plots)} plot files: {out_dir / 'analysis'}")
+    out = {"analysis": judged.analysis, "findings": judged.findings, "records": judged.records}
+    return {**out, "doc": write_report(doc, lambda: render(judged), log)}
 
 
 def write_findings(findings: dict[str, Any], out_dir: Path) -> None:

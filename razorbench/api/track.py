@@ -16,8 +16,9 @@ Hooks are "module:function" strings, imported only when used, so that declaring 
 costs no torch import:
 - `policy_loader(path, data_dir) -> Policy`: the default loads a causal LM with transformers;
 - `pretrain(argv) -> int`: `razorbench pretrain <track> ...` rebuilds the track's model;
-- `reproduce(out, data_dir, doc, reduced, jobs, log) -> dict`: `razorbench reproduce <track>` runs the
-  paper's experiment on the track and writes its report.
+- `reproduce(request) -> dict`: `razorbench reproduce <track>` runs the paper's experiment on the track and writes
+  its report (`request`: a `razorbench.launch.plan.Request`, what the command was asked: data, folders, report,
+  quick check, jobs, methods, kept records, report only).
 """
 
 from __future__ import annotations

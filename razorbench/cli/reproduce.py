@@ -1,5 +1,7 @@
 """`razorbench reproduce TRACK`: a paper's experiment end to end on a track (sweeps, analysis, report); what it
-runs is the track's reproduction plan. The built-in tracks' plans are the repository's experiments
+runs is the track's reproduction plan. Each run's record is kept as it ends (the built-in plans keep them in git,
+`experiments/<track>/reproduce/records/`), a rerun runs only what is not kept, and the report is made from the kept
+records alone: `--report-only` makes it without a run. The built-in tracks' plans are the repository's experiments
 (`experiments/<track>/reproduce.py`, not installed): the command runs from a checkout's root, which it makes
 importable as `python -m` does."""
 
@@ -17,6 +19,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--reduced", action="store_true", help="GRPO vs SFT on a small grid (a quick check)")
     parser.add_argument(
         "--methods", help="only these of the plan's methods, comma-separated (a part rerun or reported on its own)"
+    )
+    parser.add_argument("--report-only", action="store_true", help="no run: the report from the kept records alone")
+    parser.add_argument(
+        "--records",
+        help="the kept records' folder (default: the plan's; from a second checkout, the main one's)",
     )
     parser.add_argument("--jobs", type=int, default=1, help="sweeps run in this many processes at once")
     parser.add_argument(
@@ -54,4 +61,6 @@ def main(args: argparse.Namespace) -> None:
         jobs=args.jobs,
         launcher=launcher,
         methods=[m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None,
+        records=args.records,
+        report_only=args.report_only,
     )

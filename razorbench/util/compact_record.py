@@ -39,7 +39,13 @@ def compact(record: dict[str, Any]) -> bytes:
 
 
 def keep_record(path: Path, record: dict[str, Any]) -> None:
-    """Write `record` compactly to `path` (a `SUFFIX` file), atomically."""
+    """Write `record` compactly to `path` (a `SUFFIX` file), atomically. Its provenance's start and end are kept to
+    the second, as whole numbers: 6 significant digits would round a Unix time to hours, and a report reads from
+    them which runs went on at once."""
+    provenance = record.get("provenance")
+    if isinstance(provenance, dict):
+        whole = {k: round(provenance[k]) for k in ("start", "end") if isinstance(provenance.get(k), float)}
+        record = {**record, "provenance": {**provenance, **whole}}
     write_bytes_atomic(path, compact(record), fault="kept_record_write")
 
 

@@ -1,8 +1,6 @@
 """razorbench.analysis.reproduction (what every track's reproduction shares: verdicts, report tables) and the plan
 its sweeps run from (razorbench.launch.plan), track-independent."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -89,9 +87,9 @@ def test_report_tables_are_pinned():
         "|---|---|---|",
         "| sft | 3 | 0.250 → 0.700, 0.500 → 0.612 |",
     ]
-    plots = [Path("x/t-k.png"), Path("x/t-k.svg")]
-    assert outputs_line(Path("runs/r"), plots) == (
-        "Records, `analysis.json`, `findings.json` and plots: `runs/r` (t-k.png)."
+    assert outputs_line("toy") == (
+        "`analysis.json`, `findings.json` and plots are written beside the runs, not kept"
+        " (`razorbench reproduce toy`'s `--out`, default `runs/reproduce-toy/analysis`)."
     )
 
 

@@ -1,6 +1,6 @@
-"""razorbench.launch.kept and run_sweeps' `keep`: a plan's points and where each is kept, a kept run never rerun, a
-finished run kept as it ends (or on the next call when the job stopped before), a kept record made under other
-settings refused."""
+"""razorbench.launch.kept, and run_sweeps of a plan with a `records` folder: a plan's points and where each is
+kept, a kept run never rerun, a finished run kept as it ends (or on the next call when the job stopped before), a
+kept record made under other settings refused."""
 
 from __future__ import annotations
 
@@ -101,9 +101,11 @@ def test_run_sweeps_runs_only_what_is_not_kept_and_keeps_each_run_it_makes(tmp_p
     import razorbench.launch.worker as worker
     from razorbench.launch.plan import run_sweeps
 
-    plan = SweepPlan(methods={"sft": []}, grid={"optim.lr": ["1e-4"]}, seeds=1, track="tiny", tasks=("science",))
-    (point,) = plan_points(plan)
     folder = tmp_path / "records"
+    plan = SweepPlan(
+        methods={"sft": []}, grid={"optim.lr": ["1e-4"]}, seeds=1, track="tiny", tasks=("science",), records=folder
+    )
+    (point,) = plan_points(plan)
     if kept_before:
         keep_record(point.path(folder), _record(point))
     ran = []
@@ -115,6 +117,6 @@ def test_run_sweeps_runs_only_what_is_not_kept_and_keeps_each_run_it_makes(tmp_p
         return str(spec.record)
 
     monkeypatch.setattr(worker, "run_point", run_point)
-    run_sweeps(plan, None, tmp_path / "runs", log=lambda _: None, keep=folder)
+    run_sweeps(plan, None, tmp_path / "runs", log=lambda _: None)
     assert ran == ([] if kept_before else [point.run_id])
     assert read_kept(point.path(folder)) == _record(point)

@@ -72,3 +72,23 @@ def test_a_reproduction_plan_outside_this_checkout_is_one_line(monkeypatch):
     monkeypatch.setattr(registry, "get_track", lambda name: track)
     with pytest.raises(ConfigError, match=r"^track 't': its reproduction plan no_checkout_here.t.reproduce is not"):
         reproduce("t", data_dir=None, out_dir=None, doc=None, reduced=False, jobs=1)
+
+
+def test_a_request_keeps_the_plan_s_records_where_asked_and_names_its_command():
+    from razorbench.launch.plan import Request
+
+    plan = SweepPlan(methods={"sft": [], "rl": []}, grid={}, seeds=1, track="t", tasks=("a",), records=Path("kept"))
+    asked = Request(None, Path("runs/x"), methods=["rl", "sft"])
+    assert asked.plan_of(plan).records == Path("kept") and list(asked.plan_of(plan).methods) == ["sft", "rl"]
+    assert Request(None, Path("runs/x"), records=Path("main/kept")).plan_of(plan).records == Path("main/kept")
+    quick = SweepPlan(methods={"sft": []}, grid={}, seeds=1, track="t", tasks=("a",))  # keeps nothing in git
+    assert Request(None, Path("runs/x")).plan_of(quick).records == Path("runs/x/records")
+    # The report's command: its methods in the plan's order, its doc only when not the track's own.
+    assert asked.command("t", asked.plan_of(plan), "docs/T.md") == "razorbench reproduce t --methods sft,rl"
+    step6 = Request(None, Path("r"), doc="docs/T-6.md", methods=["rl"], report_only=True)
+    assert (
+        step6.command("t", step6.plan_of(plan), "docs/T.md") == "razorbench reproduce t --methods rl --doc docs/T-6.md"
+    )
+    assert Request(None, Path("r"), doc="docs/T.md", reduced=True).command("t", plan, "docs/T.md") == (
+        "razorbench reproduce t --reduced"
+    )

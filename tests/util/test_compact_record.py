@@ -24,6 +24,12 @@ def test_a_kept_record_round_trips_rounded_and_is_the_same_bytes_each_time(tmp_p
     }
 
 
+def test_a_kept_record_keeps_its_start_and_end_to_the_second(tmp_path):
+    path = tmp_path / "x.json.gz"
+    keep_record(path, {"provenance": {"start": 1796661234.6, "end": 1796662345.2, "wall_seconds": 1110.61234}})
+    assert read_kept(path)["provenance"] == {"start": 1796661235, "end": 1796662345, "wall_seconds": 1110.61}
+
+
 def test_a_write_that_fails_before_its_rename_leaves_the_old_record_and_no_temporary_file(tmp_path, monkeypatch):
     path = tmp_path / "x.json.gz"
     keep_record(path, {"run_id": "old"})

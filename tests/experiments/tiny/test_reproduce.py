@@ -38,25 +38,17 @@ def test_two_tasks_in_two_processes_write_every_record_and_the_report(tmp_path):
         tasks=("science", "tool"),
         r2_target=0.7,
     )
-    out = reproduce_tiny(None, tmp_path / "runs", tmp_path / "REPRO.md", plan=plan, jobs=2, log=lambda _: None)
-    assert set(out["seconds"]["sweeps"]) == {"science/sft", "science/rl", "tool/sft", "tool/rl"}
+    reproduce_tiny(None, tmp_path / "runs", tmp_path / "REPRO.md", plan=plan, jobs=2, log=lambda _: None)
     for task in plan.tasks:
         for method in plan.methods:
             assert len(list((tmp_path / "runs" / task / method).glob("*/record.json"))) == 2
+            assert len(list((tmp_path / "runs" / "records" / task / method).glob("*.json.gz"))) == 2  # kept
     findings = json.loads((tmp_path / "runs" / "analysis" / "findings.json").read_text())
     assert set(findings["tasks"]) == {"science", "tool"}
     assert findings["pooled"]["fits"]["forward_kl"]["n"] == 8
     report = (tmp_path / "REPRO.md").read_text()
     assert "## science" in report and "## tool" in report and "over all 8 runs" in report
     assert "## Design check" in report and "- tool: base accuracy" in report
-
-
-def test_busy_minutes_is_the_union_of_the_runs_intervals():
-    from experiments.tiny.report import busy_minutes
-
-    spans = [(0, 60), (30, 120), (600, 660), (610, 620)]  # two overlapping, a pause, one inside another
-    records = [{"provenance": {"start": a, "end": b}} for a, b in spans]
-    assert busy_minutes(records) == pytest.approx((120 + 60) / 60)
 
 
 @pytest.mark.slow
@@ -88,7 +80,7 @@ def test_curve_budgets_make_three_configurations_of_each_run_and_the_report_meas
 
 
 def test_a_partial_plan_reports_only_the_claims_of_its_own_methods():
-    from experiments.tiny.report import task_claims
+    from razorbench.analysis.report import named_claims as task_claims
 
     def pair(claim):
         return {"claim": claim, "verdict": "not testable"}
@@ -125,3 +117,37 @@ def test_the_budget_table_sums_each_arm_s_run_minutes():
     rows = {row[0]: dict(zip(plan.tasks, row[1:], strict=True)) for row in cells}
     assert rows["rl"]["science"].endswith("; 2.5") and rows["rl"]["tool"].endswith("; —")
     assert rows["dpo-nll"]["tool"].endswith("; 0.5") and rows["dpo-nll"]["science"].endswith("; —")
+
+
+def test_the_report_is_made_from_kept_records_alone_and_a_part_of_the_plan_reports_its_own_claims(
+    tmp_path, kept_records
+):
+    """Hand-made records (tests/experiments/conftest.py): GRPO's prior 0.10 + 0.02·seed above SFT's at the same
+    accuracy on every task, so GRPO < SFT is reproduced with a gap of 0.120 at 5 of 5 levels."""
+    from experiments.tiny.reproduce import report_text
+
+    sft_prior = {"3e-5": 0.8, "3e-4": 0.6, "1e-3": 0.4}
+
+    def prior(point):
+        lr = next(o.split("=")[1] for o in point.overrides if o.startswith("optim.lr="))
+        return sft_prior[lr] + (0.10 + 0.02 * int(point.overrides[-1].split("=")[1]) if point.method == "rl" else 0)
+
+    plan = Plan(
+        methods={"sft": [], "rl": []},
+        grid={"optim.lr": list(sft_prior)},
+        seeds=3,
+        track="tiny",
+        tasks=("science", "tool"),
+        r2_target=0.7,
+        records=tmp_path / "records",
+    )
+    kept_records(plan, plan.records, prior)
+    out = reproduce_tiny(None, tmp_path / "runs", tmp_path / "R.md", plan=plan, report_only=True, log=lambda _: None)
+    assert not (tmp_path / "runs" / "science").exists()  # nothing ran
+    assert out["findings"]["pooled"]["forgetting_law"]["verdict"] == "reproduced"
+    text = (tmp_path / "R.md").read_text()
+    assert "| GRPO < SFT | reproduced (gap +0.120, 5/5 sig.) | reproduced (gap +0.120, 5/5 sig.) |" in text
+    assert "Made from the 36 records of this plan's 36 runs kept in" in text
+    assert text == report_text(plan)
+    rl_only = report_text(plan.only(["rl"]), "razorbench reproduce tiny --methods rl")
+    assert "GRPO < SFT" not in rl_only and "Made from the 18 records of this plan's 18 runs" in rl_only

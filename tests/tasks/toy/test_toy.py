@@ -221,9 +221,10 @@ def test_reduced_reproduction_grpo_forgets_less_than_sft_in_the_mean_at_matched_
     never be reversed. It cannot test the verdict: a paired interval over 2 seeds has one degree of freedom
     (t = 12.7), so the verdict rule calls it a tie unless the gap is huge; the verdict is the full plan's
     (docs/REPRODUCTION.md, 3 seeds)."""
-    from experiments.toy.reproduce import REDUCED, reproduce_toy
+    from experiments.toy.reproduce import REDUCED, TASK, reproduce_toy
 
     out = reproduce_toy(str(data_dir), tmp_path / "runs", tmp_path / "REPRODUCTION.md", plan=REDUCED)
-    pair = out["findings"]["rl_vs_sft"]
+    pair = out["findings"]["tasks"][TASK]["rl_vs_sft"]
     assert pair["verdict"] in ("reproduced", "tie") and pair["mean_gap"] > 0, pair
-    assert "GRPO forgets less than SFT" in (tmp_path / "REPRODUCTION.md").read_text()
+    assert "### GRPO < SFT" in (tmp_path / "REPRODUCTION.md").read_text()
+    assert len(list((tmp_path / "runs" / "records" / TASK).rglob("*.json.gz"))) == 12  # each run kept beside the runs
