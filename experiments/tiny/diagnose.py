@@ -2,13 +2,17 @@
 
     python -m experiments.tiny.diagnose [--steps 300] [--every 25] [--jobs 2]
                                         [--out runs/diagnose-tiny] [--doc docs/TINY-TRACK-curves.md]
+    python -m experiments.tiny.diagnose --report-only     # the report from the kept records alone
 
 Design, fixed before any curve was seen: every method the paper compares (sft, rl, reinforce, simpo, oracle-sft) on
 every new task (science, math, tool), seed 0, each at its own YAML defaults (learning rate, batch, group size)
 except `trainer.max_steps` (300 by default: 5-10x the budgets of the first reproduction) and `curve.every` (25):
 the policy is evaluated at step 0 and every 25 optimizer steps with the run's own evaluation settings
-(`razorbench.runner.curve`). Each run is one `razorbench run` process (one torch thread, `--jobs` at once),
-resumable: a finished run is not run again.
+(`razorbench.runner.curve`). Each run is one `razorbench run` process (one torch thread, `--jobs` at once). Its
+record is kept in experiments/tiny/diagnose/records/<task>/<method>/seed-0.json.gz as it ends (`razorbench.launch.kept`:
+compact, checked against the design's settings), and a kept run is not run again, so the command resumes on a fresh
+machine; the report and its figures are made from the kept records alone. Another design (`--steps`, `--every`,
+overrides) keeps its records in a folder of its own (`--records`): a kept record of other settings is refused.
 
 The report gives, per task: the base model's accuracy and the number of correct responses per held-out prompt
 (what the task admits), and per method and curve point: new-task accuracy, forgetting (and per prior), the forward
@@ -20,7 +24,6 @@ among `eval.samples_per_prompt` samples; plus one figure per task, in a folder n
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -30,19 +33,38 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from razorbench.analysis.report_provenance import busy_minutes, most_at_once, shown_folder
+from razorbench.launch.kept import Point, check_kept, keep_run
+from razorbench.util.compact_record import read_kept
+
 METHODS = ("sft", "rl", "reinforce", "simpo", "oracle-sft")
 TASKS = ("science", "math", "tool")
 TRACK = "tiny"
+DOC = "docs/TINY-TRACK-curves.md"
+RECORDS = Path(__file__).parent / "diagnose" / "records"
 
 
 def run_id(task: str, method: str) -> str:
     return f"{task}-{method}"
 
 
-def run_one(task: str, method: str, steps: int, every: int, out_dir: Path, extra: list[str]) -> tuple[str, float]:
-    """One curve run as its own process; returns (run id, seconds). A finished run is skipped."""
-    rid = run_id(task, method)
-    if (out_dir / rid / "record.json").exists():
+def point(task: str, method: str, steps: int, every: int, extra: list[str]) -> Point:
+    """A curve run as kept: `<records>/<task>/<method>/seed-0.json.gz`, checked against the design's settings."""
+    return Point(task, method, "seed-0", (f"trainer.max_steps={steps}", f"curve.every={every}", "seed=0", *extra))
+
+
+def run_one(
+    task: str, method: str, steps: int, every: int, out_dir: Path, extra: list[str], records: Path
+) -> tuple[str, float]:
+    """One curve run as its own process, its record kept in `records` as it ends; returns (run id, seconds). A kept
+    run is skipped; a run finished in `out_dir` but not kept is kept, not rerun."""
+    rid, kept = run_id(task, method), point(task, method, steps, every, extra)
+    record = out_dir / rid / "record.json"
+    if kept.path(records).exists():
+        check_kept(read_kept(kept.path(records)), kept, kept.path(records))
+        return rid, 0.0
+    if record.exists():
+        keep_run(records, kept, record)
         return rid, 0.0
     command = [
         sys.executable, "-m", "razorbench.cli", "run", "--track", TRACK, "--task", task, "--method", method,
@@ -54,7 +76,19 @@ def run_one(task: str, method: str, steps: int, every: int, out_dir: Path, extra
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{rid} failed: {done.stderr.strip().splitlines()[-1:]}")
+    keep_run(records, kept, record)
     return rid, time.time() - began
+
+
+def load(records: Path, tasks: list[str], methods: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
+    """The kept records by task and method, of those asked that are kept."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for task in tasks:
+        for method in methods:
+            path = point(task, method, 0, 0, []).path(records)  # where it is; its settings are the kept record's
+            if path.exists():
+                out.setdefault(task, {})[method] = read_kept(path)
+    return out
 
 
 def correct_per_prompt(task: str, prompts: int) -> dict[str, float]:
@@ -163,10 +197,8 @@ def sweep_minutes(records: dict[str, dict[str, dict[str, Any]]], runs_per_budget
     return total / jobs / 60
 
 
-def span_minutes(records: dict[str, dict[str, dict[str, Any]]]) -> float:
-    """From the first run's start to the last run's end, in minutes (the records' provenance)."""
-    runs = [r["provenance"] for by_method in records.values() for r in by_method.values()]
-    return (max(p["end"] for p in runs) - min(p["start"] for p in runs)) / 60
+def _runs(records: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [r for by_method in records.values() for r in by_method.values()]
 
 
 def _version(task: str) -> int:
@@ -175,23 +207,26 @@ def _version(task: str) -> int:
     return get_task(task, TRACK).version
 
 
-def render(records: dict[str, dict[str, dict[str, Any]]], args: argparse.Namespace) -> str:
+def render(records: dict[str, dict[str, dict[str, Any]]], doc: str = DOC, records_dir: Path = RECORDS) -> str:
+    """The report from the kept records (by task and method): the same records give the same file."""
     first = next(iter(next(iter(records.values())).values()))
+    steps, every = first["config"]["trainer"]["max_steps"], first["config"]["curve"]["every"]
+    runs = _runs(records)
     lines = [
         "# Tiny track: learning curves (generated)",
         "",
-        "Generated by `python -m experiments.tiny.diagnose"
-        f" --steps {args.steps} --every {args.every}` from the run records; rerunning the command rewrites this file."
-        " Interpretation: docs/TINY-TRACK.md.",
+        f"Generated by `python -m experiments.tiny.diagnose --steps {steps} --every {every} --report-only` from the"
+        f" kept records in `{shown_folder(records_dir)}` ({len(runs)} runs; without `--report-only` the command runs"
+        " those not kept yet first); the same records give the same file. Interpretation: docs/TINY-TRACK.md.",
         "",
         f"Base model sha256 {first['base_model']['sha256'][:12]}…; task versions (this checkout) "
         + ", ".join(f"{t} v{_version(t)}" for t in (*records, *first["config"]["task"]["priors"]))
         + ".",
         "",
-        f"Design: seed 0, each method at its YAML defaults, `trainer.max_steps={args.steps}`, a curve point at step 0"
-        f" and every {args.every} optimizer steps, evaluated with the run's own settings. Wall-clock span of the runs,"
-        f" from their records' start and end: {span_minutes(records):.1f} min ({args.jobs} at once, one torch thread"
-        " each).",
+        f"Design: seed 0, each method at its YAML defaults, `trainer.max_steps={steps}`, a curve point at step 0"
+        f" and every {every} optimizer steps, evaluated with the run's own settings. Wall-clock time of the runs,"
+        f" from their records' start and end: {busy_minutes(runs):.1f} min while at least one was going"
+        f" ({most_at_once(runs)} at once at most, one torch thread each).",
         "",
         f"Upper estimate of the reproduction sweep fixed in docs/TINY-TRACK.md (3 learning rates x 3 seeds at each"
         f" method's plateau budget, two runs at once), scaled from these runs' wall times: {sweep_minutes(records):.0f}"
@@ -213,7 +248,7 @@ def render(records: dict[str, dict[str, dict[str, Any]]], args: argparse.Namespa
             f"- Base accuracy {first['metrics']['base_new_task_accuracy']:.3f}; correct responses per held-out prompt"
             f" {counts['mean']:.1f} on average (min {counts['min']}, max {counts['max']});"
             f" {settings['samples_per_prompt']} samples per prompt.",
-            f"- ![{task}]({Path(args.doc).stem}/{task}.png)",
+            f"- ![{task}]({Path(doc).stem}/{task}.png)",
             *conditions(by_method),
         ]
         for method, record in by_method.items():
@@ -243,24 +278,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--tasks", default=",".join(TASKS))
-    parser.add_argument("--out", default="runs/diagnose-tiny")
-    parser.add_argument("--doc", default="docs/TINY-TRACK-curves.md")
+    parser.add_argument("--out", default="runs/diagnose-tiny", help="the runs' folders (not kept)")
+    parser.add_argument("--doc", default=DOC)
+    parser.add_argument("--records", type=Path, default=RECORDS, help="where each run's record is kept")
+    parser.add_argument("--report-only", action="store_true", help="no run: the report from the kept records alone")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="added to every run (e.g. for a test)")
     args = parser.parse_args(argv)
     out_dir = Path(args.out)
     methods, tasks = args.methods.split(","), args.tasks.split(",")
-    jobs = [(t, m) for t in tasks for m in methods]
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each job is a process; threads only wait on them
-        for rid, seconds in pool.map(lambda j: run_one(*j, args.steps, args.every, out_dir, args.overrides), jobs):
-            print(f"{rid}: {seconds:.0f}s" if seconds else f"{rid}: done before")
-    records: dict[str, dict[str, dict[str, Any]]] = {}
-    for task, method in jobs:
-        record = json.loads((out_dir / run_id(task, method) / "record.json").read_text())
-        records.setdefault(task, {})[method] = record
+    if not args.report_only:
+        jobs = [(t, m) for t in tasks for m in methods]
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each job is a process; threads only wait on them
+            work = pool.map(lambda j: run_one(*j, args.steps, args.every, out_dir, args.overrides, args.records), jobs)
+            for rid, seconds in work:
+                print(f"{rid}: {seconds:.0f}s" if seconds else f"{rid}: kept before")
+    records = load(args.records, tasks, methods)
+    if not records:
+        parser.error(f"no run is kept in {args.records}: run the diagnosis first (without --report-only)")
     doc = Path(args.doc)
     for task, by_method in records.items():
         plot(task, by_method, doc.with_suffix("") / f"{task}.png")  # figures in a folder named after the doc
-    doc.write_text(render(records, args))
+    doc.write_text(render(records, args.doc, args.records))
     print(f"wrote {doc}")
     return 0
 
