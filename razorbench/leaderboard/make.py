@@ -5,8 +5,8 @@ run as resumable sweeps (`razorbench.launch.plan.run_sweeps`, `jobs` at a time),
 Per (task, method) the protocol's `grid` gives the learning rates and a step budget b (a method it does not list
 gets `own_rate_factors` × its own YAML learning rate and the task's `default_steps`); each (rate, seed) is one run
 of b steps whose curve points every b/`curve_points` steps are read as runs stopped there, so the runs of every rate
-give one frontier. The evaluation settings are the protocol's, appended last; an override of one of them is
-refused.
+give one frontier (where the protocol asks for no curve points, of each run's final point and the base). The
+evaluation settings are the protocol's, appended last; an override of one of them is refused.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def run_overrides(p: TaskProtocol, method: str, extra: list[str]) -> tuple[list[
             fixed = "the protocol's grid and seeds" if key in ("seed", "optim.lr") else "protocol evaluation settings"
             raise ConfigError(f"override {item!r}: {key} is one of the {fixed}; valid overrides are training keys")
     rates, steps = p.method_grid(method, method_lr(method, p.task, p.track))
-    budget = [f"trainer.max_steps={steps}", f"curve.every={max(1, steps // p.curve_points)}"]
+    budget = [f"trainer.max_steps={steps}", f"curve.every={p.curve_every(steps)}"]
     return rates, [*budget, *extra, *p.overrides()]
 
 
@@ -75,10 +75,12 @@ def make(
     extra: list[str] | None = None,
     link: str | None = None,
     authors: str | None = None,
+    data_dir: str | None = None,
     log=print,
 ) -> list[Path]:
-    """Run the protocol's sweeps of `methods` on `tasks` (default: every task of the track the protocol has) and
-    write one submission per (method, task), named after the method. Returns the submission paths."""
+    """Run the protocol's sweeps of `methods` on `tasks` (default: every task of the track the protocol has), each
+    run with the track's `hardware.threads`, and write one submission per (method, task), named after the method.
+    `data_dir`: the task data of a track that reads it from a folder (smol). Returns the submission paths."""
     from razorbench.launch.plan import run_sweeps, sweep_dir
     from razorbench.leaderboard.submission import make_submission, submission_path, write_submission
 
@@ -88,7 +90,7 @@ def make(
     # plan at <runs>/<task> so that every sweep is <runs>/<task>/<method> whichever tasks are asked for, and a rerun
     # for fewer tasks (to write one task's files first) resumes instead of running them all again.
     out_dir = runs_dir / tasks[0] if len(tasks) == 1 else runs_dir
-    run_sweeps(plan, None, out_dir, log, jobs=jobs)
+    run_sweeps(plan, data_dir, out_dir, log, jobs=jobs, threads=protocol.task(track, tasks[0]).threads)
     written = []
     for task in tasks:
         for method in methods:

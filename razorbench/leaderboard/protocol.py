@@ -39,6 +39,8 @@ class TaskProtocol:
     targets: tuple[float, ...]
     grid: dict[str, Any]
     hardware: dict[str, list[str]]
+    threads: int = 1
+    """Torch threads a run is made and re-executed with: a reduction's order, and so its last bits, depends on it."""
 
     @property
     def learning_rates(self) -> int:
@@ -47,8 +49,13 @@ class TaskProtocol:
 
     @property
     def curve_points(self) -> int:
-        """Curve points per run (curve.every = steps // curve_points), the base as step 0 besides."""
+        """Curve points per run (curve.every = steps // curve_points), the base as step 0 besides; 0: none asked
+        for, the frontier is over each run's final point and the base."""
         return int(self.grid["curve_points"])
+
+    def curve_every(self, steps: int) -> int:
+        """The sparsest `curve.every` a run of `steps` steps may have (0: no curve points asked for)."""
+        return max(1, steps // self.curve_points) if self.curve_points else 0
 
     def budget(self, method: str) -> int:
         """The step budget of `method`'s runs: the grid's, else the task's `default_steps`."""
@@ -69,12 +76,19 @@ class TaskProtocol:
 
 
 def _override_value(value: Any) -> str:
-    """
-    >>> _override_value(["a", "b"]), _override_value(None), _override_value(1.0)
-    ('[a,b]', 'null', '1.0')
+    """A value as a run override reads it (YAML: a mapping's entries need the space after the colon).
+
+    >>> _override_value(["a", "b"]), _override_value(None), _override_value(1.0), _override_value(False)
+    ('[a,b]', 'null', '1.0', 'false')
+    >>> _override_value({"copa": 100, "sciq": 80})
+    '{copa: 100, sciq: 80}'
     """
     if isinstance(value, list):
         return "[" + ",".join(map(str, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_override_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bool):
+        return str(value).lower()
     return "null" if value is None else str(value)
 
 
@@ -123,6 +137,9 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
         for key in ("device", "precision"):
             if not isinstance(hardware.get(key), list) or not hardware[key]:
                 raise ProtocolError(f"{where}: {at}hardware.{key}: missing or not a non-empty list")
+        threads = hardware.get("threads", 1)
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ProtocolError(f"{where}: {at}hardware.threads: {threads!r}; a whole number of threads, at least 1")
         for task, p in need(t, "tasks", dict, at).items():
             at_task = f"{at}tasks.{task}."
             targets = tuple(float(x) for x in need(p, "targets", list, at_task))
@@ -133,6 +150,10 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
                 need(grid, key, int, f"{at_task}grid.")
             if grid["learning_rates"] < MIN_LEARNING_RATES:
                 raise ProtocolError(f"{where}: {at_task}grid.learning_rates: at least {MIN_LEARNING_RATES}")
+            if grid["curve_points"] < 0:
+                raise ProtocolError(
+                    f"{where}: {at_task}grid.curve_points: {grid['curve_points']}; 0 (none asked for) or more"
+                )
             tasks[(track, task)] = TaskProtocol(
                 version=version,
                 track=track,
@@ -144,6 +165,7 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
                 targets=targets,
                 grid=grid,
                 hardware={k: [str(v) for v in hardware[k]] for k in ("device", "precision")},
+                threads=threads,
             )
     return Protocol(version=version, tasks=tasks, path=where, archived=archived)
 
@@ -252,12 +274,13 @@ def grid_problems(submission: dict[str, Any], p: TaskProtocol) -> list[tuple[str
         if steps > budget:
             out.append((f"records[{i}].config.trainer.max_steps", f"{steps}, over the budget of {budget} steps"))
             break
-        if not 0 < every <= max(1, steps // p.curve_points):
+        sparsest = p.curve_every(steps)
+        if sparsest and not 0 < every <= sparsest:  # with no curve points asked for, any (or none) is admitted
             out.append(
                 (
                     f"records[{i}].config.curve.every",
-                    f"{every or None}; protocol v{p.version} asks for a curve point every "
-                    f"{max(1, steps // p.curve_points)} steps or more often",
+                    f"{every or None}; protocol v{p.version} asks for a curve point every {sparsest} steps or more "
+                    "often",
                 )
             )
             break

@@ -16,7 +16,7 @@ def _sweep_folders(monkeypatch, tmp_path: Path, tasks: list[str]) -> set[Path]:
 
     seen: set[Path] = set()
 
-    def run_sweeps(plan, data_dir, out_dir, log, jobs=1):
+    def run_sweeps(plan, data_dir, out_dir, log, **_):
         seen.update(plans.sweep_dir(plan, out_dir, t, m) for t in plan.tasks for m in plan.methods)
 
     def make_submission(sweep_dirs, method, **_):
