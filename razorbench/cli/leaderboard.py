@@ -17,6 +17,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="re-execute records of submissions not yet verified (a pull request: the files it adds or edits); "
         "refuse disagreements and stamps a change adds",
     )
+    verify.add_argument(
+        "paths", nargs="*", metavar="PATH", help="only the submission files at or under these (default: every one)"
+    )
     verify.add_argument("--records", type=int, default=1, help="records re-executed per file, drawn at random")
     verify.add_argument(
         "--all", action="store_true", help="re-execute every record not yet found in agreement (the stamping run)"
@@ -30,6 +33,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     verify.add_argument("--time-cap", type=float, default=None, help="seconds one rerun may take (default 1200)")
     verify.add_argument("--archived", action="store_true", help="re-execute files of an archived protocol too")
+    verify.add_argument(
+        "--max-records",
+        type=int,
+        metavar="N",
+        help="with --all: re-execute at most N records in this call (the same command resumes; each agreement is "
+        "stamped as it is found)",
+    )
+    verify.add_argument("--data-dir", help="this machine's copy of the task data, for records that read it (smol)")
+    verify.add_argument("--cache-dir", help="keep the base evaluations here across calls (default: a temporary folder)")
     build = actions.add_parser("build", help="write leaderboard/README.md, index.html and plots/")
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if the pages are not up to date")
     make = actions.add_parser(
@@ -43,6 +55,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     make.add_argument("--runs-dir", default="runs/leaderboard", help="where the sweeps go (rerun to resume)")
     make.add_argument("--link", help="a link to the method's paper or code (an http(s) URL)")
     make.add_argument("--authors", help="names and a contact")
+    make.add_argument("--data-dir", help="the task data, for a track that reads it from a folder (smol)")
     board.set_defaults(func=main)
 
 
@@ -93,16 +106,20 @@ def main(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace, submissions) -> None:
     import subprocess
+    from pathlib import Path
 
     from razorbench.cli.console import console
+    from razorbench.leaderboard.stamps import stamps_path
     from razorbench.leaderboard.validation import InvalidSubmissions
-    from razorbench.leaderboard.verify import TIME_CAP, record, verify
+    from razorbench.leaderboard.verify import TIME_CAP, verify
     from razorbench.util.errors import UsageError
 
     if args.records < 1:
         raise UsageError(f"--records {args.records}: re-execute at least 1 record per file (or --all)")
     if args.stamp and not args.all:
         raise UsageError("--stamp needs --all: a file is stamped only once every one of its records agreed")
+    if args.max_records is not None and (not args.all or args.max_records < 1):
+        raise UsageError(f"--max-records {args.max_records}: at least 1, with --all (a draw re-executes --records)")
     if args.stamp and args.stamps_from:
         raise UsageError(
             "--stamp with --stamps-from: stamps are recorded on the target branch itself; run `verify --stamp --all` "
@@ -117,17 +134,23 @@ def _verify(args: argparse.Namespace, submissions) -> None:
         time_cap=args.time_cap or TIME_CAP,
         archived=args.archived,
         commit=commit,
+        paths=[Path(p) for p in args.paths],
+        max_records=args.max_records,
+        data_dir=Path(args.data_dir).resolve() if args.data_dir else None,
+        cache_dir=Path(args.cache_dir).resolve() if args.cache_dir else None,
+        stamp=args.stamp,  # each outcome (a disagreement too: a fact to record) written as it is found
         log=console.print,
     )
-    if args.stamp and (outcome.agreed or outcome.disagreed):  # a disagreement is a fact to record too
-        console.print(f"wrote {record(submissions, outcome)}")
+    if args.stamp and (outcome.agreed or outcome.disagreed):
+        console.print(f"wrote {stamps_path(submissions)}")
     if outcome.problems:
         raise InvalidSubmissions(outcome.problems)
     unchanged = f", {len(outcome.unchanged)} unchanged since {args.stamps_from}" if args.stamps_from else ""
     console.print(
         f"{submissions}: {len(outcome.agreed)} file(s) re-executed and in agreement{unchanged}"
         f", {len(outcome.unverifiable)} unverifiable (method not in the repository), {len(outcome.archived)} of an "
-        f"archived protocol not re-executed (--archived does), in {outcome.seconds:.0f} s"
+        f"archived protocol not re-executed (--archived does), {len(outcome.postponed)} left for the next call "
+        f"(--max-records); {outcome.reexecuted} record(s) re-executed in {outcome.seconds:.0f} s"
     )
 
 
@@ -150,5 +173,6 @@ def _make(args: argparse.Namespace, submissions) -> None:
         extra=list(args.overrides),
         link=args.link,
         authors=args.authors,
+        data_dir=args.data_dir,
         log=console.print,
     )

@@ -9,6 +9,10 @@ and, where the record keeps them, every per-item result.
   relative (an absolute floor `ABSOLUTE` near 0): the largest cross-CPU drift measured there was 1.3e-4 relative,
   so 1e-3 leaves ~8× room for another CPU while refusing any fabricated value. None of them enters a rank (forward
   KL is shown, not ranked), so the tolerance cannot change one (tests/leaderboard/test_verify.py).
+- A record kept at `SIGNIFICANT` significant digits (an experiment's records in git, `razorbench.util.compact_record`:
+  the smol track's seed entries) is compared at that precision: a count agrees where the rerun's value, rounded so,
+  is the submitted one. It still tells every count apart: two scores of n ≤ 10^5 items differ by ≥ 1/n, far
+  above the last digit kept.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from razorbench.leaderboard.items import differences, record_items
 
 RELATIVE = 1e-3
 ABSOLUTE = 1e-6  # for values near 0 (a KL of a policy that barely moved), where a relative bound means nothing
+SIGNIFICANT = 6  # the digits an experiment keeps of each float in its records (razorbench.util.compact_record)
 EXACT = ("new_task_accuracy", "base_new_task_accuracy", "forgetting", "n_new_task_prompts", "n_kl_prompts")
 
 
@@ -60,5 +65,5 @@ def _is_count(key: str, at: str) -> bool:
 
 def _agrees(key: str, at: str, ours: float, theirs: float) -> bool:
     if _is_count(key, at):
-        return ours == theirs
+        return ours == theirs or ours == float(f"{theirs:.{SIGNIFICANT}g}")
     return abs(ours - theirs) <= max(ABSOLUTE, RELATIVE * abs(ours))

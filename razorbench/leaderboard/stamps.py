@@ -63,6 +63,11 @@ def save_stamps(submissions_dir: Path, stamps: dict[str, dict[str, Any]]) -> Pat
     return path
 
 
+def save_stamp(submissions_dir: Path, relative: str, stamp: dict[str, Any]) -> Path:
+    """Record one file's outcome, the others' as they are on disk (a stamping run keeps each as it is found)."""
+    return save_stamps(submissions_dir, {**load_stamps(submissions_dir), relative: stamp})
+
+
 def stamp_at(stamps: dict[str, dict[str, Any]], relative: str, sha256: str) -> dict[str, Any] | None:
     """The outcome recorded for these bytes of the file, or None (never re-executed, or edited since)."""
     stamp = stamps.get(relative)

@@ -55,7 +55,7 @@ def _real() -> dict:
     return json.loads((REPO_LEADERBOARD / "submissions" / REAL).read_text())
 
 
-def _faithful(record: dict, out_dir: Path, time_cap: float, cache_dir: Path) -> dict:
+def _faithful(record: dict, *_) -> dict:
     """A rerun that reproduces the real record: what the repository's code gives (the slow test runs it)."""
     real = next(r for r in _real()["records"] if r["run_id"] == record["run_id"])
     return copy.deepcopy(real)
@@ -96,6 +96,26 @@ def test_the_tolerance_cannot_move_a_rank():
     one_sample = copy.deepcopy(record)
     one_sample["metrics"]["new_task_accuracy"] += 1 / 800  # 200 prompts × 4 samples
     assert disagreements(record, one_sample, "records[0]")
+
+
+def test_a_record_kept_at_six_digits_agrees_with_its_rerun_and_no_count_hides_in_the_rounding(tmp_path: Path):
+    """The smol seed entries are records kept in git (6 significant digits): the rerun's full values agree with
+    them; one prior item or one accuracy sample off does not."""
+    from razorbench.util.compact_record import keep_record, read_kept
+
+    record = _real()["records"][0]
+    keep_record(tmp_path / "kept.json.gz", record)
+    kept = read_kept(tmp_path / "kept.json.gz")
+    assert kept["metrics"] != record["metrics"]  # rounded: 1/3 of 200 items is no longer what the rerun computes
+    assert disagreements(kept, record, "records[0]") == []
+    one_item = copy.deepcopy(record)
+    one_item["metrics"]["prior_scores"]["capitals"]["final"] -= 1 / 200
+    one_sample = copy.deepcopy(record)
+    one_sample["metrics"]["new_task_accuracy"] += 1 / 800
+    assert [f for f, _ in disagreements(kept, one_item, "records[0]")] == [
+        "records[0].metrics.prior_scores.capitals.final"
+    ]
+    assert [f for f, _ in disagreements(kept, one_sample, "records[0]")] == ["records[0].metrics.new_task_accuracy"]
 
 
 def test_accepted_deviations_leave_the_standings_as_they_are(tmp_path: Path):
