@@ -13,16 +13,13 @@ from experiments.tiny import sweep_design
 from experiments.tiny.conditions import conditions_table, task_conditions
 from razorbench.analysis.curve_points import runs_only
 from razorbench.analysis.report import (
-    data_notes,
     fit_table,
     fmt,
-    frontier_table,
     grid_text,
-    law_notes,
     named_claims,
     outputs_line,
-    pair_table,
     rule_text,
+    task_section,
     verdict,
 )
 from razorbench.analysis.report_provenance import generated_line, kept_line, runs_line
@@ -223,20 +220,8 @@ def render(plan: Plan, judged: Judged, command: str) -> str:
             f"Base new-task accuracy {m0['base_new_task_accuracy']:.3f} ({m0['n_new_task_prompts']} prompts); base"
             f" prior scores {base}. Forward KL on {m0['n_kl_prompts']} prompts.",
             "",
-            f"Forgetting law: R² (forward KL, quadratic through 0) **{fmt(f['forgetting_law']['r2'])}**:"
-            f" **{f['forgetting_law']['verdict']}**; forward KL the best predictor: {f['best_predictor']['verdict']}.",
-            "",
-            *fit_table(group["fits"], "paper (LLM runs, pooled)", {"forward_kl": PAPER_LLM_R2}),
-            *law_notes(group["fits"], task_runs),
-            "",
-            *data_notes(task_runs),
-            "",
-            "Matched-accuracy comparisons:",
-            "",
+            *task_section(f, group, task_runs, plan.methods, "paper (LLM runs, pooled)", {"forward_kl": PAPER_LLM_R2}),
         ]
-        for name, pair in per_task[task].items():
-            lines += [f"**{name}**", "", *pair_table(pair), ""]
-        lines += frontier_table(group["methods"])
     lines += [
         "",
         "## Verdicts in one line each",

@@ -94,6 +94,39 @@ def rule_text(levels: int, min_overlap: float) -> str:
     )
 
 
+def task_section(
+    task_findings: dict[str, Any],
+    group: dict[str, Any],
+    runs: list[dict[str, Any]],
+    methods: Iterable[str],
+    reference: str,
+    reference_r2: Mapping[str, float],
+) -> list[str]:
+    """One task's judged claims, as every reproduction report shows them: the forgetting law (its verdict, the fits
+    beside the published R² of `reference`, the notes), what the offline methods trained on, each matched-accuracy
+    claim of the plan's `methods` with its levels, and the frontiers. `group`: the task's `analyze` group; `runs`:
+    its records; `task_findings`: its findings (`reproduction.judge_plan`)."""
+    from razorbench.analysis.analyze import PREDICTORS
+
+    law, fits = task_findings["forgetting_law"], group["fits"]
+    lines = [
+        "Forgetting law: R² of forgetting (mean prior drop) against the forward KL, quadratic through 0 (the paper's"
+        f" form): **{fmt(law['r2'])}** (target ≥ {law['target']}): **{law['verdict']}**; forward KL the best"
+        f" predictor: {task_findings['best_predictor']['verdict']}.",
+        "",
+        *fit_table(fits, reference, reference_r2),
+    ]
+    missing = [p for p in PREDICTORS if p not in fits]
+    if missing:
+        lines += ["", f"No fit (fewer than 3 runs report it): {', '.join(missing)}."]
+    lines += law_notes(fits, runs)
+    notes = data_notes(runs)
+    lines += ["", *notes, *[""] * bool(notes), "Matched-accuracy comparisons:", ""]
+    for name, pair in named_claims(task_findings, methods).items():
+        lines += [f"**{name}**", "", *pair_table(pair), ""]
+    return lines + frontier_table(group["methods"])
+
+
 def verdict(pair: dict[str, Any]) -> str:
     """A pair's verdict with how many matched levels carry it (paired 95% intervals of the gap)."""
     if "signs" not in pair:

@@ -53,7 +53,7 @@ def test_the_report_of_kept_records_alone_by_hand(tmp_path, kept_records):
     assert pair["verdict"] == "reproduced" and pair["overlap"] == pytest.approx(0.4)
     text = (tmp_path / "REPRODUCTION.md").read_text()
     assert "  | 0.500 | 0.080 | 0.200 | +0.120 | [+0.070, +0.170] |" in text
-    assert "### GRPO < SFT" in text and "- GRPO < SFT: reproduced, mean gap +0.120, 5 of 5 levels" in text
+    assert "**GRPO < SFT**" in text and "- GRPO < SFT: reproduced, mean gap +0.120, 5 of 5 levels" in text
     assert f"Made from the 18 records of this plan's 18 runs kept in `{plan.records}/`." in text
     assert "Runs: 18; 18.0 min summed over the runs' wall times (sft 9.0 min, rl 9.0 min), made in 18.0 min" in text
     assert "runs made 2026-11-30 (razorbench 0.1.0, git 0123456789, torch 2.13.0+cpu, Python 3.11.7" in text

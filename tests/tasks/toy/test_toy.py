@@ -226,5 +226,5 @@ def test_reduced_reproduction_grpo_forgets_less_than_sft_in_the_mean_at_matched_
     out = reproduce_toy(str(data_dir), tmp_path / "runs", tmp_path / "REPRODUCTION.md", plan=REDUCED)
     pair = out["findings"]["tasks"][TASK]["rl_vs_sft"]
     assert pair["verdict"] in ("reproduced", "tie") and pair["mean_gap"] > 0, pair
-    assert "### GRPO < SFT" in (tmp_path / "REPRODUCTION.md").read_text()
+    assert "**GRPO < SFT**" in (tmp_path / "REPRODUCTION.md").read_text()
     assert len(list((tmp_path / "runs" / "records" / TASK).rglob("*.json.gz"))) == 12  # each run kept beside the runs
