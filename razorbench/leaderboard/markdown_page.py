@@ -74,7 +74,8 @@ def render_markdown(groups: list[dict[str, Any]]) -> str:
         "## Submitting",
         "",
         "Add a method file, then `razorbench leaderboard make METHOD` runs the protocol's grid and seeds on every "
-        "task (resumable) and writes `leaderboard/submissions/<track>/<task>/METHOD.json`; rebuild the pages with "
+        "task (resumable; another track: `--track smol --data-dir DIR`) and writes "
+        "`leaderboard/submissions/<track>/<task>/METHOD.json`; rebuild the pages with "
         "`razorbench leaderboard build` and open a pull request with the method file and what the two wrote. "
         "Submissions are data only; CI validates them against the protocol. The seed submissions and the command "
         "that made them are in [SEEDS.md](SEEDS.md).",

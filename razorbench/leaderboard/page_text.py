@@ -74,8 +74,9 @@ RULE = (
     "Every submission follows the standard protocol (`leaderboard/protocol.yaml`, shown per task below): the same "
     "evaluation settings, task and base-model versions, hardware and precision, at least 3 seeds per configuration, "
     "and the same tuning budget for every method (its learning rates and step budget). Each is ranked per track and "
-    "task at the protocol's **fixed target accuracies**, chosen once from the tiny reproduction (base + ¼, ½, ¾ of "
-    "the way to the best seed-averaged frontier accuracy any method reached, docs/LEADERBOARD-TARGETS.md). A "
+    "task at the protocol's **fixed target accuracies**, chosen once per track from its reproduction (base + ¼, ½, "
+    "¾ of the way to the best seed-averaged frontier accuracy any method reached; tiny: the tiny reproduction, "
+    "docs/LEADERBOARD-TARGETS.md; smol: the smol claims sweep, docs/LEADERBOARD-TARGETS-smol.md). A "
     "submission's Pareto frontier (new-task accuracy against mean prior score) starts at the base (step 0) and "
     "runs over all its configurations and curve points, seeds averaged. At a target, retention (mean prior score), "
     "forgetting and forward KL are interpolated between the two measured frontier points that bracket it (their "
@@ -102,17 +103,38 @@ def protocol_text(g: dict[str, Any]) -> str:
     )
     return (
         f"Protocol v{p.version}: {p.seeds} seeds per configuration; evaluation {evaluation}; task versions "
-        f"{versions}; hardware {', '.join(p.hardware['device'])}, precision {', '.join(p.hardware['precision'])}; "
-        f"tuning budget {p.learning_rates} learning rates per method: {rates}; other methods "
-        f"{', '.join(f'{f:g}' for f in p.grid['own_rate_factors'])} × their own rate within "
-        f"{p.grid['default_steps']} steps; a curve point every ≤ steps/{p.curve_points}; target accuracies "
+        f"{versions}; hardware {', '.join(p.hardware['device'])}, precision {', '.join(p.hardware['precision'])}, "
+        f"{p.threads} thread{'s' if p.threads > 1 else ''}; tuning budget {p.learning_rates} learning rates per "
+        f"method: {rates}; other methods {', '.join(f'{f:g}' for f in p.grid['own_rate_factors'])} × their own rate "
+        f"within {p.grid['default_steps']} steps; {curve_text(p.curve_points)}; target accuracies "
         f"{', '.join(f'{t:.2f}' for t in p.targets)}."
     )
 
 
+def curve_text(curve_points: int) -> str:
+    """
+    >>> curve_text(6)
+    'a curve point every ≤ steps/6'
+    >>> print(curve_text(0))
+    no curve points asked for (the frontier: the base and each run's final point)
+    """
+    if curve_points == 0:
+        return "no curve points asked for (the frontier: the base and each run's final point)"
+    return f"a curve point every ≤ steps/{curve_points}"
+
+
 def plain(value: Any) -> str:
+    """A protocol value as the page states it, as YAML writes it.
+
+    >>> plain(["a", "b"]), plain({"copa": 100}), plain(False), plain(None)
+    ('[a, b]', '{copa: 100}', 'false', 'null')
+    """
     if isinstance(value, list):
         return "[" + ", ".join(map(str, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {plain(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bool):
+        return str(value).lower()
     return "null" if value is None else str(value)
 
 

@@ -6,7 +6,8 @@ source hash, who made it, the razorbench version, the protocol version it was ma
 task and its priors (read from the installed track: records do not carry them). `razorbench submit` writes one. All
 runs go in, not a chosen few: a sweep whose manifest lists a run without a record is refused. A submission is
 checked by `validation` before it is written, against the standard protocol too (`protocol.py`), so what
-`submit` writes is what `razorbench leaderboard validate` accepts.
+`submit` writes is what `razorbench leaderboard validate` accepts. Records an experiment keeps in git rather than in run
+folders (the smol seed entries) go in through `submission_from_records`, with their sweep's manifest.
 """
 
 from __future__ import annotations
@@ -62,16 +63,31 @@ def make_submission(
     link: str | None = None,
     authors: str | None = None,
 ) -> dict[str, Any]:
-    """A submission of every record at or under `run_dirs` (run folders, sweep folders or record files).
+    """A submission of every record at or under `run_dirs` (run folders, sweep folders or record files), with the
+    manifests of the sweeps they come from (`submission_from_records`)."""
+    records = find_records(run_dirs)
+    if not records:
+        raise ValueError(f"no record.json under {', '.join(map(str, run_dirs))}")
+    sweeps = _sweep_manifests(run_dirs)
+    return submission_from_records(records, name, sweeps=sweeps, protocol=protocol, link=link, authors=authors)
+
+
+def submission_from_records(
+    records: list[dict[str, Any]],
+    name: str,
+    *,
+    sweeps: list[dict[str, Any]],
+    protocol: Protocol,
+    link: str | None = None,
+    authors: str | None = None,
+) -> dict[str, Any]:
+    """A submission of `records`, the runs of `sweeps` (manifests: method, task, track, grid, seeds, runs...).
 
     Raises ValueError naming what is wrong: records of several methods, tracks, tasks or base models, a
     duplicate run id, a sweep with runs missing, or anything `validate` would reject, the protocol included.
     """
     from razorbench.runner.record_schema import validate_record
 
-    records = find_records(run_dirs)
-    if not records:
-        raise ValueError(f"no record.json under {', '.join(map(str, run_dirs))}")
     for r in records:
         try:
             validate_record(r)
@@ -88,7 +104,6 @@ def make_submission(
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ValueError(f"run id {duplicates[0]!r} appears twice (sweeps with the same grid point?)")
-    sweeps = _sweep_manifests(run_dirs)
     for s in sweeps:
         missing = [run for run in s.get("runs", []) if run not in ids]
         if missing:
