@@ -133,6 +133,7 @@ def test_an_fsdp2_sharded_policy_is_gathered_for_the_push():
 
 @needs_vllm
 def test_rl_run_with_the_vllm_backend(tmp_path, tmp_path_factory, monkeypatch):
+    import razorbench.runner.phases
     import razorbench.runner.run
 
     built = []
@@ -141,7 +142,7 @@ def test_rl_run_with_the_vllm_backend(tmp_path, tmp_path_factory, monkeypatch):
         built.append(build_sampler(backend, policy))
         return built[-1]
 
-    monkeypatch.setattr(razorbench.runner.run, "build_sampler", build_and_keep)
+    monkeypatch.setattr(razorbench.runner.phases, "build_sampler", build_and_keep)
     if TINY_MODEL_DIR.exists():
         model = []
     else:  # before the embedded tiny model exists: a random one in a directory
