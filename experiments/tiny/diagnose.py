@@ -197,6 +197,12 @@ def sweep_minutes(records: dict[str, dict[str, dict[str, Any]]], runs_per_budget
     return total / jobs / 60
 
 
+def report_text(records: Path = RECORDS) -> str:
+    """The report the kept runs of the design give (every task and method), written nowhere (what the doc must
+    equal)."""
+    return render(load(records, list(TASKS), list(METHODS)), DOC, records)
+
+
 def _runs(records: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     return [r for by_method in records.values() for r in by_method.values()]
 

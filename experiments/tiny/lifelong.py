@@ -95,8 +95,9 @@ def run_all(
 
 
 def load(records: Path, methods: list[str], seeds: int) -> list[dict[str, Any]]:
-    """The kept sequence records of `methods` × seeds 0 … `seeds` − 1, of those kept."""
-    paths = [kept_path(records, m, s) for s in range(seeds) for m in methods]
+    """The kept sequence records of `methods` × seeds 0 … `seeds` − 1, of those kept, by method name and seed: one
+    order whatever the order asked (the fits' bootstrap draws rows by position)."""
+    paths = [kept_path(records, m, s) for m in sorted(methods) for s in range(seeds)]
     return [read_kept(p) for p in paths if p.exists()]
 
 
@@ -160,9 +161,25 @@ def _r2(f: dict[str, Any]) -> str:
     return f"{f['r2']:.3f}" + ("" if low is None else f" [{low:.2f}, {high:.2f}]")
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    from razorbench.analysis.sequence import analyze_sequences, plot_sequences
+def analyze(sequences: list[dict[str, Any]]) -> dict[str, Any]:
+    """`razorbench.analysis.sequence.analyze_sequences` of the kept sequences, each method's on-policy flag its own."""
+    from razorbench.analysis.sequence import analyze_sequences
     from razorbench.api.method_index import method_infos
+
+    result = analyze_sequences(sequences, {i["name"]: bool(i["on_policy"]) for i in method_infos()})
+    for group in result.values():
+        group.pop("rows")  # in the records already
+    return result
+
+
+def report_text(records: Path = RECORDS, command: str = "python -m experiments.tiny.lifelong --report-only") -> str:
+    """The report the kept sequences of the pre-registered design give, written nowhere (what the doc must equal)."""
+    sequences = load(records, list(METHODS), SEEDS)
+    return render(analyze(sequences), sequences, command, records)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    from razorbench.analysis.sequence import plot_sequences
 
     parser = argparse.ArgumentParser(prog="python -m experiments.tiny.lifelong", description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1, help="sequences at once, each in its own process")
@@ -180,9 +197,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     sequences = load(args.records, args.methods, args.seeds)
     if not sequences:
         parser.error(f"no sequence is kept in {args.records}: run the experiment first (without --report-only)")
-    result = analyze_sequences(sequences, {i["name"]: bool(i["on_policy"]) for i in method_infos()})
-    for group in result.values():
-        group.pop("rows")  # in the records already
+    result = analyze(sequences)
     out.mkdir(parents=True, exist_ok=True)
     (out / "sequences.json").write_text(json.dumps(result, indent=1))
     doc = Path(args.doc)

@@ -62,7 +62,7 @@ def _curve_record(task: str, method: str, gain: float, start: int) -> dict:
 def test_the_curves_report_is_made_from_kept_records_alone_and_a_kept_run_is_not_run_again(tmp_path, monkeypatch):
     import subprocess
 
-    from experiments.tiny.diagnose import load, point, render, run_one
+    from experiments.tiny.diagnose import load, point, render, report_text, run_one
     from razorbench.util.compact_record import keep_record, read_kept
     from razorbench.util.errors import ConfigError
 
@@ -80,12 +80,12 @@ def test_the_curves_report_is_made_from_kept_records_alone_and_a_kept_run_is_not
     assert run_one("tool", "rl", 2, 1, tmp_path / "runs", [], records) == ("tool-rl", 0.0)
     assert read_kept(point("tool", "rl", 2, 1, []).path(records))["task"] == "tool"
 
-    doc = tmp_path / "docs" / "CURVES.md"
-    argv = ["--report-only", "--records", str(records), "--doc", str(doc), "--tasks", "science", "--methods", "sft,rl"]
-    assert main(argv) == 0
+    doc = tmp_path / "docs" / "TINY-TRACK-curves.md"
+    assert main(["--report-only", "--records", str(records), "--doc", str(doc)]) == 0
     text = doc.read_text()
-    assert text == render(load(records, ["science"], ["sft", "rl"]), str(doc), records)
+    assert text == render(load(records, ["science", "tool"], ["sft", "rl"]), str(doc), records) == report_text(records)
     assert "`python -m experiments.tiny.diagnose --steps 2 --every 1 --report-only`" in text
-    assert "2.0 min while at least one was going (1 at once at most" in text
+    assert "3.0 min while at least one was going (1 at once at most" in text
     assert "- accuracy overlap of rl and sft over their curves: 0.200" in text  # rl 0.3–0.5, sft 0.3–0.7
-    assert (tmp_path / "docs" / "CURVES" / "science.png").stat().st_size > 0
+    assert "### tool / rl" in text and "### tool / sft" not in text  # what is kept, no more
+    assert (tmp_path / "docs" / "TINY-TRACK-curves" / "science.png").stat().st_size > 0

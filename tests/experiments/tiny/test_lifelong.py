@@ -60,7 +60,7 @@ def test_a_kept_sequence_is_not_run_again_and_a_finished_one_is_kept(tmp_path, m
     (out / "sft-s0").mkdir(parents=True)
     (out / "sft-s0" / "sequence.json").write_text(json.dumps(_sequence("sft", 0, 2.0)))
     assert lifelong.run_one("sft", 0, out, [], 1, records) == 0.0
-    assert [s["method"] for s in lifelong.load(records, ["rl", "sft"], 1)] == ["rl", "sft"]
+    assert [s["method"] for s in lifelong.load(records, ["sft", "rl"], 1)] == ["rl", "sft"]
     with pytest.raises(ConfigError, match=r"^sequence rl-s1: its record has tasks \['science'\], not"):
         lifelong.keep_sequence(records, "rl", 1, {**_sequence("rl", 1, 1.0), "tasks": ["science"]})
 
@@ -79,3 +79,4 @@ def test_the_report_is_made_from_the_kept_sequences_alone(tmp_path):
     assert "(8.0 min summed over their recorded wall times;" in text
     assert "| rl | True | 2 |" in text and "| sft | False | 2 |" in text
     assert (tmp_path / "docs" / "LIFELONG-tiny").is_dir()  # the plot, beside the report
+    assert text == lifelong.report_text(records, f"{command} --report-only")  # the same records, the same report
