@@ -149,7 +149,7 @@ def claims_section(name: str, records: list[dict[str, Any]]) -> tuple[list[str],
     group = analyze(records, LEVELS)[f"smol/{records[0]['task']}"]
     frontiers = group["methods"]
     law = law_verdict(group["fits"].get("forward_kl", {}).get("quadratic0", {}).get("r2"), R2_TARGET)
-    best = best_predictor(group["fits"])
+    best = best_predictor(group["fits"], records)
     pairs = [
         compare_pair(frontiers, a, b, records, LEVELS, MIN_OVERLAP) for a, b in (("rl", "sft"), ("oracle-sft", "rl"))
     ]

@@ -184,12 +184,12 @@ def law_notes(fits: dict[str, Any], records: list[dict[str, Any]]) -> list[str]:
     law = fits.get("forward_kl", {}).get("quadratic0", {})
     if law.get("r2") is None:
         return []
-    tied = tied_with_forward_kl(fits)
+    tied = tied_with_forward_kl(fits, records)
     notes = [""]
     if tied:
         notes.append(
-            f"Predictors whose R² interval reaches the forward KL's ({law['r2_low']:.2f}–{law['r2_high']:.2f}), so"
-            f" that these runs do not tell them apart: {', '.join(tied)}."
+            "Predictors these runs do not tell apart from the forward KL (the paired 95% interval of the difference"
+            f" in R² includes 0): {', '.join(tied)}."
         )
     a, b = law["coefs"]
     kl = np.array([r["metrics"]["forward_kl"] for r in records])

@@ -42,9 +42,10 @@ from typing import Any
 
 import numpy as np
 
-from razorbench.analysis.analyze import analyze, matched_accuracy, plot, predictor_fits, write
+from razorbench.analysis.analyze import analyze, matched_accuracy, plot, predictor_fits, predictor_value, write
 from razorbench.analysis.curve_points import with_curve_points
 from razorbench.analysis.difference import Frontier, retention_difference
+from razorbench.analysis.predictor_difference import paired_values, r2_difference
 from razorbench.analysis.verdict import MIN_OVERLAP, describe, level_sign, verdict
 from razorbench.launch.plan import SweepPlan
 
@@ -98,7 +99,7 @@ def judge_plan(plan: Plan, kept: list[dict[str, Any]]) -> Judged:
         runs = [r for r in records if r["task"] == task]
         findings["tasks"][task] = {
             **judge(group, runs, plan.levels, plan.r2_target, plan.offline, plan.min_overlap),
-            "best_predictor": best_predictor(group["fits"]),
+            "best_predictor": best_predictor(group["fits"], runs),
         }
     # The paper's LLM R² pools its runs: so does this fit, over every run of every task (one task: its own fits).
     groups = list(result.values())
@@ -106,7 +107,7 @@ def judge_plan(plan: Plan, kept: list[dict[str, Any]]) -> Judged:
     findings["pooled"] = {
         "fits": pooled,
         "forgetting_law": law_verdict(pooled.get("forward_kl", {}).get("quadratic0", {}).get("r2"), plan.r2_target),
-        "best_predictor": best_predictor(pooled),
+        "best_predictor": best_predictor(pooled, records),  # one group: every record is in it
     }
     return Judged(records, result, findings)
 
@@ -244,29 +245,49 @@ def law_verdict(r2: float | None, target: float) -> dict[str, Any]:
     return {"r2": r2, "target": target, "verdict": verdict}
 
 
-def tied_with_forward_kl(fits: dict[str, Any]) -> list[str]:
-    """Predictors whose quadratic-fit R² interval reaches the forward KL's: not told apart by these runs."""
-    law = fits.get("forward_kl", {}).get("quadratic0", {})
-    if law.get("r2_low") is None:
-        return []
+# The forward KL's own forms: the claim is that it predicts better than the *other* measures.
+_FORWARD_KL = ("forward_kl", "forward_kl_per_token")
+
+
+def forward_kl_differences(fits: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per rival predictor fitted in `fits`: R²(forward KL) − R²(rival), quadratic through 0, with its paired
+    bootstrap interval over the runs of `records` that report both (`predictor_difference.r2_difference`)."""
+    out = {}
+    for name, f in fits.items():
+        if name in _FORWARD_KL or f["quadratic0"].get("r2") is None:
+            continue
+        kl, rival, forgetting = paired_values(records, "forward_kl", name, predictor_value)
+        if len(forgetting) >= 3:
+            out[name] = r2_difference(kl, rival, forgetting, "quadratic0")
+    return out
+
+
+def tied_with_forward_kl(fits: dict[str, Any], records: list[dict[str, Any]]) -> list[str]:
+    """Rival predictors the runs do not tell apart from the forward KL: the paired interval of the R² difference
+    includes 0 (or could not be formed)."""
     return sorted(
         name
-        for name, f in fits.items()
-        if name not in ("forward_kl", "forward_kl_per_token")
-        and f["quadratic0"].get("r2_high") is not None
-        and f["quadratic0"]["r2_high"] >= law["r2_low"]
+        for name, d in forward_kl_differences(fits, records).items()
+        if d["low"] is None or d["low"] <= 0 <= d["high"]
     )
 
 
-def best_predictor(fits: dict[str, Any]) -> dict[str, Any]:
-    """Which predictor's quadratic fit has the highest R², and whether the forward KL's is told apart."""
+def best_predictor(fits: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Which predictor's quadratic fit has the highest R², and the claim that the forward KL predicts forgetting
+    better than every other measure, judged by the verdict rule on paired intervals of the R² difference:
+    "reproduced" where every rival's interval excludes 0 in the forward KL's favour, "not reproduced" where some
+    rival's excludes 0 in its own, else "tie" (naming the rivals not told apart)."""
     scored = {n: f["quadratic0"]["r2"] for n, f in fits.items() if f["quadratic0"].get("r2") is not None}
     if "forward_kl" not in scored:
         return {"best": None, "verdict": "not testable", "tied": []}
     best = max(scored, key=scored.get)
-    tied = tied_with_forward_kl(fits)
-    if best in ("forward_kl", "forward_kl_per_token"):
-        verdict = "reproduced" if not tied else "highest R², not separated from " + ", ".join(tied)
+    differences = forward_kl_differences(fits, records)
+    better = sorted(n for n, d in differences.items() if d["high"] is not None and d["high"] < 0)
+    tied = tied_with_forward_kl(fits, records)
+    if better:
+        verdict = f"not reproduced ({', '.join(better)} {'fits' if len(better) == 1 else 'fit'} better)"
+    elif tied:
+        verdict = "tie (not told apart from " + ", ".join(tied) + ")"
     else:
-        verdict = f"not reproduced ({best} fits better)"
-    return {"best": best, "r2": scored, "verdict": verdict, "tied": tied}
+        verdict = "reproduced"
+    return {"best": best, "r2": scored, "verdict": verdict, "tied": tied, "better": better}

@@ -9,10 +9,6 @@ from razorbench.analysis.report import fit_table, frontier_table, grid_text, out
 from razorbench.analysis.reproduction import Plan, best_predictor, law_verdict
 
 
-def _fit(r2: float, low: float, high: float) -> dict:
-    return {"n": 9, "linear": {"r2": r2}, "quadratic0": {"r2": r2, "r2_low": low, "r2_high": high}}
-
-
 def test_pooled_fit_is_exact_on_a_noiseless_quadratic_and_skips_absent_predictors():
     rng = np.random.default_rng(0)
     kl = rng.uniform(0.1, 5.0, size=12)
@@ -28,16 +24,40 @@ def test_pooled_fit_is_exact_on_a_noiseless_quadratic_and_skips_absent_predictor
     assert fits["reverse_kl"]["quadratic0"]["r2"] < 1.0
 
 
-def test_best_predictor_verdicts():
-    separated = {"forward_kl": _fit(0.8, 0.7, 0.9), "reverse_kl": _fit(0.5, 0.3, 0.65)}
-    assert best_predictor(separated)["verdict"] == "reproduced"
-    tied = {"forward_kl": _fit(0.8, 0.7, 0.9), "reverse_kl": _fit(0.75, 0.6, 0.85)}
-    out = best_predictor(tied)
-    assert out["best"] == "forward_kl" and out["tied"] == ["reverse_kl"]
-    assert out["verdict"].startswith("highest R², not separated from reverse_kl")
-    beaten = {"forward_kl": _fit(0.5, 0.3, 0.6), "weight_l2": _fit(0.9, 0.8, 0.95)}
-    assert best_predictor(beaten)["verdict"] == "not reproduced (weight_l2 fits better)"
-    assert best_predictor({"weight_l2": _fit(0.9, 0.8, 0.95)})["verdict"] == "not testable"
+def _records(**predictors: np.ndarray) -> list[dict]:
+    """Runs whose forgetting is a noisy square of a hidden x; each predictor is given as its values per run."""
+    n = len(next(iter(predictors.values())))
+    return [
+        {"metrics": {"forgetting": float(FORGETTING[k]), **{p: float(v[k]) for p, v in predictors.items()}}}
+        for k in range(n)
+    ]
+
+
+_RNG = np.random.default_rng(1)
+HIDDEN = _RNG.uniform(0, 3, 30)
+FORGETTING = HIDDEN**2 + _RNG.normal(0, 1.0, 30)
+NEAR = HIDDEN + _RNG.normal(0, 0.3, 30)  # close to x: R² high, but below x's on (nearly) every resample
+NOISE = _RNG.uniform(0, 3, 30)  # unrelated to forgetting
+
+
+def test_best_predictor_verdicts_by_paired_r2_differences():
+    records = _records(forward_kl=HIDDEN, reverse_kl=NOISE)
+    out = best_predictor(predictor_fits(records), records)
+    assert out["verdict"] == "reproduced" and out["best"] == "forward_kl"
+    # A rival fitted on the same runs whose R² interval overlaps the forward KL's alone, but whose paired difference
+    # excludes 0 (tests/analysis/test_predictor_difference.py shows the overlap on these data): still reproduced.
+    records = _records(forward_kl=HIDDEN, reverse_kl=NEAR)
+    assert best_predictor(predictor_fits(records), records)["verdict"] == "reproduced"
+    # The same predictor twice is never told apart: a tie.
+    records = _records(forward_kl=HIDDEN, reverse_kl=HIDDEN)
+    out = best_predictor(predictor_fits(records), records)
+    assert out["tied"] == ["reverse_kl"] and out["verdict"] == "tie (not told apart from reverse_kl)"
+    # A rival that beats it with a paired interval excluding 0: not reproduced.
+    records = _records(forward_kl=NEAR, weight_l2=HIDDEN)
+    out = best_predictor(predictor_fits(records), records)
+    assert out["best"] == "weight_l2" and out["verdict"] == "not reproduced (weight_l2 fits better)"
+    records = _records(weight_l2=HIDDEN)
+    assert best_predictor(predictor_fits(records), records)["verdict"] == "not testable"
 
 
 def test_law_verdict_at_the_target_and_undefined():
