@@ -77,7 +77,16 @@ def diagnosis(records: list[dict[str, Any]], methods: tuple[str, ...], min_overl
             "least as well as its less accurate ones: forgetting does not grow with accuracy along the method's rates, "
             "so no rate trades accuracy for retention and there is no curve to compare at matched accuracy.",
         ]
-    lines += ["", *retention_ranges(records, methods)]
+    lines += [
+        "",
+        *retention_ranges(records, methods),
+        "",
+        "The smol board of the [leaderboard](leaderboard/standings.md) ranks the same records by its own "
+        "protocol, which starts every frontier at the base (step 0): there a target between the base and a method's "
+        "one frontier point is read on the straight line between them, and each cell shows the two accuracies it is "
+        "read between. That is the board's rule, not this pre-registration's, which compares measured configurations "
+        "only.",
+    ]
     return [*lines, "", "The configurations:", "", *frontier_table(records, methods)]
 
 
