@@ -21,7 +21,7 @@ def run_razorbench(setup: Setup, total_steps: int, examples: list[Example], seed
     from razorbench.api.task import Task
     from razorbench.methods.rl import GRPO, GRPOConfig
     from razorbench.runner.callbacks import FiniteGuard, RNGState
-    from razorbench.runner.run import quiet_lightning
+    from razorbench.runner.phases import quiet_lightning
     from razorbench.sampling.hf import HFSampler
 
     class Prompts(Task):

@@ -1,11 +1,13 @@
-"""The phases of one run, a function each, in the order `razorbench.runner.run` calls them: the new task and its
-priors, the policy, its sampler, π0's evaluation, what trains (the method's module, its reference, the curve, the
-monitor, LoRA), the Trainer, the fit, the saved model, the merged adapter, the measurement, the record and its
-writing. Each reads the run's config and adds the seconds it took to the record's timings."""
+"""The phases of one run, a function each, in the order `razorbench.runner.run` calls them: the set-up (the new
+task and its priors, the policy, its sampler), π0's evaluation, what trains (the method's module, its reference, the
+curve, the monitor, LoRA), the Trainer, the fit, the saved model, the merged adapter, the measurement, the record
+and its writing. Each reads the run's config and adds the seconds it took to the record's timings."""
 
 from __future__ import annotations
 
+import logging
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,13 +69,36 @@ class TrainingParts:
     adapter: Any
 
 
-def new_task_and_priors(cfg: DictConfig, task_cls: type) -> tuple[Task, list[Task]]:
+def set_up(cfg: DictConfig, task_cls: type, timings: dict[str, float]) -> RunContext:
+    """The new task and its priors, the policy (seeded as every run is) and its sampler: what π0's evaluation and the
+    training start from, in a run and in a sweep's base evaluation alone (`razorbench.runner.base_only`)."""
+    task, priors = _new_task_and_priors(cfg, task_cls)
+    quiet_lightning()
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
+    track, policy = _load_policy(cfg, timings)
+    sampler = _start_sampler(cfg, policy, timings)
+    return RunContext(cfg, track, task, priors, policy, sampler, EvalSettings.from_config(cfg), timings)
+
+
+def quiet_lightning() -> None:
+    """Lightning's info logs and the warnings that do not apply to a run, silenced."""
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    logging.getLogger("lightning.fabric").setLevel(logging.WARNING)
+    # Prompts are Python lists built in-process: worker processes would only add start-up time.
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+    warnings.filterwarnings("ignore", message=".*`max_epochs` was not set.*")
+    warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\)` is deprecated.*")
+    # On a machine with SLURM installed (a login node, a sweep's worker), a run not started by srun is intended.
+    warnings.filterwarnings("ignore", message=".*The `srun` command is available on your system but is not used.*")
+
+
+def _new_task_and_priors(cfg: DictConfig, task_cls: type) -> tuple[Task, list[Task]]:
     """The new task and its priors. The priors get the new task's config too: it carries data_dir and the track's
     prior settings."""
     return task_cls(cfg.task), [get_task(name, cfg.track)(cfg.task) for name in cfg.task.priors]
 
 
-def load_policy(cfg: DictConfig, timings: dict[str, float]) -> tuple[Track, Policy]:
+def _load_policy(cfg: DictConfig, timings: dict[str, float]) -> tuple[Track, Policy]:
     """The track and the policy to train: the run's model, else the track's."""
     t = time.time()
     track_obj = get_track(cfg.track)
@@ -88,7 +113,7 @@ def load_policy(cfg: DictConfig, timings: dict[str, float]) -> tuple[Track, Poli
     return track_obj, policy
 
 
-def start_sampler(cfg: DictConfig, policy: Policy, timings: dict[str, float]) -> Sampler:
+def _start_sampler(cfg: DictConfig, policy: Policy, timings: dict[str, float]) -> Sampler:
     """The sampler `sampling.backend` names, over the policy being trained."""
     t = time.time()
     sampler = build_sampler(cfg.sampling.backend, policy)

@@ -6,16 +6,13 @@ This module holds the config, the run folder (lock, status, resume, failure) and
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import time
-import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
 from razorbench.api.gguf_models import resolve_model
@@ -26,7 +23,6 @@ from razorbench.api.track import Track
 from razorbench.runner import phases
 from razorbench.runner.config import cache_root, compose
 from razorbench.runner.config_checks import check_prior_limits, check_strategy
-from razorbench.runner.evaluate import EvalSettings
 from razorbench.runner.lora import check_lora
 from razorbench.runner.monitor_hook import check_monitor_config
 from razorbench.runner.run_directory import RunDirectory
@@ -65,6 +61,19 @@ def new_tasks(track: str) -> list[str]:
     return [e.info["task_name"] for e in TASKS.entries() if e.info["track"] == track and e.obj.kind == "new"]
 
 
+def prepare(
+    method: str, task: str, track: str | None, config_file: str | None, overrides: list[str]
+) -> tuple[Track, type, type, DictConfig]:
+    """`resolve` on `track` (None: the default track), then the model the config names as a local folder, checked
+    before anything is written: (track, method class, task class, config)."""
+    track_obj = get_track(track)
+    method_cls, task_cls, cfg = resolve(method, task, track_obj.name, config_file, overrides)
+    if cfg.model:  # a named GGUF model or a .gguf file: its converted folder in the cache
+        cfg.model = resolve_model(cfg.model, cache_root(cfg))
+    check_model(track_obj, cfg.model or track_obj.model)
+    return track_obj, method_cls, task_cls, cfg
+
+
 def check_model(track: Track, model_path: str) -> None:
     """Before anything is written: a local model must be a saved model folder, and an embedded one must match
     its recorded sha256 (a corrupted or edited package is refused, not silently benchmarked)."""
@@ -85,17 +94,6 @@ def check_model(track: Track, model_path: str) -> None:
             )
 
 
-def quiet_lightning() -> None:
-    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
-    logging.getLogger("lightning.fabric").setLevel(logging.WARNING)
-    # Prompts are Python lists built in-process: worker processes would only add start-up time.
-    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-    warnings.filterwarnings("ignore", message=".*`max_epochs` was not set.*")
-    warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\)` is deprecated.*")
-    # On a machine with SLURM installed (a login node, a sweep's worker), a run not started by srun is intended.
-    warnings.filterwarnings("ignore", message=".*The `srun` command is available on your system but is not used.*")
-
-
 def train_and_evaluate(
     method: str,
     task: str,
@@ -108,16 +106,12 @@ def train_and_evaluate(
 ) -> tuple[dict[str, Any], Path]:
     """Run one (method, task) on `track` (None: the default track) and return (record, record path)."""
     start = time.time()
-    track_obj = get_track(track)
+    track_obj, method_cls, task_cls, cfg = prepare(method, task, track, config_file, list(overrides or []))
     track = track_obj.name
-    method_cls, task_cls, cfg = resolve(method, task, track, config_file, list(overrides or []))
     # Lightning's DDP launcher re-executes this command once per extra rank: they inherit the id through the
     # environment, so every rank writes into the same run folder.
     run_id = cfg.run_id or os.environ.get(RUN_ID_ENV)
     run_id = run_id or f"{track}-{task}-{method}-s{cfg.seed}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-    if cfg.model:  # a named GGUF model or a .gguf file: its converted folder in the cache
-        cfg.model = resolve_model(cfg.model, cache_root(cfg))
-    check_model(track_obj, cfg.model or track_obj.model)
     run = RunDirectory(Path(cfg.output_dir) / run_id)
     cfg.run_id = run_id
     if not launcher_rank_zero():
@@ -178,20 +172,13 @@ def _execute(
     cfg: DictConfig, method_cls: type, task_cls: type, run: RunDirectory, start: float, progress: bool
 ) -> tuple[dict[str, Any], Path]:
     """One run's phases, in order, once its config is resolved and its folder held: (record, record path)."""
-    timings: dict[str, float] = {}  # seconds of each phase, in the record's provenance
-    task_obj, priors = phases.new_task_and_priors(cfg, task_cls)
-    quiet_lightning()
-    L.seed_everything(cfg.seed, workers=True, verbose=False)
-    track_obj, policy = phases.load_policy(cfg, timings)
-    settings = EvalSettings.from_config(cfg)
-    sampler = phases.start_sampler(cfg, policy, timings)
-    r = phases.RunContext(cfg, track_obj, task_obj, priors, policy, sampler, settings, timings)
+    r = phases.set_up(cfg, task_cls, timings={})  # timings: seconds of each phase, in the record's provenance
     base = phases.evaluate_base(r)
     parts = phases.training_parts(r, method_cls, base)
     trainer = phases.make_trainer(r, run, parts, progress)
     phases.fit(r, trainer, parts.module, run)
     saved = phases.save_model(r, trainer, parts.adapter, run.path)
-    peft = phases.merge_adapter(policy, parts.adapter)
+    peft = phases.merge_adapter(r.policy, parts.adapter)
     measured = phases.measure(r, parts.reference, base)
     record = phases.assemble_record(r, base, measured, parts, saved, peft)
-    return phases.write_record(record, trainer, run, start, timings)
+    return phases.write_record(record, trainer, run, start, r.timings)
