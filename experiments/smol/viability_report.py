@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from .viability_rules import DOC, NEW_TASKS, PILOTS, PRIORS, RECORDS, base_verdict, items_for_se
@@ -77,10 +78,15 @@ def pilot_gain(record: dict[str, Any]) -> float:
 VIABLE = "**viable**"
 
 
+def pilot_gains(name: str, pilots: dict[str, Any]) -> dict[str, list[float]]:
+    """Each method's pilot gains on the new task `name` (an empty list where none ran)."""
+    return {m: [pilot_gain(p) for p in pilots.values() if p["method"] == m and p["task"] == name] for m in PILOTS}
+
+
 def task_verdict(name: str, base: dict[str, Any], pilots: dict[str, Any]) -> tuple[str, str]:
     """Rules N1 and N2 on a measured new task: (N2's cell, the verdict)."""
     n1, why = base_verdict(base[name])
-    gains = {m: [pilot_gain(p) for p in pilots.values() if p["method"] == m and p["task"] == name] for m in PILOTS}
+    gains = pilot_gains(name, pilots)
     if not n1:
         return "not run (fails N1)", f"left out: {why}"
     if not all(gains.values()):
@@ -166,45 +172,24 @@ def render() -> str:
         "in `experiments/smol/viability/records/` (base: one per candidate; pilots; precision).",
         "",
     ]
-    lines += [
-        "### New tasks",
-        "",
+    lines += ["### New tasks", ""]
+    lines += _base_table(
+        NEW_TASKS,
+        base,
         "| task | prompts | base accuracy | 95% interval | chance | N1 | best sft gain | best rl gain | N2 | verdict |",
         "|---|--:|--:|---|--:|---|--:|--:|---|---|",
-    ]
-    for name in NEW_TASKS:
-        if name not in base:
-            lines.append(f"| {name} | | not measured | | | | | | | |")
-            continue
-        r = base[name]
-        n1 = base_verdict(r)[0]
-        gains = {m: [pilot_gain(p) for p in pilots.values() if p["method"] == m and p["task"] == name] for m in PILOTS}
-        best = {m: (f"{max(g):+.3f}" if g else "—") for m, g in gains.items()}
-        n2, verdict = task_verdict(name, base, pilots)
-        lines.append(
-            f"| {name} | {r['n']} | {r['score']:.3f} | [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | "
-            f"{r['chance']:.2f} | {'pass' if n1 else 'fail'} | {best['sft']} | {best['rl']} | {n2} | {verdict} |"
-        )
-    lines += [
-        "",
-        "### Priors",
-        "",
+        ".2f",
+        lambda name: _new_task_cells(name, base, pilots),
+    )
+    lines += ["", "### Priors", ""]
+    lines += _base_table(
+        PRIORS,
+        base,
         "| prior | documents | base score | 95% interval | chance | P1 | paired SE (P3) | verdict |",
         "|---|--:|--:|---|--:|---|--:|---|",
-    ]
-    for name in PRIORS:
-        if name not in base:
-            lines.append(f"| {name} | | not measured | | | | | |")
-            continue
-        r = base[name]
-        p1 = base_verdict(r)[0]
-        se = precision.get(name, {}).get("paired_se")
-        verdict = prior_verdict(name, base, precision, sized, resized)
-        lines.append(
-            f"| {name} | {r['n']} | {r['score']:.3f} | [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | "
-            f"{r['chance']:.3f} | {'pass' if p1 else 'fail'} | {'' if se is None else f'{se:.4f}'} | "
-            f"{verdict} |"
-        )
+        ".3f",
+        lambda name: _prior_cells(name, base, precision, sized, resized),
+    )
     if pilots:
         lines += [
             "",
@@ -257,6 +242,55 @@ def render() -> str:
     ]
     lines += [f"- {d}" for d in DEVIATIONS]
     return "\n".join(lines) + "\n"
+
+
+def _base_table(
+    names: tuple[str, ...],
+    base: dict[str, Any],
+    header: str,
+    alignment: str,
+    chance_format: str,
+    verdict_cells: Callable[[str], list[str]],
+) -> list[str]:
+    """A table of candidates by their base measurement: name, size, base score, its interval, chance and the base
+    rule (N1 or P1), then `verdict_cells(name)`; a candidate not measured yet has a row that says so."""
+    columns = header.count("|") - 1
+    lines = [header, alignment]
+    for name in names:
+        if name not in base:
+            lines.append(f"| {name} | | not measured |" + " |" * (columns - 3))
+            continue
+        r = base[name]
+        cells = [
+            name,
+            str(r["n"]),
+            f"{r['score']:.3f}",
+            f"[{r['ci'][0]:.3f}, {r['ci'][1]:.3f}]",
+            format(r["chance"], chance_format),
+            "pass" if base_verdict(r)[0] else "fail",
+            *verdict_cells(name),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _new_task_cells(name: str, base: dict[str, Any], pilots: dict[str, Any]) -> list[str]:
+    """A new task's best pilot gain by method, and rule N2 with the verdict."""
+    gains = pilot_gains(name, pilots)
+    best = {m: (f"{max(g):+.3f}" if g else "—") for m, g in gains.items()}
+    return [best["sft"], best["rl"], *task_verdict(name, base, pilots)]
+
+
+def _prior_cells(
+    name: str,
+    base: dict[str, Any],
+    precision: dict[str, Any],
+    sized: dict[str, Any],
+    resized: dict[str, Any] | None,
+) -> list[str]:
+    """A prior's paired standard error (rule P3) and its verdict."""
+    se = precision.get(name, {}).get("paired_se")
+    return ["" if se is None else f"{se:.4f}", prior_verdict(name, base, precision, sized, resized)]
 
 
 def sized_table(records: dict[str, Any], heading: str) -> list[str]:
