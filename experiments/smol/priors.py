@@ -27,6 +27,7 @@ MEASURED = "## Measured"
 NEW_TASK = "arith1-number"
 GENERATIVE = ("capitals", "elements", "trivia_qa", "nq_open")
 LOG_LIKELIHOOD = ("hellaswag", "piqa", "sciq", "copa")
+PRIORS = (*GENERATIVE, *LOG_LIKELIHOOD)  # 3.2's candidates, in its order: each has its record
 NEW_CANDIDATES = ("trivia_qa", "nq_open")  # P1 measured here; part 2's P1 stands for the others
 TIMING_ITEMS = {"generative": 100, "log-likelihood": 40}  # 3.4: items scored to time each prior
 BUDGET_SECONDS = 240.0
@@ -76,7 +77,7 @@ def measure(data_dir: Path) -> None:
         phases |= {"new_task_prompts": settings.new_task_prompts, "kl_prompts": len(samples)}
         out.write_text(json.dumps(phases) + "\n")
         print(f"new task {t_new:.1f} s (accuracy {accuracy:.3f}), kl {t_kl:.1f} s", flush=True)
-    for name in (*GENERATIVE, *LOG_LIKELIHOOD):
+    for name in PRIORS:
         out = RECORDS / f"{name}.json"
         if out.exists():
             continue
@@ -103,19 +104,26 @@ def measure(data_dir: Path) -> None:
 
 
 def load() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    phases = json.loads((RECORDS / "phases.json").read_text())
-    priors = {p.stem: json.loads(p.read_text()) for p in sorted(RECORDS.glob("*.json")) if p.stem != "phases"}
-    return phases, priors
+    """The phases' record and each measured prior's (`PRIORS`), by name in alphabetical order (the doc's table order).
+    Only these are read: another file in the records folder is not a prior's record."""
+    phases = _record("phases")
+    return phases, {name: _record(name) for name in sorted(PRIORS)}
+
+
+def _record(name: str) -> dict[str, Any]:
+    path = RECORDS / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no record of {name!r} ({path}): the measured priors are {', '.join(PRIORS)}, with the phases' record; "
+            "`python -m experiments.smol.priors measure --data-dir DATA` writes what is missing"
+        )
+    return json.loads(path.read_text())
 
 
 def admitted(priors: dict[str, dict[str, Any]]) -> list[str]:
     """3.3: every candidate that passes P1 (the new ones: lower end ≥ chance 0 + 0.05; part 2's stand), in 3.2's
     order."""
-    return [
-        name
-        for name in (*GENERATIVE, *LOG_LIKELIHOOD)
-        if name in priors and (name not in NEW_CANDIDATES or priors[name]["ci"][0] >= 0.05)
-    ]
+    return [name for name in PRIORS if name in priors and (name not in NEW_CANDIDATES or priors[name]["ci"][0] >= 0.05)]
 
 
 def water_fill(budget: float, cost_of_whole: dict[str, float]) -> dict[str, float]:
