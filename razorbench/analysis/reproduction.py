@@ -47,14 +47,14 @@ from razorbench.analysis.curve_points import with_curve_points
 from razorbench.analysis.difference import Frontier, retention_difference
 from razorbench.analysis.predictor_difference import paired_values, r2_difference
 from razorbench.analysis.verdict import MIN_OVERLAP, describe, level_sign, verdict
-from razorbench.launch.plan import SweepPlan
+from razorbench.launch.sweep_plan import SweepPlan
 
 ON_POLICY, OFFLINE = ("rl", "reinforce"), ("sft", "simpo")
 
 
 @dataclass(frozen=True)
 class Plan(SweepPlan):
-    """A reproduction's plan: the sweeps it runs (`razorbench.launch.plan.SweepPlan`: methods, grid, seeds, track,
+    """A reproduction's plan: the sweeps it runs (`razorbench.launch.sweep_plan.SweepPlan`: methods, grid, seeds, track,
     tasks) and how their claims are judged."""
 
     levels: int = 5  # matched-accuracy levels per compared pair

@@ -19,8 +19,8 @@ from razorbench.util.compact_record import SUFFIX, keep_record, read_kept
 from razorbench.util.errors import ConfigError
 
 if TYPE_CHECKING:
-    from razorbench.launch.plan import SweepPlan
     from razorbench.launch.sweep import Sweep
+    from razorbench.launch.sweep_plan import SweepPlan
     from razorbench.launch.worker import RunSpec
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from razorbench.launch.kept import Point, by_run, check_kept, keeper, load_kept, pending, plan_points
-from razorbench.launch.plan import SweepPlan
 from razorbench.launch.sweep import Sweep
+from razorbench.launch.sweep_plan import SweepPlan
 from razorbench.launch.worker import RunSpec
 from razorbench.util.compact_record import compact, keep_record, read_kept
 from razorbench.util.errors import ConfigError

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from razorbench.launch.plan import SweepPlan, reproduce
+from razorbench.launch.plan import reproduce
+from razorbench.launch.sweep_plan import SweepPlan
 from razorbench.util.errors import ConfigError
 
 
