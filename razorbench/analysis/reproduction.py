@@ -245,8 +245,11 @@ def law_verdict(r2: float | None, target: float) -> dict[str, Any]:
     return {"r2": r2, "target": target, "verdict": verdict}
 
 
-# The forward KL's own forms: the claim is that it predicts better than the *other* measures.
-_FORWARD_KL = ("forward_kl", "forward_kl_per_token")
+def _is_forward_kl(name: str) -> bool:
+    """The forward KL in any of its forms: exact per sequence or per token, or a sampled estimate of it (k1, k2,
+    k3). The claim is that the forward KL predicts forgetting better than the *other* measures; an estimate of the
+    same quantity is not a rival."""
+    return name.startswith("forward_kl")
 
 
 def forward_kl_differences(fits: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -254,7 +257,7 @@ def forward_kl_differences(fits: dict[str, Any], records: list[dict[str, Any]]) 
     bootstrap interval over the runs of `records` that report both (`predictor_difference.r2_difference`)."""
     out = {}
     for name, f in fits.items():
-        if name in _FORWARD_KL or f["quadratic0"].get("r2") is None:
+        if _is_forward_kl(name) or f["quadratic0"].get("r2") is None:
             continue
         kl, rival, forgetting = paired_values(records, "forward_kl", name, predictor_value)
         if len(forgetting) >= 3:
@@ -274,9 +277,9 @@ def tied_with_forward_kl(fits: dict[str, Any], records: list[dict[str, Any]]) ->
 
 def best_predictor(fits: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
     """Which predictor's quadratic fit has the highest R², and the claim that the forward KL predicts forgetting
-    better than every other measure, judged by the verdict rule on paired intervals of the R² difference:
-    "reproduced" where every rival's interval excludes 0 in the forward KL's favour, "not reproduced" where some
-    rival's excludes 0 in its own, else "tie" (naming the rivals not told apart)."""
+    better than every other measure (a rival: not `_is_forward_kl`), judged by the verdict rule on paired intervals
+    of the R² difference: "reproduced" where every rival's interval excludes 0 in the forward KL's favour, "not
+    reproduced" where some rival's excludes 0 in its own, else "tie" (naming the rivals not told apart)."""
     scored = {n: f["quadratic0"]["r2"] for n, f in fits.items() if f["quadratic0"].get("r2") is not None}
     if "forward_kl" not in scored:
         return {"best": None, "verdict": "not testable", "tied": []}

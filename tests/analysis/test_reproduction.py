@@ -56,6 +56,10 @@ def test_best_predictor_verdicts_by_paired_r2_differences():
     records = _records(forward_kl=NEAR, weight_l2=HIDDEN)
     out = best_predictor(predictor_fits(records), records)
     assert out["best"] == "weight_l2" and out["verdict"] == "not reproduced (weight_l2 fits better)"
+    # A sampled estimate of the forward KL is the forward KL, not a rival, however it fits.
+    records = _records(forward_kl=NEAR, forward_kl_k1=HIDDEN, reverse_kl=NOISE)
+    out = best_predictor(predictor_fits(records), records)
+    assert out["best"] == "forward_kl_k1" and out["verdict"] == "reproduced" and "forward_kl_k1" not in out["tied"]
     records = _records(weight_l2=HIDDEN)
     assert best_predictor(predictor_fits(records), records)["verdict"] == "not testable"
 
