@@ -7,6 +7,7 @@ The folder is written under a temporary name and renamed, so a kill leaves eithe
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -25,6 +26,7 @@ def save_policy(policy: Policy, folder: Path, *, write: bool, adapter=None) -> P
     shutil.rmtree(tmp, ignore_errors=True)
     if adapter is not None:
         adapter.save_pretrained(tmp, safe_serialization=True)
+        sort_adapter_targets(tmp / "adapter_config.json")
         if policy.tokenizer is not None:
             policy.tokenizer.save_pretrained(tmp)
     else:
@@ -32,3 +34,12 @@ def save_policy(policy: Policy, folder: Path, *, write: bool, adapter=None) -> P
     shutil.rmtree(folder, ignore_errors=True)  # a model of an earlier, failed attempt
     os.replace(tmp, folder)
     return folder
+
+
+def sort_adapter_targets(config_file: Path) -> None:
+    """peft writes `target_modules` from a set, in an order that changes with the process's hash seed: sorted, the
+    same adapter gives the same bytes (and the record's `saved_model.sha256` the same hash) in every process."""
+    config = json.loads(config_file.read_text())
+    if isinstance(config.get("target_modules"), list):
+        config["target_modules"] = sorted(config["target_modules"])
+        config_file.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")

@@ -69,3 +69,18 @@ def test_bad_lora_settings_are_one_line(override, needle, places):
             progress=False,
         )
     assert "\n" not in str(error.value)
+
+
+def test_a_saved_adapters_target_modules_are_sorted_whatever_order_peft_wrote(tmp_path):
+    import json
+
+    from razorbench.runner.export import sort_adapter_targets
+
+    config = tmp_path / "adapter_config.json"
+    config.write_text(json.dumps({"r": 4, "target_modules": ["v_proj", "q_proj", "k_proj"]}))
+    sort_adapter_targets(config)
+    assert json.loads(config.read_text()) == {"r": 4, "target_modules": ["k_proj", "q_proj", "v_proj"]}
+    first = config.read_bytes()
+    config.write_text(json.dumps({"target_modules": ["q_proj", "k_proj", "v_proj"], "r": 4}))
+    sort_adapter_targets(config)
+    assert config.read_bytes() == first  # the same adapter, the same bytes
