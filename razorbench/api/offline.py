@@ -34,6 +34,7 @@ from razorbench.api.policy import SequenceBatch
 from razorbench.api.sampler import Sampler
 from razorbench.api.task import Example, Task
 from razorbench.util.atomic import write_json_atomic
+from razorbench.util.rng import streams_untouched
 
 CACHE_FORMAT = 1
 PROMPTS_PER_CALL = 64  # prompts per `generate` call while drawing (x k responses each)
@@ -111,10 +112,12 @@ def load_or_draw(
     temperature: float,
     seed: int,
 ) -> list[PromptSamples]:
-    """`draw`, read from the cache when present (no cache when `cache_dir` is None)."""
+    """`draw`, read from the cache when present (no cache when `cache_dir` is None). A draw leaves the global random
+    streams as it found them (`razorbench.util.rng`), so a run trains the same whether the cache was warm."""
     settings = {"split": "train", "n": n, "max_new_tokens": max_new_tokens, "temperature": temperature, "seed": seed}
     if cache_dir is None:
-        return draw(sampler, task, n=n, max_new_tokens=max_new_tokens, temperature=temperature, seed=seed)
+        with streams_untouched():
+            return draw(sampler, task, n=n, max_new_tokens=max_new_tokens, temperature=temperature, seed=seed)
     path = Path(cache_dir) / "offline" / f"{cache_key(model_sha256, task, settings)}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     by_id = {e.id: e for e in task.examples("train")}
@@ -125,7 +128,8 @@ def load_or_draw(
                 return [PromptSamples(by_id[r["id"]], r["response_ids"], r["correct"]) for r in rows]
             except (json.JSONDecodeError, KeyError):
                 pass  # a corrupt or stale entry is drawn again and replaced
-        drawn = draw(sampler, task, n=n, max_new_tokens=max_new_tokens, temperature=temperature, seed=seed)
+        with streams_untouched():
+            drawn = draw(sampler, task, n=n, max_new_tokens=max_new_tokens, temperature=temperature, seed=seed)
         rows = [{"id": s.example.id, "response_ids": s.response_ids, "correct": s.correct} for s in drawn]
         write_json_atomic(path, {"format": CACHE_FORMAT, "model": model_sha256, "settings": settings, "prompts": rows})
     return drawn

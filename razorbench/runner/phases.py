@@ -40,6 +40,7 @@ from razorbench.sampling import build_sampler
 from razorbench.util.atomic import write_json_atomic
 from razorbench.util.errors import ConfigError
 from razorbench.util.faults import fault_point
+from razorbench.util.rng import streams_untouched
 
 
 @dataclass
@@ -124,7 +125,10 @@ def _start_sampler(cfg: DictConfig, policy: Policy, timings: dict[str, float]) -
 def evaluate_base(r: RunContext) -> dict[str, Any]:
     """π0's scores: read from the cache, or measured into it."""
     t = time.time()
-    base, hit = base_evaluation(r.policy, r.sampler, r.policy.sha256, r.task, r.priors, r.settings, cache_root(r.cfg))
+    with streams_untouched():  # cached or measured, training then draws the same (razorbench.util.rng)
+        base, hit = base_evaluation(
+            r.policy, r.sampler, r.policy.sha256, r.task, r.priors, r.settings, cache_root(r.cfg)
+        )
     # The record counts the checks of this run's training and evaluation only: the base's are made once and
     # cached (by whichever run or sweep got there first), so counting them would make two runs of one point differ.
     checker_stats([r.task, *r.priors], reset=True)
