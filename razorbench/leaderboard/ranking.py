@@ -73,6 +73,8 @@ def _entry(sub: dict[str, Any], status: Status, protocol: Protocol) -> dict[str,
         "protocol_version": sub["protocol_version"],
         "pool": (archived, KINDS.index(status.kind)),
     }
+
+
 def _from_base(points: list[dict[str, Any]], frontier: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The frontier starting at the base, a measured point even where a later point retains as much (and so
     dominates it): without it, targets below that point would have nothing to be read between."""

@@ -67,4 +67,3 @@ def statuses(submissions_dir: Path, files: dict[Path, dict[str, Any]]) -> dict[t
         known = sub["method"]["name"] in METHODS.names()
         out[(sub["track"], sub["task"], sub["name"])] = status_of(sub, stamp, current=current, method_known=known)
     return out
-
