@@ -268,11 +268,11 @@ def forward_kl_differences(fits: dict[str, Any], records: list[dict[str, Any]]) 
 def tied_with_forward_kl(fits: dict[str, Any], records: list[dict[str, Any]]) -> list[str]:
     """Rival predictors the runs do not tell apart from the forward KL: the paired interval of the R² difference
     includes 0 (or could not be formed)."""
-    return sorted(
-        name
-        for name, d in forward_kl_differences(fits, records).items()
-        if d["low"] is None or d["low"] <= 0 <= d["high"]
-    )
+    return _tied(forward_kl_differences(fits, records))
+
+
+def _tied(differences: dict[str, dict[str, Any]]) -> list[str]:
+    return sorted(name for name, d in differences.items() if d["low"] is None or d["low"] <= 0 <= d["high"])
 
 
 def best_predictor(fits: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -286,7 +286,7 @@ def best_predictor(fits: dict[str, Any], records: list[dict[str, Any]]) -> dict[
     best = max(scored, key=scored.get)
     differences = forward_kl_differences(fits, records)
     better = sorted(n for n, d in differences.items() if d["high"] is not None and d["high"] < 0)
-    tied = tied_with_forward_kl(fits, records)
+    tied = _tied(differences)  # the bootstrap once: not again through tied_with_forward_kl
     if better:
         verdict = f"not reproduced ({', '.join(better)} {'fits' if len(better) == 1 else 'fit'} better)"
     elif tied:
