@@ -1,33 +1,37 @@
-"""Write the forgetting law razorbench ships for a track (`razorbench/monitor/laws/<track>.json`), from the records
-of a sweep: `razorbench analyze`'s forward-KL fits per task, with their prediction-interval terms.
+"""Write the forgetting law razorbench ships for the tiny track (`razorbench/monitor/laws/tiny.json`), from the tiny
+reproduction's kept records (`experiments/tiny/reproduce/records/`): `razorbench analyze`'s forward-KL fits per task,
+with their prediction-interval terms, over the plan's final records (curve points left out).
 
-    python -m experiments.tiny.ship_law RUNS_DIR --track TRACK
+    python -m experiments.tiny.ship_law            # rewrite the shipped law from the kept records
+    python -m experiments.tiny.ship_law --check    # exit 1 where the shipped law is not what the records give
 
-The tiny track's law was written from the reproduction sweep (docs/REPRODUCTION-tiny.md; its 162 final records,
-curve points left out):
-
-    python -m experiments.tiny.ship_law runs/reproduce-tiny --track tiny
+The law is made from kept records only, like the reports, so anyone can remake it without a run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
-from razorbench.analysis.analyze import analyze, find_records
+from experiments.tiny.reproduce import TINY
+from razorbench.analysis.analyze import analyze
+from razorbench.launch.kept import load_kept
 from razorbench.monitor.forecast import LAWS_PACKAGE, PREDICTOR
 
-# The monitor's package data (it reads the laws; this analysis step, above it, writes them).
+# The monitor's package data (it reads the laws; this experiment, above it, writes them).
 LAWS = Path(str(files(LAWS_PACKAGE)))
+TRACK = "tiny"
 
 
-def shipped_summary(runs: list[str], track: str) -> dict:
-    """analysis.json's layout, reduced to each task's forward-KL fits (and where they came from)."""
-    records = [r for r in find_records(runs) if r["track"] == track]
+def shipped_summary(records: list[dict[str, Any]], track: str = TRACK) -> dict[str, Any]:
+    """analysis.json's layout, reduced to each task's forward-KL fits (and how many runs each stands on)."""
+    records = [r for r in records if r["track"] == track]
     if not records:
-        raise SystemExit(f"no records of track {track!r} under {', '.join(runs)}")
+        raise SystemExit(f"no records of track {track!r}: run `razorbench reproduce {track} --jobs 2` first")
     out = {}
     for key, group in analyze(records).items():
         if PREDICTOR in group["fits"]:
@@ -40,16 +44,26 @@ def shipped_summary(runs: list[str], track: str) -> dict:
     return out
 
 
-def main() -> None:
+def law_text(records: list[dict[str, Any]] | None = None) -> str:
+    """The law file the kept records give (the tiny plan's, unless `records` are given), written nowhere."""
+    if records is None:
+        records = load_kept(TINY, TINY.records)
+    return json.dumps(shipped_summary(records), indent=1, default=lambda v: None) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", help="sweep folders or record files")
-    parser.add_argument("--track", required=True, help="the track whose law this is (its records only)")
-    args = parser.parse_args()
-    LAWS.mkdir(exist_ok=True)
-    path = LAWS / f"{args.track}.json"
-    path.write_text(json.dumps(shipped_summary(args.runs, args.track), indent=1, default=lambda v: None) + "\n")
+    parser.add_argument("--check", action="store_true", help="compare with the shipped law instead of writing it")
+    args = parser.parse_args(argv)
+    path, text = LAWS / f"{TRACK}.json", law_text()
+    if args.check:
+        same = path.is_file() and path.read_text() == text
+        print(f"{path}: {'the rendering of the kept records' if same else 'NOT what the kept records give'}")
+        return 0 if same else 1
+    path.write_text(text)
     print(path)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
