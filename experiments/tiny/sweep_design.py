@@ -17,6 +17,13 @@ diagnosis runs' wall times, corrected by `MEASURED_RATIO`) to `TARGET_MINUTES` w
 
 (a later folder's curve of a (task, method) replaces an earlier one's: SimPO's accepted curve is math's at 1e-4 in
 runs/diagnose-tiny-v2, science's and tool's at 1.1e-5 in runs/diagnose-tiny-v2-simpo9).
+
+Those folders were not kept: the constants below are the design as fixed then, and the reproduction reruns them
+unchanged. The curves rerun since (`python -m experiments.tiny.diagnose`, kept in experiments/tiny/diagnose/records/,
+code of 2026-12-07; each method's default rate, 300 steps) give the B fixed then for 8 of the 15 (task, method)
+pairs; of the others, five differ by 25-300 steps and two were fixed from other curves (science's REINFORCE from a
+600-step rerun, tool's SimPO at its calibrated rate). The design is not refitted to them: a design fixed before its
+sweep is not changed after.
 """
 
 from __future__ import annotations
