@@ -8,7 +8,8 @@ Design, fixed before any curve was seen: every method the paper compares (sft, r
 every new task (science, math, tool), seed 0, each at its own YAML defaults (learning rate, batch, group size)
 except `trainer.max_steps` (300 by default: 5-10x the budgets of the first reproduction) and `curve.every` (25):
 the policy is evaluated at step 0 and every 25 optimizer steps with the run's own evaluation settings
-(`razorbench.runner.curve`). Each run is one `razorbench run` process (one torch thread, `--jobs` at once). Its
+(`razorbench.runner.curve`). The runs are a plan of one-run sweeps (`plan`), run by the launch layer like every
+reproduction's (`razorbench.launch.plan.run_sweeps`: one torch thread a run, `--jobs` sweeps at once). Each run's
 record is kept in experiments/tiny/diagnose/records/<task>/<method>/seed-0.json.gz as it ends (`razorbench.launch.kept`:
 compact, checked against the design's settings), and a kept run is not run again, so the command resumes on a fresh
 machine; the report and its figures are made from the kept records alone. Another design (`--steps`, `--every`,
@@ -24,17 +25,15 @@ among `eval.samples_per_prompt` samples; plus one figure per task, in a folder n
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from razorbench.analysis.report_provenance import busy_minutes, most_at_once, shown_folder
-from razorbench.launch.kept import Point, check_kept, keep_run
+from razorbench.launch.kept import Point
+from razorbench.launch.plan import run_sweeps
+from razorbench.launch.sweep_plan import SweepPlan
 from razorbench.util.compact_record import read_kept
 
 METHODS = ("sft", "rl", "reinforce", "simpo", "oracle-sft")
@@ -42,10 +41,7 @@ TASKS = ("science", "math", "tool")
 TRACK = "tiny"
 DOC = "docs/TINY-TRACK-curves.md"
 RECORDS = Path(__file__).parent / "diagnose" / "records"
-
-
-def run_id(task: str, method: str) -> str:
-    return f"{task}-{method}"
+THREADS = 1  # torch threads a run: the tiny model gains little from more, and `--jobs` runs share the cores
 
 
 def point(task: str, method: str, steps: int, every: int, extra: list[str]) -> Point:
@@ -53,31 +49,19 @@ def point(task: str, method: str, steps: int, every: int, extra: list[str]) -> P
     return Point(task, method, "seed-0", (f"trainer.max_steps={steps}", f"curve.every={every}", "seed=0", *extra))
 
 
-def run_one(
-    task: str, method: str, steps: int, every: int, out_dir: Path, extra: list[str], records: Path
-) -> tuple[str, float]:
-    """One curve run as its own process, its record kept in `records` as it ends; returns (run id, seconds). A kept
-    run is skipped; a run finished in `out_dir` but not kept is kept, not rerun."""
-    rid, kept = run_id(task, method), point(task, method, steps, every, extra)
-    record = out_dir / rid / "record.json"
-    if kept.path(records).exists():
-        check_kept(read_kept(kept.path(records)), kept, kept.path(records))
-        return rid, 0.0
-    if record.exists():
-        keep_run(records, kept, record)
-        return rid, 0.0
-    command = [
-        sys.executable, "-m", "razorbench.cli", "run", "--track", TRACK, "--task", task, "--method", method,
-        "--seed", "0", "--no-progress", "--output-dir", str(out_dir), "--run-id", rid,
-        f"trainer.max_steps={steps}", f"curve.every={every}", f"trainer.checkpoint_every={every}", *extra,
-    ]  # fmt: skip
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    began = time.time()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"{rid} failed: {done.stderr.strip().splitlines()[-1:]}")
-    keep_run(records, kept, record)
-    return rid, time.time() - began
+def plan(tasks: list[str], methods: list[str], steps: int, every: int, extra: list[str], records: Path) -> SweepPlan:
+    """The diagnosis as a plan of sweeps (`razorbench.launch.plan`): per (task, method) one run at seed 0 with the
+    curve's budget and spacing, its record kept in `records` as it ends (where `point` says); a kept run is not
+    run again, and a run finished in its folder but not kept is kept, not rerun (`razorbench.launch.kept`)."""
+    return SweepPlan(
+        methods={m: [] for m in methods},
+        grid={},
+        seeds=1,
+        common=[f"trainer.max_steps={steps}", f"curve.every={every}", *extra],
+        track=TRACK,
+        tasks=tuple(tasks),
+        records=records,
+    )
 
 
 def load(records: Path, tasks: list[str], methods: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -293,11 +277,10 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = Path(args.out)
     methods, tasks = args.methods.split(","), args.tasks.split(",")
     if not args.report_only:
-        jobs = [(t, m) for t in tasks for m in methods]
-        with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each job is a process; threads only wait on them
-            work = pool.map(lambda j: run_one(*j, args.steps, args.every, out_dir, args.overrides, args.records), jobs)
-            for rid, seconds in work:
-                print(f"{rid}: {seconds:.0f}s" if seconds else f"{rid}: kept before")
+        design = plan(tasks, methods, args.steps, args.every, args.overrides, args.records)
+        # A one-task plan's sweeps sit in out/<method>: one task's runs go in out/<task>/<method> like several's.
+        runs = out_dir / tasks[0] if len(tasks) == 1 else out_dir
+        run_sweeps(design, None, runs, jobs=args.jobs, threads=THREADS)
     records = load(args.records, tasks, methods)
     if not records:
         parser.error(f"no run is kept in {args.records}: run the diagnosis first (without --report-only)")

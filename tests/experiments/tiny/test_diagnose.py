@@ -60,24 +60,26 @@ def _curve_record(task: str, method: str, gain: float, start: int) -> dict:
 
 
 def test_the_curves_report_is_made_from_kept_records_alone_and_a_kept_run_is_not_run_again(tmp_path, monkeypatch):
-    import subprocess
-
-    from experiments.tiny.diagnose import load, point, render, report_text, run_one
+    import razorbench.runner.run
+    from experiments.tiny.diagnose import load, point, render, report_text
     from razorbench.util.compact_record import keep_record, read_kept
     from razorbench.util.errors import ConfigError
 
     records = tmp_path / "records"
     for k, (method, gain) in enumerate((("sft", 0.2), ("rl", 0.1))):
         keep_record(point("science", method, 2, 1, []).path(records), _curve_record("science", method, gain, 1000 * k))
-    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("a kept run was run again"))
-    assert run_one("science", "sft", 2, 1, tmp_path / "runs", [], records) == ("science-sft", 0.0)
+    monkeypatch.setattr(razorbench.runner.run, "train_and_evaluate", lambda *a, **k: pytest.fail("a run was run"))
+    design = ["--tasks", "science", "--methods", "sft,rl", "--records", str(records), "--out", str(tmp_path / "runs")]
+    doc = ["--doc", str(tmp_path / "scratch.md")]
+    assert main(["--steps", "2", "--every", "1", *design, *doc]) == 0  # both kept: nothing runs
     with pytest.raises(ConfigError, match="was made with trainer.max_steps=2, the plan sets trainer.max_steps=300"):
-        run_one("science", "sft", 300, 1, tmp_path / "runs", [], records)
+        main(["--steps", "300", "--every", "1", *design, *doc])
     # A run that finished in its folder but was not kept (the job stopped between the two) is kept, not rerun.
-    finished = tmp_path / "runs" / "tool-rl" / "record.json"
+    finished = tmp_path / "runs" / "tool" / "rl" / "seed-0" / "record.json"  # its sweep's folder, its run id
     finished.parent.mkdir(parents=True)
-    finished.write_text(json.dumps({**_curve_record("tool", "rl", 0.1, 5000), "run_id": "tool-rl"}))
-    assert run_one("tool", "rl", 2, 1, tmp_path / "runs", [], records) == ("tool-rl", 0.0)
+    finished.write_text(json.dumps({**_curve_record("tool", "rl", 0.1, 5000), "run_id": "seed-0"}))
+    tool = ["--tasks", "tool", "--methods", "rl", "--records", str(records), "--out", str(tmp_path / "runs")]
+    assert main(["--steps", "2", "--every", "1", *tool, *doc]) == 0
     assert read_kept(point("tool", "rl", 2, 1, []).path(records))["task"] == "tool"
 
     doc = tmp_path / "docs" / "TINY-TRACK-curves.md"
