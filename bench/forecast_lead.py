@@ -1,9 +1,9 @@
 """How many steps before the end the monitor's forecast already held a run's final forgetting in its 95% prediction
 interval, per method, on the tiny track (design and results: docs/MONITOR-forecast-lead.md).
 
-Runs the default `razorbench run` (monitor on, `monitor.every` = 10, the shipped tiny law) of each method on each
-tiny task, seed 0, one process each, then `razorbench.analysis.monitor_lead.forecast_lead` on the records, and writes
-the results section of the docs page (and `bench/records/forecast-lead.json`).
+Runs the default `razorbench run` (monitor on at its default `monitor.every`, the shipped tiny law) of each method on
+each tiny task, seed 0, one process each, then `razorbench.analysis.monitor_lead.forecast_lead` on the records, and
+writes the results section of the docs page (and `bench/records/forecast-lead.json`).
 
     python bench/forecast_lead.py --out runs/forecast-lead                      # the full design: 15 runs
     python bench/forecast_lead.py --out /tmp/fl --methods sft --tasks science --set trainer.max_steps=4   # a check

@@ -51,7 +51,7 @@ def test_the_forecast_reproduces_the_saved_laws_prediction_and_interval(tmp_path
 def test_a_law_is_found_or_refused_with_the_valid_choices(tmp_path):
     assert resolve_law("none", "tiny", "science") is None and resolve_law(None, "tiny", "science") is None
     law = shipped_law("tiny", "science")
-    assert law is not None and law.n == 54 and law.form == "quadratic0"
+    assert law is not None and law.n == 63 and law.form == "quadratic0"
     assert resolve_law("auto", "toy", "parity-mnist") is None  # no law shipped for the toy track
     with pytest.raises(ConfigError, match="is not a file"):
         resolve_law(str(tmp_path / "missing.json"), "tiny", "science")

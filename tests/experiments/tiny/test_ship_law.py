@@ -45,3 +45,9 @@ def test_check_tells_a_stale_law_from_the_rendering(tmp_path, monkeypatch, capsy
     (tmp_path / "tiny.json").write_text("{}\n")
     assert ship_law.main(["--check"]) == 1
     assert "NOT what the kept records give" in capsys.readouterr().out
+
+
+def test_the_shipped_tiny_law_is_what_the_kept_records_give():
+    # The monitor's forecasts stand on this file; a change to the records or to the fit must rewrite it
+    # (`python -m experiments.tiny.ship_law`).
+    assert (ship_law.LAWS / "tiny.json").read_text() == ship_law.law_text()
