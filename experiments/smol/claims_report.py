@@ -19,7 +19,8 @@ import numpy as np
 
 from razorbench.analysis.analyze import analyze, predictor_fits
 from razorbench.analysis.difference import item_bootstrap_variance, paired_seed_difference
-from razorbench.analysis.reproduction import best_predictor, compare_pair, law_verdict
+from razorbench.analysis.pairs import compare_pair
+from razorbench.analysis.reproduction import best_predictor, law_verdict
 
 from .claims_diagnosis import diagnosis
 from .claims_plan import LRS, METHODS, ORDER, RECORDS, load_records, run_name

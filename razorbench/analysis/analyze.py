@@ -103,18 +103,22 @@ def frontier_points(runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], l
 
 
 def find_records(paths: list[str | Path]) -> list[dict[str, Any]]:
-    """Every record.json at or under the given paths (run folders, sweep folders, or record files), but those of a
-    sequence's stages found in a folder (`razorbench.analysis.sequence`)."""
-    files: list[Path] = []
+    """Every record at or under the given paths: run folders' record.json files (but those of a sequence's stages
+    found in a folder, `razorbench.analysis.sequence`) and kept records (`*.json.gz`, as experiments keep them in
+    git); a path may also name one record file."""
+    from razorbench.util.compact_record import SUFFIX, read_kept
+
+    records: list[dict[str, Any]] = []
     for p in map(Path, paths):
         if p.is_file():
-            files.append(p)
+            records.append(read_kept(p) if p.name.endswith(SUFFIX) else load_record(p))
         elif p.is_dir():
             # A sequence's stage runs are left out: each measures against the stage before it (analyze_sequences).
-            files.extend(f for f in sorted(p.rglob("record.json")) if not in_sequence(f))
+            records += [load_record(f) for f in sorted(p.rglob("record.json")) if not in_sequence(f)]
+            records += [read_kept(f) for f in sorted(p.rglob(f"*{SUFFIX}"))]
         else:
             raise FileNotFoundError(f"{str(p)!r} is neither a record file nor a folder")
-    return [load_record(f) for f in files]
+    return records
 
 
 def mean_prior(record: dict[str, Any]) -> float:
@@ -192,38 +196,19 @@ def analyze(records: list[dict[str, Any]], levels: int = 5) -> dict[str, Any]:
 
 
 def matched_accuracy(frontiers: dict[str, Any], levels: int) -> dict[str, Any]:
-    """Each method's frontier prior score at accuracy levels inside every frontier's range."""
+    """Each method's frontier prior score at accuracy levels inside every frontier's range (whether two differ
+    there is `razorbench.analysis.pairs.compare_pair`'s to say, on the range the two share)."""
 
-    def curve(method: str, key: str) -> list[tuple[float, float]]:
-        return [(p["accuracy"], p[key] if p[key] is not None else p["prior"]) for p in frontiers[method]["frontier"]]
-
-    curves = {m: curve(m, "prior") for m in frontiers}
+    curves = {m: [(p["accuracy"], p["prior"]) for p in f["frontier"]] for m, f in frontiers.items()}
     if len(curves) < 2:
-        return {"levels": [], "prior": {}, "significant": {}}
+        return {"levels": [], "prior": {}}
     low = max(c[0][0] for c in curves.values())
     high = min(c[-1][0] for c in curves.values())
     if low > high:
-        return {"levels": [], "prior": {}, "significant": {}, "note": "the frontiers' accuracy ranges do not overlap"}
+        return {"levels": [], "prior": {}, "note": "the frontiers' accuracy ranges do not overlap"}
     grid = np.linspace(low, high, levels).tolist() if high > low else [low]
     prior = {m: [interpolate_frontier(c, a) for a in grid] for m, c in curves.items()}
-    bands = {
-        m: (
-            [interpolate_frontier(curve(m, "prior_low"), a) for a in grid],
-            [interpolate_frontier(curve(m, "prior_high"), a) for a in grid],
-        )
-        for m in curves
-    }
-    seeded = all(p["seeds"] > 1 for f in frontiers.values() for p in f["frontier"])
-    significant = {}
-    methods = sorted(curves)
-    for i, a in enumerate(methods):
-        for b in methods[i + 1 :]:
-            # Separate only where one interval lies wholly above the other; single-seed frontiers have none.
-            significant[f"{a} vs {b}"] = [
-                seeded and (bands[a][0][k] > bands[b][1][k] or bands[b][0][k] > bands[a][1][k])
-                for k in range(len(grid))
-            ]
-    return {"levels": grid, "prior": prior, "significant": significant, "seeded": seeded}
+    return {"levels": grid, "prior": prior}
 
 
 def plot(result: dict[str, Any], records: list[dict[str, Any]], out_dir: Path) -> list[Path]:
@@ -309,14 +294,28 @@ def summary_tables(result: dict[str, Any]) -> list[Any]:
                 table.add_column(f"acc {level:.3f}", justify="right")
             for method, values in matched["prior"].items():
                 table.add_row(method, *(f"{v:.3f}" for v in values))
-            for pair, flags in matched["significant"].items():
-                table.add_row(pair, *("differs" if flag else "tie" for flag in flags), style="dim")
             out.append(table)
-            if not matched.get("seeded"):
-                out.append("  (single-seed frontiers: no interval, so every difference is shown as a tie)")
         elif len(group["methods"]) > 1:
             out.append(f"{key}: {matched.get('note', 'no common accuracy range')}")
+        if group.get("pairs"):
+            out.append(_pairs_table(key, group["pairs"]))
     return out
+
+
+def _pairs_table(key: str, pairs: list[dict[str, Any]]) -> Any:
+    """Each pair's verdict by the one rule (`razorbench.analysis.pairs`), on the accuracy range the pair shares."""
+    from rich.table import Table
+
+    table = Table(title=f"{key}: pairs at matched accuracy (paired 95% intervals over seeds and items)")
+    for column in ("claim", "shared accuracy", "mean gap", "levels", "verdict"):
+        table.add_column(column, justify="right" if column in ("mean gap", "levels") else "left")
+    for p in pairs:
+        if "levels" in p:
+            shared, gap = f"{p['levels'][0]:.3f}–{p['levels'][-1]:.3f}", f"{p['mean_gap']:+.3f}"
+            table.add_row(p["claim"], shared, gap, p["how"].replace(" levels significant", ""), p["verdict"])
+        else:
+            table.add_row(p["claim"], p["note"], "", "", p["verdict"])
+    return table
 
 
 def _fits_table(key: str, group: dict[str, Any]) -> Any:

@@ -15,7 +15,7 @@ reproduction shares after its runs (`razorbench reproduce toy|tiny`).
    - on-policy (`rl`, `reinforce`) forgets less than offline (`sft`, `simpo`; a plan may name more): every
      on/offline pair;
    - `oracle-sft` forgets less than `rl`.
-   A pair is compared on the accuracy range where both frontiers exist (`matched_accuracy`, 5 levels): at each
+   A pair is compared on the accuracy range where both frontiers exist (`pairs.compare_pair`, 5 levels): at each
    level the gap in retention with its paired 95% interval over seeds and items (`razorbench.analysis.difference`,
    the comparison the leaderboard ranks by), and the verdict by the one rule of `razorbench.analysis.verdict`:
    "reproduced" where the interval excludes 0 in the claim's favour at at least half of the levels, "reversed" the
@@ -25,7 +25,8 @@ reproduction shares after its runs (`razorbench reproduce toy|tiny`).
    experiments `experiments/toy/reproduce.py` (ParityMNIST, docs/REPRODUCTION.md) and
    `experiments/tiny/reproduce.py` (the tiny LM, docs/REPRODUCTION-tiny.md).
 
-This module holds the verdicts every track's reproduction shares (`judge_plan`: steps 2 and 3 for a whole plan);
+This module holds the verdicts every track's reproduction shares (`judge_plan`: steps 2 and 3 for a whole plan;
+a pair's comparison is `razorbench.analysis.pairs.compare_pair`);
 `razorbench.analysis.report` the report pieces (forgetting-law, frontier and pair tables, notes) and
 `razorbench.analysis.report_provenance` the lines a report states about its records; `razorbench.launch.plan`
 runs the sweeps. A track's experiment keeps its plans and its own report sections.
@@ -40,13 +41,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from razorbench.analysis.analyze import analyze, matched_accuracy, plot, predictor_fits, predictor_value, write
+from razorbench.analysis.analyze import analyze, plot, predictor_fits, predictor_value, write
 from razorbench.analysis.curve_points import with_curve_points
-from razorbench.analysis.difference import Frontier, retention_difference
+from razorbench.analysis.pairs import compare_pair
 from razorbench.analysis.predictor_difference import paired_values, r2_difference
-from razorbench.analysis.verdict import MIN_OVERLAP, describe, level_sign, verdict
+from razorbench.analysis.verdict import MIN_OVERLAP
 from razorbench.launch.sweep_plan import SweepPlan
 
 ON_POLICY, OFFLINE = ("rl", "reinforce"), ("sft", "simpo")
@@ -153,52 +152,6 @@ def write_report(doc: str | Path | None, render: Callable[[], str], log=print) -
     doc.write_text(render())
     log(f"wrote {doc}")
     return doc
-
-
-def compare_pair(
-    frontiers: dict[str, Any],
-    better: str,
-    worse: str,
-    records: list[dict[str, Any]],
-    levels: int,
-    min_overlap: float = MIN_OVERLAP,
-) -> dict[str, Any]:
-    """The claim that `better` forgets less than `worse`, judged at matched accuracies on their frontiers by the
-    one rule (`analysis.verdict`) from the paired gap in retention at each level (`analysis.difference`); one base
-    for every run, so the gap in retention is the gap in forgetting. `records`: the runs the frontiers are made of."""
-    claim = f"{better} forgets less than {worse}"
-    if better not in frontiers or worse not in frontiers:
-        return {"claim": claim, "verdict": "not testable", "note": "a method has no runs"}
-    matched = matched_accuracy({better: frontiers[better], worse: frontiers[worse]}, levels)
-    if not matched["levels"]:
-        return {"claim": claim, "verdict": "not testable", "note": matched.get("note", "no common accuracy range")}
-    low, high = matched["levels"][0], matched["levels"][-1]
-    if high - low < min_overlap:
-        note = f"the frontiers share only accuracies {low:.3f}–{high:.3f}, narrower than {min_overlap}"
-        return {"claim": claim, "verdict": "not testable", "note": note}
-    # Each side reads its own method's runs: a sweep names a run by its grid point and seed only, so two methods'
-    # runs of the same point share a run id.
-    sides = [
-        Frontier(frontiers[m]["frontier"], {r["run_id"]: r for r in records if r["method"] == m})
-        for m in (better, worse)
-    ]
-    gaps = [retention_difference(*sides, level) for level in matched["levels"]]  # > 0: `better` forgets less
-    signs = [level_sign(g.ci_low, g.ci_high) if g is not None else 0 for g in gaps]
-    scores = records[0]["metrics"]["prior_scores"]
-    base_prior = sum(x["base"] for x in scores.values()) / len(scores)
-    forget = {m: [base_prior - p for p in matched["prior"][m]] for m in (better, worse)}
-    return {
-        "claim": claim,
-        "verdict": verdict(signs, high - low, min_overlap),
-        "how": describe(signs),
-        "levels": matched["levels"],
-        "forgetting": forget,
-        "gap": [g.value for g in gaps],
-        "gap_interval": [(g.ci_low, g.ci_high) for g in gaps],
-        "mean_gap": float(np.mean([g.value for g in gaps])),
-        "signs": signs,
-        "overlap": high - low,
-    }
 
 
 def judge(

@@ -16,6 +16,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> None:
     from razorbench.analysis.analyze import analyze, find_records, plot, summary_tables, write
+    from razorbench.analysis.curve_points import with_curve_points
+    from razorbench.analysis.pairs import compare_methods
     from razorbench.analysis.sequence import find_sequences
     from razorbench.cli.console import console
     from razorbench.util.errors import UsageError
@@ -31,7 +33,11 @@ def main(args: argparse.Namespace) -> None:
             return
     if not records:
         raise UsageError(f"no record.json or sequence.json under {', '.join(args.paths)}")
+    records = with_curve_points(records)  # a run's curve points count as the runs stopped there, as in every report
     result = analyze(records)
+    for group in result.values():  # each pair of methods judged by the reports' one rule
+        runs = [r for r in records if (r["track"], r["task"]) == (group["track"], group["task"])]
+        group["pairs"] = compare_methods(group, runs)
     out = Path(args.out)
     path = write(result, out)
     plots = [] if args.no_plots else plot(result, records, out)

@@ -124,8 +124,8 @@ def estimate(records: list[dict[str, Any]], track: str, methods: list[str], jobs
 
 
 def main(argv: list[str]) -> int:
+    from razorbench.analysis.analyze import find_records
     from razorbench.api.registry import UnknownNameError, default_track
-    from razorbench.leaderboard.targets import load_records
 
     parser = argparse.ArgumentParser(prog="python -m razorbench.leaderboard.estimate", description=__doc__)
     parser.add_argument("runs", nargs="+", help="run folders, sweep folders or kept-record folders")
@@ -134,7 +134,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
     try:
-        records = load_records(args.runs)
+        records = find_records(args.runs)
     except FileNotFoundError as e:
         parser.error(str(e))
     if not records:

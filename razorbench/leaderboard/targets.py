@@ -56,22 +56,6 @@ def task_targets(records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[st
     return out
 
 
-def load_records(paths: list[str | Path]) -> list[dict[str, Any]]:
-    """The records at or under `paths`: run folders' record.json files and kept records (`*.json.gz`)."""
-    from razorbench.analysis.analyze import find_records
-    from razorbench.util.compact_record import SUFFIX, read_kept
-
-    records = []
-    for path in map(Path, paths):
-        if path.name.endswith(SUFFIX):
-            kept = [path]
-        else:
-            records += find_records([path])
-            kept = sorted(path.rglob(f"*{SUFFIX}")) if path.is_dir() else []
-        records += [read_kept(f) for f in kept]
-    return records
-
-
 def set_targets(text: str, track: str, task: str, values: list[float]) -> str:
     r"""`text`, a protocol file, with the `targets` of tracks.<track>.tasks.<task> set to `values`, every other line
     (comments included) as it is; ValueError where the file has no such line.
@@ -121,6 +105,7 @@ def render(result: dict[tuple[str, str], dict[str, Any]], source: str) -> str:
 
 
 def main(argv: list[str]) -> int:
+    from razorbench.analysis.analyze import find_records
     from razorbench.leaderboard.protocol import load_protocol
 
     parser = argparse.ArgumentParser(prog="python -m razorbench.leaderboard.targets", description=__doc__)
@@ -128,7 +113,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--doc", help="also write the table to this Markdown file")
     parser.add_argument("--protocol", help="also write the targets into this protocol file")
     args = parser.parse_args(argv)
-    result = task_targets(load_records(args.runs))
+    result = task_targets(find_records(args.runs))
     if not result:
         parser.error(f"no records under {', '.join(args.runs)}")
     text = render(result, " ".join(args.runs))

@@ -183,7 +183,7 @@ def test_each_side_of_a_pair_reads_its_own_method_s_runs_when_run_ids_repeat_acr
     """A sweep names a run by its grid point and seed, so rl's and dpo's runs of one point share a run id; the gap
     is still rl's retention minus dpo's: 0.09 at accuracy 0.2 rising linearly to 0.15 at 0.6 (worked by hand from
     the two frontiers; every seed adds the same 0.001·seed to both, so the interval has no width)."""
-    from razorbench.analysis.reproduction import compare_pair
+    from razorbench.analysis.pairs import compare_pair
 
     records, frontiers = [], {}
     for method, priors in (("rl", (0.99, 0.95)), ("dpo", (0.90, 0.80))):

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from razorbench.analysis.analyze import find_records
 from razorbench.leaderboard.protocol import load_protocol
-from razorbench.leaderboard.targets import load_records, main, set_targets, task_targets
+from razorbench.leaderboard.targets import main, set_targets, task_targets
 
 REPO_PROTOCOL = Path(__file__).resolve().parents[2] / "leaderboard" / "protocol.yaml"
 
@@ -40,10 +41,10 @@ def test_run_folders_and_kept_records_read_alike(tmp_path: Path, make_record, wr
     kept.mkdir(parents=True)
     for r in records[3:]:
         (kept / f"{r['run_id']}.json.gz").write_bytes(gzip.compress(json.dumps(r).encode()))
-    read = load_records([tmp_path / "runs", tmp_path / "kept"])
+    read = find_records([tmp_path / "runs", tmp_path / "kept"])
     assert sorted(r["run_id"] for r in read) == sorted(r["run_id"] for r in records)
     assert task_targets(read) == task_targets(records)
-    assert len(load_records([next(kept.iterdir())])) == 1  # one kept record named alone
+    assert len(find_records([next(kept.iterdir())])) == 1  # one kept record named alone
 
 
 def test_targets_written_into_a_protocol_change_that_line_alone():
