@@ -60,11 +60,16 @@ def run_seconds(
             raise ValueError(f"the records hold no run of task {task!r} to estimate from")
         how = "scaled"
     seconds = [r["provenance"]["wall_seconds"] * steps / r["config"]["trainer"]["max_steps"] for r in same]
-    theirs = median(inner_points(r["config"]["trainer"]["max_steps"], r["config"]["curve"]["every"]) for r in same)
+    theirs = median(inner_points(r["config"]["trainer"]["max_steps"], _every(r)) for r in same)
     more = inner_points(steps, every) - theirs
     if more:
         how += f", {more:+g} curve points"
     return median(seconds) + more * median(point_seconds(r) for r in same), how
+
+
+def _every(record: dict[str, Any]) -> int:
+    """The run's `curve.every` (0: no curve points)."""
+    return int((record["config"].get("curve") or {}).get("every") or 0)
 
 
 def overlap(records: list[dict[str, Any]]) -> float:
@@ -133,6 +138,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--track", help="a track of the protocol (default: the default track)")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs {args.jobs}: runs at once, a whole number of at least 1")
     try:
         records = find_records(args.runs)
     except FileNotFoundError as e:
