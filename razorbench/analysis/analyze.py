@@ -19,6 +19,7 @@ Writes `analysis.json` and PNG + SVG plots to the output folder.
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -267,10 +268,26 @@ def plot(result: dict[str, Any], records: list[dict[str, Any]], out_dir: Path) -
 
 
 def write(result: dict[str, Any], out_dir: Path) -> Path:
+    """`out_dir/analysis.json`, strict JSON: a number with no value (an interval of one seed: NaN) is null."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "analysis.json"
-    path.write_text(json.dumps(result, indent=2, default=lambda v: None) + "\n")
+    path.write_text(json.dumps(_finite(result), indent=2, default=lambda v: None, allow_nan=False) + "\n")
     return path
+
+
+def _finite(value: Any) -> Any:
+    """`value` with every NaN or infinite float (nested in dicts, lists and tuples) replaced by None.
+
+    >>> _finite({"a": [1.0, float("nan")], "b": (float("inf"), 2)})
+    {'a': [1.0, None], 'b': [None, 2]}
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def summary_tables(result: dict[str, Any]) -> list[Any]:

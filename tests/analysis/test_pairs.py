@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from razorbench.analysis.analyze import write
 from razorbench.analysis.pairs import compare_methods
 from razorbench.cli import main
 
@@ -52,10 +53,13 @@ def test_every_pair_is_judged_in_name_order_by_the_one_rule():
     assert pairs["dpo forgets less than sft"]["verdict"] == "tie"
 
 
-def test_one_seed_gives_no_interval_so_every_pair_is_a_tie():
+def test_one_seed_gives_no_interval_so_every_pair_is_a_tie(tmp_path):
     group, records = group_of({"rl": (0.99, 0.95), "sft": (0.90, 0.80)}, seeds=1)
     (pair,) = compare_methods(group, records)
     assert pair["mean_gap"] == pytest.approx(0.12) and pair["verdict"] == "tie"
+    # analysis.json stays strict JSON: the missing interval is null, never NaN
+    text = write({"t/k": {**group, "pairs": [pair]}}, tmp_path).read_text()
+    assert "NaN" not in text and json.loads(text)["t/k"]["pairs"][0]["gap_interval"][0] == [None, None]
 
 
 def test_runs_that_repeat_a_run_id_within_a_method_are_not_judged():
