@@ -30,7 +30,7 @@ from razorbench.analysis.figures import save_figure
 from razorbench.analysis.fit import fit_with_interval
 from razorbench.analysis.kl_estimates import estimator_bias, estimator_table
 from razorbench.analysis.monitor_lead import monitor_summary, plot_monitor
-from razorbench.analysis.sequence import in_sequence
+from razorbench.analysis.sequence import in_sequence, is_sequence
 from razorbench.metrics.fit_forms import FORMS
 from razorbench.metrics.kl_estimators import ESTIMATORS
 from razorbench.metrics.stats import mean_t_interval
@@ -104,9 +104,9 @@ def frontier_points(runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], l
 
 
 def find_records(paths: list[str | Path]) -> list[dict[str, Any]]:
-    """Every record at or under the given paths: run folders' record.json files (but those of a sequence's stages
-    found in a folder, `razorbench.analysis.sequence`) and kept records (`*.json.gz`, as experiments keep them in
-    git); a path may also name one record file."""
+    """Every run's record at or under the given paths: run folders' record.json files and kept records (`*.json.gz`,
+    as experiments keep them in git); a path may also name one record file. Sequences are left out, their stages
+    and their kept records alike: each stage measures against the stage before it (`find_sequences`)."""
     from razorbench.util.compact_record import SUFFIX, read_kept
 
     records: list[dict[str, Any]] = []
@@ -114,12 +114,11 @@ def find_records(paths: list[str | Path]) -> list[dict[str, Any]]:
         if p.is_file():
             records.append(read_kept(p) if p.name.endswith(SUFFIX) else load_record(p))
         elif p.is_dir():
-            # A sequence's stage runs are left out: each measures against the stage before it (analyze_sequences).
             records += [load_record(f) for f in sorted(p.rglob("record.json")) if not in_sequence(f)]
             records += [read_kept(f) for f in sorted(p.rglob(f"*{SUFFIX}"))]
         else:
             raise FileNotFoundError(f"{str(p)!r} is neither a record file nor a folder")
-    return records
+    return [r for r in records if not is_sequence(r)]
 
 
 def mean_prior(record: dict[str, Any]) -> float:

@@ -42,14 +42,25 @@ OUTCOMES = ("prior_forgetting", "task_forgetting")
 
 
 def find_sequences(paths: list[str | Path]) -> list[dict[str, Any]]:
-    """Every sequence record at or under `paths` (sequence folders, folders of them, or sequence.json files)."""
-    files: list[Path] = []
+    """Every sequence record at or under `paths`: sequence folders (or folders of them, or sequence.json files) and
+    kept sequence records (`*.json.gz`, as experiments keep them in git)."""
+    from razorbench.util.compact_record import SUFFIX, read_kept
+
+    out: list[dict[str, Any]] = []
     for p in map(Path, paths):
         if p.is_file() and p.name == SEQUENCE_FILE:
-            files.append(p)
+            out.append(json.loads(p.read_text()))
+        elif p.is_file() and p.name.endswith(SUFFIX):
+            out += [r for r in [read_kept(p)] if is_sequence(r)]
         elif p.is_dir():
-            files.extend(sorted(p.rglob(SEQUENCE_FILE)))
-    return [json.loads(f.read_text()) for f in files]
+            out += [json.loads(f.read_text()) for f in sorted(p.rglob(SEQUENCE_FILE))]
+            out += [r for r in map(read_kept, sorted(p.rglob(f"*{SUFFIX}"))) if is_sequence(r)]
+    return out
+
+
+def is_sequence(record: dict[str, Any]) -> bool:
+    """Whether a record is a whole sequence's (`razorbench.runner.sequence`), not one run's."""
+    return record.get("kind") == "sequence"
 
 
 def in_sequence(record_file: Path) -> bool:
