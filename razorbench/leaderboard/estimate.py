@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from statistics import median
 from typing import Any
 
-from razorbench.analysis.report_provenance import busy_minutes, most_at_once
+from razorbench.analysis.report_provenance import busy_minutes, made_days, most_at_once
 from razorbench.leaderboard.protocol import DEFAULT_PATH, load_protocol
 
 METHODS = "sft,rl,reinforce,simpo,dpo,oracle-sft"
@@ -84,13 +83,6 @@ def overlap(records: list[dict[str, Any]]) -> float:
     return busy_minutes(records) * 60 / (summed / most_at_once(records))
 
 
-def made_when(records: list[dict[str, Any]]) -> str:
-    """The days the records' runs were made, as the page states them (its times are that machine's)."""
-    began = datetime.fromtimestamp(min(r["provenance"]["start"] for r in records), UTC)
-    ended = datetime.fromtimestamp(max(r["provenance"]["end"] for r in records), UTC)
-    return f"{began:%Y-%m-%d}" if began.date() == ended.date() else f"{began:%Y-%m-%d} to {ended:%Y-%m-%d}"
-
-
 def estimate(records: list[dict[str, Any]], track: str, methods: list[str], jobs: int) -> str:
     """The markdown table of every run `leaderboard make` would make for `methods` on `track`, and its time."""
     from razorbench.leaderboard.make import method_lr
@@ -104,7 +96,7 @@ def estimate(records: list[dict[str, Any]], track: str, methods: list[str], jobs
     lines = [
         f"# The time of `razorbench leaderboard make` on the {track} board, estimated",
         "",
-        f"From {len(records)} records of runs made {made_when(records)}: every time is that machine's, and a board"
+        f"From {len(records)} records of runs made {made_days(records)}: every time is that machine's, and a board"
         " made on another machine takes as much longer or shorter as its runs do.",
         "",
         "| task | method | lr | steps | seconds per run | how |",
