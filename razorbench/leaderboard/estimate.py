@@ -5,10 +5,11 @@
 The records are run folders' record.json files or kept records (`*.json.gz`). Per (task, method, learning rate) of
 the protocol's grid, a run's seconds are the median wall time of the reproduction's runs of that (task, method) at
 the same learning rate and budget (the median, so that one run paused or slowed by other work does not set it); a
-run the reproduction lacks (a new method, another rate) gets the reproduction's mean seconds per step on that task
-times its budget. The sum over seeds is divided by `jobs` and multiplied by the reproduction's own overlap, read
-from its records' start and end times: the wall-clock time while at least one of its runs was going, against its
-summed run time shared among the processes that made it.
+run the reproduction lacks (a new method, another rate) gets the median of that task's runs, each scaled to its
+budget. A run asked for more curve points than the reproduction's made adds their evaluation time (its final
+evaluation, forward KL and drift, per point). The sum over seeds is divided by `jobs` and multiplied by the
+reproduction's own overlap, read from its records' start and end times: the wall-clock time while at least one of
+its runs was going, against its summed run time shared among the processes that made it.
 """
 
 from __future__ import annotations
@@ -91,6 +92,9 @@ def estimate(records: list[dict[str, Any]], track: str, methods: list[str], jobs
     tracks = sorted({on_track for on_track, _ in protocol.tasks})
     if track not in tracks:
         raise ValueError(f"the protocol has no track {track!r}; valid: {', '.join(tracks)}")
+    records = [r for r in records if r["track"] == track]  # a task name may exist on several tracks
+    if not records:
+        raise ValueError(f"the records hold no run of track {track!r}")
     share, summed = overlap(records), sum(r["provenance"]["wall_seconds"] for r in records)
     total = 0.0
     lines = [
@@ -141,7 +145,7 @@ def main(argv: list[str]) -> int:
     try:
         print(estimate(records, args.track or default_track(), args.methods.split(","), args.jobs))
     except (ValueError, UnknownNameError) as e:
-        parser.error(str(e).strip("'\""))
+        parser.error(e.args[0])  # the message itself (a KeyError's str() would quote it)
     return 0
 
 

@@ -87,6 +87,7 @@ def test_the_cost_page_is_the_estimate_from_the_kept_reproduction(capsys, monkey
         ([str(KEPT), "--track", "nope"], "the protocol has no track 'nope'; valid: smol, tiny"),
         ([str(KEPT), "--methods", "bogus"], "unknown method 'bogus'; valid: "),
         ([str(KEPT), "--jobs", "0"], "--jobs 0: runs at once, a whole number of at least 1"),
+        ([str(KEPT), "--track", "smol"], "the records hold no run of track 'smol'"),
     ],
 )
 def test_bad_input_is_one_line(argv, message, capsys, tmp_path):
