@@ -7,6 +7,7 @@ writes the results section of the docs page (and `bench/records/forecast-lead.js
 
     python bench/forecast_lead.py --out runs/forecast-lead                      # the full design: 15 runs
     python bench/forecast_lead.py --out /tmp/fl --methods sft --tasks science --set trainer.max_steps=4   # a check
+    python bench/forecast_lead.py --from-record     # the results section again from the kept rows, no run
 """
 
 from __future__ import annotations
@@ -59,7 +60,25 @@ def results(rows: list[dict], extra: list[str]) -> str:
         median = f"median lead {statistics.median(covered)} steps" if covered else "no lead"
         lines.append(f"- {method}: final forgetting inside the last interval in {len(covered)}/{len(leads)} runs; "
                      f"{median} (over the covered runs).")  # fmt: skip
+    lines += ["", *spread(rows)]
     return "\n".join(lines) + "\n"
+
+
+def spread(rows: list[dict]) -> list[str]:
+    """How wide the last interval is per task, and how the point forecast at the end sits against the final
+    forgetting: what the page's reading of the results rests on."""
+    forecast = [r for r in rows if r["lead"]]
+    lines = []
+    for task in dict.fromkeys(r["task"] for r in forecast):
+        half = statistics.mean((r["high"] - r["low"]) / 2 for r in forecast if r["task"] == task)
+        lines.append(f"- {task}: the last 95% interval is ±{half:.2f} wide (half its width, mean over the runs).")
+    over = [r["lead"]["final_forecast"] - r["lead"]["final_forgetting"] for r in forecast]
+    above = [x for x in over if x > 0]
+    below = [f"{r['task']} {r['method']} {x:+.3f}" for r, x in zip(forecast, over, strict=True) if x <= 0]
+    reach = f" (by {min(above):.3f}–{max(above):.3f})" if above else ""
+    lines.append(f"- The point forecast at the end lies above the final forgetting in {len(above)} of {len(over)} runs"
+                 f"{reach}" + (f"; at or below it: {', '.join(below)}." if below else "."))  # fmt: skip
+    return lines
 
 
 def main() -> None:
@@ -70,10 +89,11 @@ def main() -> None:
     parser.add_argument("--set", nargs="*", default=[], metavar="key=value", help="overrides for every run (checks)")
     parser.add_argument("--doc", default=str(DOC))
     parser.add_argument("--record", default=str(RECORD), help="the rows as JSON")
+    parser.add_argument("--from-record", action="store_true", help="rewrite the results from --record, no run")
     args = parser.parse_args()
     out = Path(args.out)
-    rows = []
-    for task in args.tasks:
+    rows = json.loads(Path(args.record).read_text()) if args.from_record else []
+    for task in [] if args.from_record else args.tasks:
         for method in args.methods:
             record = run(method, task, out, args.set)
             checks = record["monitor"]["checks"]
