@@ -24,4 +24,3 @@ def test_the_spread_lines_count_forecasts_above_and_below_by_hand():
         "- The point forecast at the end lies above the final forgetting in 2 of 3 runs (by 0.050–0.200); "
         "at or below it: a m -0.100.",
     ]
-
